@@ -1,0 +1,57 @@
+//! The shop's public identity: the legal details Decree 52/2013/NĐ-CP (Art. 29) asks a shop's
+//! website to show, and how buyers reach it.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShopInfo {
+    /// The name shoppers know: "Hanjinbi".
+    pub name: String,
+    /// The registered business name.
+    pub legal_name: String,
+    pub address: String,
+    /// Business registration (enterprise code) number.
+    pub registration_number: String,
+    /// Who issued the registration, and when.
+    pub registration_issuer: String,
+    pub email: String,
+    pub hotline: String,
+    /// The public address of the site, used in links sent out of the site.
+    pub public_url: String,
+}
+
+impl Default for ShopInfo {
+    fn default() -> ShopInfo {
+        ShopInfo {
+            name: "Hanjinbi".into(),
+            legal_name: "Công ty TNHH Hanjinbi".into(),
+            address: "Số 1 Phố Huế, Phường Hai Bà Trưng, Thành phố Hà Nội".into(),
+            registration_number: "0109999999".into(),
+            registration_issuer: "Sở Tài chính Thành phố Hà Nội".into(),
+            email: "contact.hanjinbi@gmail.com".into(),
+            hotline: "0964 242 408".into(),
+            public_url: "https://www.hanjinbi.com".into(),
+        }
+    }
+}
+
+impl ShopInfo {
+    /// The hotline as a `tel:` target: digits only, in international form.
+    pub fn hotline_tel(&self) -> String {
+        let digits: String = self.hotline.chars().filter(char::is_ascii_digit).collect();
+        match digits.strip_prefix('0') {
+            Some(rest) => format!("+84{rest}"),
+            None => format!("+{digits}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hotline_links_use_the_international_form() {
+        assert_eq!(ShopInfo::default().hotline_tel(), "+84964242408");
+    }
+}

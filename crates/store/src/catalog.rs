@@ -1,0 +1,398 @@
+//! Catalog queries: categories, product lists (browse and search), product pages, and the
+//! writes that load a catalog.
+
+use crate::{Db, StoreError, WriteTx};
+use hanjinbi_domain::{
+    Category, CategorySlug, Dong, Localized, Page, PerPage, Product, ProductSlug, ProductSummary,
+    SearchQuery, Sku, SortOrder, Variant,
+};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// Which products a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct ProductFilter {
+    pub category: Option<CategorySlug>,
+    pub search: Option<SearchQuery>,
+    pub featured_only: bool,
+}
+
+/// One page of a product list and the size of the whole list.
+#[derive(Debug, Clone)]
+pub struct ProductPage {
+    pub items: Vec<ProductSummary>,
+    pub total: i64,
+}
+
+/// A parameter of a statement built at run time.
+enum Param {
+    Int(i64),
+    Text(String),
+}
+
+/// SQL text with `$n` placeholders numbered in the order they are added.
+#[derive(Default)]
+struct Statement {
+    text: String,
+    params: Vec<Param>,
+}
+
+impl Statement {
+    fn push(&mut self, sql: &str) -> &mut Self {
+        self.text.push_str(sql);
+        self
+    }
+
+    fn param(&mut self, value: Param) -> &mut Self {
+        self.params.push(value);
+        self.text.push('$');
+        self.text.push_str(&self.params.len().to_string());
+        self
+    }
+
+    fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+        self.params
+            .iter()
+            .fold(sqlx::query(&self.text), |q, p| match p {
+                Param::Int(n) => q.bind(*n),
+                Param::Text(s) => q.bind(s.as_str()),
+            })
+    }
+}
+
+const SUMMARY_COLUMNS: &str = "SELECT p.slug, c.slug AS category_slug, p.name_vi, p.name_en, \
+     p.color_hex, p.featured, p.created_at, MIN(v.price) AS price_from, \
+     MAX(v.price) AS price_to, CAST(SUM(v.stock) AS BIGINT) AS stock";
+
+fn summary_from_row(row: &AnyRow) -> Result<ProductSummary, StoreError> {
+    Ok(ProductSummary {
+        slug: product_slug(row.try_get("slug")?)?,
+        category: category_slug(row.try_get("category_slug")?)?,
+        name: Localized {
+            vi: row.try_get("name_vi")?,
+            en: row.try_get("name_en")?,
+        },
+        color_hex: row.try_get("color_hex")?,
+        featured: row.try_get::<i64, _>("featured")? != 0,
+        price_from: Dong(row.try_get("price_from")?),
+        price_to: Dong(row.try_get("price_to")?),
+        stock: row.try_get("stock")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn product_slug(text: String) -> Result<ProductSlug, StoreError> {
+    ProductSlug::parse(&text).map_err(|_| StoreError::Corrupt(format!("product slug {text:?}")))
+}
+
+fn category_slug(text: String) -> Result<CategorySlug, StoreError> {
+    CategorySlug::parse(&text).map_err(|_| StoreError::Corrupt(format!("category slug {text:?}")))
+}
+
+pub(crate) fn sku(text: String) -> Result<Sku, StoreError> {
+    Sku::parse(&text).map_err(|_| StoreError::Corrupt(format!("SKU {text:?}")))
+}
+
+fn category_from_row(row: &AnyRow) -> Result<Category, StoreError> {
+    Ok(Category {
+        slug: category_slug(row.try_get("slug")?)?,
+        name: Localized {
+            vi: row.try_get("name_vi")?,
+            en: row.try_get("name_en")?,
+        },
+        description: Localized {
+            vi: row.try_get("description_vi")?,
+            en: row.try_get("description_en")?,
+        },
+    })
+}
+
+const CATEGORY_COLUMNS: &str = "SELECT slug, name_vi, name_en, description_vi, description_en \
+     FROM categories";
+
+pub async fn categories(db: &Db) -> Result<Vec<Category>, StoreError> {
+    let rows = sqlx::query(&format!("{CATEGORY_COLUMNS} ORDER BY position, slug"))
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(category_from_row).collect()
+}
+
+pub async fn category(db: &Db, slug: &CategorySlug) -> Result<Option<Category>, StoreError> {
+    let row = sqlx::query(&format!("{CATEGORY_COLUMNS} WHERE slug = $1"))
+        .bind(slug.as_str())
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(category_from_row).transpose()
+}
+
+/// `% word%` against text stored with a leading space: the word starts a stored word.
+fn word_start_pattern(word: &str) -> String {
+    // Folded words hold only letters and digits, so they carry no LIKE wildcard.
+    format!("% {word}%")
+}
+
+fn filtered(filter: &ProductFilter) -> Statement {
+    let mut st = Statement::default();
+    st.push(SUMMARY_COLUMNS).push(
+        " FROM products p JOIN categories c ON c.id = p.category_id \
+         JOIN variants v ON v.product_id = p.id WHERE 1 = 1",
+    );
+    if let Some(category) = &filter.category {
+        st.push(" AND c.slug = ").param(Param::Text(category.as_str().to_owned()));
+    }
+    if filter.featured_only {
+        st.push(" AND p.featured = 1");
+    }
+    for word in filter.search.iter().flat_map(SearchQuery::words) {
+        let pattern = word_start_pattern(word);
+        st.push(" AND (p.search_name LIKE ")
+            .param(Param::Text(pattern.clone()))
+            .push(" OR p.search_body LIKE ")
+            .param(Param::Text(pattern))
+            .push(")");
+    }
+    st.push(" GROUP BY p.id, c.slug");
+    st
+}
+
+/// One page of the products that pass `filter`, in `sort` order; ties broken by newest, then
+/// slug, so that pages never overlap or skip.
+pub async fn products(
+    db: &Db,
+    filter: &ProductFilter,
+    sort: SortOrder,
+    page: Page,
+    per_page: PerPage,
+) -> Result<ProductPage, StoreError> {
+    let mut st = filtered(filter);
+    st.push(" ORDER BY ");
+    match (sort, &filter.search) {
+        (SortOrder::Relevance, Some(search)) => {
+            // Words found in the name count; products matching more of them in the name come
+            // first, those matching only in the description last.
+            for word in search.words() {
+                st.push("(CASE WHEN p.search_name LIKE ")
+                    .param(Param::Text(word_start_pattern(word)))
+                    .push(" THEN 1 ELSE 0 END) + ");
+            }
+            st.push("0 DESC, p.featured DESC, ");
+        }
+        (SortOrder::Relevance | SortOrder::Featured, _) => {
+            st.push("p.featured DESC, ");
+        }
+        (SortOrder::PriceAsc, _) => {
+            st.push("price_from ASC, ");
+        }
+        (SortOrder::PriceDesc, _) => {
+            st.push("price_from DESC, ");
+        }
+        (SortOrder::Newest, _) => {}
+    }
+    st.push("p.created_at DESC, p.slug ASC LIMIT ")
+        .param(Param::Int(i64::from(per_page.get())))
+        .push(" OFFSET ")
+        .param(Param::Int(per_page.offset(page)));
+
+    let rows = st.query().fetch_all(db.pool()).await?;
+    let items = rows.iter().map(summary_from_row).collect::<Result<Vec<_>, _>>()?;
+    let total = if page == Page::FIRST && (items.len() as u64) < u64::from(per_page.get()) {
+        items.len() as i64
+    } else {
+        count(db, filter).await?
+    };
+    Ok(ProductPage { items, total })
+}
+
+async fn count(db: &Db, filter: &ProductFilter) -> Result<i64, StoreError> {
+    let inner = filtered(filter);
+    let st = Statement {
+        text: format!("SELECT COUNT(*) AS n FROM ({}) AS matching", inner.text),
+        params: inner.params,
+    };
+    Ok(st.query().fetch_one(db.pool()).await?.try_get("n")?)
+}
+
+pub async fn product(db: &Db, slug: &ProductSlug) -> Result<Option<Product>, StoreError> {
+    let row = sqlx::query(
+        "SELECT p.id, p.slug, p.name_vi, p.name_en, p.description_vi, p.description_en, \
+         p.color_hex, p.featured, p.created_at, c.slug AS category_slug, \
+         c.name_vi AS category_name_vi, c.name_en AS category_name_en, \
+         c.description_vi AS category_description_vi, c.description_en AS category_description_en \
+         FROM products p JOIN categories c ON c.id = p.category_id WHERE p.slug = $1",
+    )
+    .bind(slug.as_str())
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let id: i64 = row.try_get("id")?;
+    let variants = sqlx::query(
+        "SELECT sku, size_label, color_vi, color_en, price, stock FROM variants \
+         WHERE product_id = $1 ORDER BY position, sku",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|v| {
+        Ok(Variant {
+            sku: sku(v.try_get("sku")?)?,
+            size: v.try_get("size_label")?,
+            color: Localized {
+                vi: v.try_get("color_vi")?,
+                en: v.try_get("color_en")?,
+            },
+            price: Dong(v.try_get("price")?),
+            stock: v.try_get("stock")?,
+        })
+    })
+    .collect::<Result<Vec<_>, StoreError>>()?;
+    if variants.is_empty() {
+        return Err(StoreError::Corrupt(format!("product {slug} has no variants")));
+    }
+    let category = Category {
+        slug: category_slug(row.try_get("category_slug")?)?,
+        name: Localized {
+            vi: row.try_get("category_name_vi")?,
+            en: row.try_get("category_name_en")?,
+        },
+        description: Localized {
+            vi: row.try_get("category_description_vi")?,
+            en: row.try_get("category_description_en")?,
+        },
+    };
+    let summary = ProductSummary {
+        slug: product_slug(row.try_get("slug")?)?,
+        category: category.slug.clone(),
+        name: Localized {
+            vi: row.try_get("name_vi")?,
+            en: row.try_get("name_en")?,
+        },
+        color_hex: row.try_get("color_hex")?,
+        featured: row.try_get::<i64, _>("featured")? != 0,
+        price_from: variants.iter().map(|v| v.price).min().unwrap_or_default(),
+        price_to: variants.iter().map(|v| v.price).max().unwrap_or_default(),
+        stock: variants.iter().map(|v| v.stock).sum(),
+        created_at: row.try_get("created_at")?,
+    };
+    Ok(Some(Product {
+        summary,
+        category,
+        description: Localized {
+            vi: row.try_get("description_vi")?,
+            en: row.try_get("description_en")?,
+        },
+        variants,
+    }))
+}
+
+/// A variant as the cart needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariantStock {
+    pub id: i64,
+    pub price: Dong,
+    pub stock: i64,
+}
+
+pub async fn variant_stock(db: &Db, sku: &Sku) -> Result<Option<VariantStock>, StoreError> {
+    let row = sqlx::query("SELECT id, price, stock FROM variants WHERE sku = $1")
+        .bind(sku.as_str())
+        .fetch_optional(db.pool())
+        .await?;
+    row.map(|r| {
+        Ok(VariantStock {
+            id: r.try_get("id")?,
+            price: Dong(r.try_get("price")?),
+            stock: r.try_get("stock")?,
+        })
+    })
+    .transpose()
+}
+
+/// Whether any category exists: a catalog has been loaded.
+pub async fn has_catalog(db: &Db) -> Result<bool, StoreError> {
+    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM categories")
+        .fetch_one(db.pool())
+        .await?
+        .try_get("n")?;
+    Ok(n > 0)
+}
+
+/// A category to add to the catalog.
+#[derive(Debug, Clone)]
+pub struct NewCategory<'a> {
+    pub category: &'a Category,
+    pub position: i64,
+}
+
+pub async fn insert_category(tx: &mut WriteTx, new: NewCategory<'_>) -> Result<i64, StoreError> {
+    let c = new.category;
+    let id = sqlx::query(
+        "INSERT INTO categories (slug, name_vi, name_en, description_vi, description_en, position) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(c.slug.as_str())
+    .bind(c.name.vi.as_str())
+    .bind(c.name.en.as_str())
+    .bind(c.description.vi.as_str())
+    .bind(c.description.en.as_str())
+    .bind(new.position)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?;
+    Ok(id)
+}
+
+/// A product to add, with its variants.
+#[derive(Debug, Clone)]
+pub struct NewProduct<'a> {
+    pub category_id: i64,
+    pub slug: &'a ProductSlug,
+    pub name: &'a Localized,
+    pub description: &'a Localized,
+    pub featured: bool,
+    pub color_hex: &'a str,
+    pub created_at: i64,
+    pub variants: &'a [Variant],
+}
+
+pub async fn insert_product(tx: &mut WriteTx, new: NewProduct<'_>) -> Result<i64, StoreError> {
+    use hanjinbi_domain::search::searchable;
+    let search_name = searchable(&format!("{} {}", new.name.vi, new.name.en));
+    let search_body = searchable(&format!("{} {}", new.description.vi, new.description.en));
+    let id: i64 = sqlx::query(
+        "INSERT INTO products (slug, category_id, name_vi, name_en, description_vi, \
+         description_en, featured, color_hex, created_at, search_name, search_body) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(new.slug.as_str())
+    .bind(new.category_id)
+    .bind(new.name.vi.as_str())
+    .bind(new.name.en.as_str())
+    .bind(new.description.vi.as_str())
+    .bind(new.description.en.as_str())
+    .bind(i64::from(new.featured))
+    .bind(new.color_hex)
+    .bind(new.created_at)
+    .bind(search_name)
+    .bind(search_body)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?;
+    for (position, v) in (0i64..).zip(new.variants) {
+        sqlx::query(
+            "INSERT INTO variants (product_id, sku, size_label, color_vi, color_en, price, stock, \
+             position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id)
+        .bind(v.sku.as_str())
+        .bind(v.size.as_str())
+        .bind(v.color.vi.as_str())
+        .bind(v.color.en.as_str())
+        .bind(v.price.amount())
+        .bind(v.stock)
+        .bind(position)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(id)
+}

@@ -1,0 +1,65 @@
+//! Migrations carried inside the binary, one folder per backend.
+
+use crate::{Backend, Db, StoreError};
+use futures_core::future::BoxFuture;
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use std::borrow::Cow;
+
+type Script = (i64, &'static str, &'static str);
+
+const SQLITE: &[Script] = &[(
+    1,
+    "catalog and carts",
+    include_str!("../migrations/sqlite/0001_catalog_and_carts.sql"),
+)];
+
+const POSTGRES: &[Script] = &[(
+    1,
+    "catalog and carts",
+    include_str!("../migrations/postgres/0001_catalog_and_carts.sql"),
+)];
+
+#[derive(Debug)]
+struct Embedded(&'static [Script]);
+
+impl<'s> MigrationSource<'s> for Embedded {
+    fn resolve(self) -> BoxFuture<'s, Result<Vec<Migration>, BoxDynError>> {
+        Box::pin(async move {
+            Ok(self
+                .0
+                .iter()
+                .map(|&(version, description, sql)| {
+                    Migration::new(
+                        version,
+                        Cow::Borrowed(description),
+                        MigrationType::Simple,
+                        Cow::Borrowed(sql),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+pub(crate) async fn run(db: &Db) -> Result<(), StoreError> {
+    let scripts = match db.backend() {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => POSTGRES,
+    };
+    let migrator = Migrator::new(Embedded(scripts)).await?;
+    migrator.run(db.pool()).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_backends_carry_the_same_versions() {
+        let versions = |s: &[Script]| s.iter().map(|m| (m.0, m.1)).collect::<Vec<_>>();
+        assert_eq!(versions(SQLITE), versions(POSTGRES));
+    }
+}
