@@ -1,1 +1,83 @@
-//! placeholder
+//! HTTP for the shop: the storefront pages, the JSON API and the operations endpoints.
+//!
+//! Handlers parse what arrives into domain types, call a service, and render. This crate
+//! writes no SQL and never sees personal plaintext except through services that hand it out.
+
+pub mod api;
+mod context;
+mod error;
+mod form;
+mod i18n;
+mod listing;
+pub mod ops;
+pub mod pages;
+mod query;
+mod security;
+mod views;
+
+pub use error::Failure;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, HeaderValue};
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use hanjinbi_domain::ShopInfo;
+use hanjinbi_services::Services;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// The largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    pub shop: Arc<ShopInfo>,
+    pub metrics: Option<PrometheusHandle>,
+}
+
+const STYLE_CSS: &str = include_str!("../assets/style.css");
+
+async fn style_css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLE_CSS,
+    )
+}
+
+async fn not_found() -> error::PageError {
+    error::PageError(Failure::not_found())
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let mut app = Router::new()
+        .merge(pages::routes())
+        .merge(api::routes())
+        .route("/static/style.css", get(style_css))
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .route("/ping", get(ops::ping))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            pages::render_failures,
+        ))
+        .layer(middleware::from_fn(security::same_origin_writes))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .route_layer(middleware::from_fn(ops::track))
+        .with_state(state);
+    for (name, value) in security::SECURITY_HEADERS {
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        ));
+    }
+    app
+}

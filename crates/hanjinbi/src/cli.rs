@@ -1,0 +1,189 @@
+//! The command line: `serve`, `migrate`, `demo`.
+
+use crate::config::{self, FileConfig, ShopFile};
+use crate::server::{self, ServerSettings};
+use crate::telemetry::{self, LogFormat};
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Hanjinbi: a Vietnamese online shop whose privacy policy is executable.
+///
+/// Runs on an embedded SQLite database in the data folder by default; set
+/// HANJINBI_DATABASE_URL=postgres://… to share one PostgreSQL between several servers.
+#[derive(Debug, Parser)]
+#[command(name = "hanjinbi", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub common: Common,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Common {
+    /// A TOML configuration file; flags and HANJINBI_* variables take precedence over it.
+    #[arg(long, global = true, env = "HANJINBI_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Folder for the embedded database and other files [default: ./hanjinbi-data].
+    #[arg(long, global = true, env = "HANJINBI_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL, sqlite://PATH or postgres://USER@HOST/DB [default: SQLite in the data folder].
+    #[arg(long, global = true, env = "HANJINBI_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Log format on standard error. Levels come from HANJINBI_LOG (e.g. "debug").
+    #[arg(long, global = true, env = "HANJINBI_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the shop: migrate the database, then serve the storefront and the API.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load the demo catalog (72 products in 8 categories) into an empty shop and exit.
+    Demo,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "HANJINBI_ADDR")]
+    pub addr: Option<String>,
+    /// Load the demo catalog first when the shop has none.
+    #[arg(long)]
+    pub demo: bool,
+    /// Largest number of database connections [default: 16 on PostgreSQL, 8 on SQLite].
+    #[arg(long, env = "HANJINBI_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_connections: Option<u32>,
+    #[command(flatten)]
+    pub shop: ShopArgs,
+}
+
+/// The shop's legal details, shown in every page's footer (Decree 52/2013/NĐ-CP).
+#[derive(Debug, Args, Default)]
+pub struct ShopArgs {
+    /// The shop's name.
+    #[arg(long, env = "HANJINBI_SHOP_NAME")]
+    pub shop_name: Option<String>,
+    /// The registered business name.
+    #[arg(long, env = "HANJINBI_SHOP_LEGAL_NAME")]
+    pub shop_legal_name: Option<String>,
+    /// The business address.
+    #[arg(long, env = "HANJINBI_SHOP_ADDRESS")]
+    pub shop_address: Option<String>,
+    /// The business registration number.
+    #[arg(long, env = "HANJINBI_SHOP_REGISTRATION_NUMBER")]
+    pub shop_registration_number: Option<String>,
+    /// Who issued the business registration.
+    #[arg(long, env = "HANJINBI_SHOP_REGISTRATION_ISSUER")]
+    pub shop_registration_issuer: Option<String>,
+    /// The contact email address.
+    #[arg(long, env = "HANJINBI_SHOP_EMAIL")]
+    pub shop_email: Option<String>,
+    /// The customer hotline.
+    #[arg(long, env = "HANJINBI_SHOP_HOTLINE")]
+    pub shop_hotline: Option<String>,
+    /// The site's public address, e.g. https://www.hanjinbi.com.
+    #[arg(long, env = "HANJINBI_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+impl ShopArgs {
+    fn as_file(&self) -> ShopFile {
+        ShopFile {
+            name: self.shop_name.clone(),
+            legal_name: self.shop_legal_name.clone(),
+            address: self.shop_address.clone(),
+            registration_number: self.shop_registration_number.clone(),
+            registration_issuer: self.shop_registration_issuer.clone(),
+            email: self.shop_email.clone(),
+            hotline: self.shop_hotline.clone(),
+            public_url: self.public_url.clone(),
+        }
+    }
+}
+
+struct Resolved {
+    file: FileConfig,
+    database_url: String,
+}
+
+fn resolve(common: &Common) -> anyhow::Result<Resolved> {
+    let file = match &common.config {
+        Some(path) => FileConfig::load(path)?,
+        None => FileConfig::default(),
+    };
+    let data_dir = common
+        .data_dir
+        .clone()
+        .or_else(|| file.data_dir.clone())
+        .unwrap_or_else(|| PathBuf::from("hanjinbi-data"));
+    let database_url = config::database_url(
+        common.database_url.clone().or_else(|| file.database_url.clone()),
+        &data_dir,
+    )?;
+    Ok(Resolved { file, database_url })
+}
+
+fn default_connections(url: &str) -> u32 {
+    match hanjinbi_store::Backend::from_url(url) {
+        Ok(hanjinbi_store::Backend::Postgres) => 16,
+        _ => 8,
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    telemetry::init_logs(cli.common.log_format);
+    let resolved = resolve(&cli.common)?;
+    match cli.command {
+        Command::Serve(args) => {
+            let addr = args
+                .addr
+                .clone()
+                .or_else(|| resolved.file.addr.clone())
+                .unwrap_or_else(|| "127.0.0.1:8080".into());
+            let shop = config::shop_info(&args.shop.as_file(), &resolved.file.shop)?;
+            let settings = ServerSettings {
+                max_connections: args
+                    .max_connections
+                    .or(resolved.file.max_connections)
+                    .unwrap_or_else(|| default_connections(&resolved.database_url)),
+                database_url: resolved.database_url,
+                shop,
+                load_demo: args.demo,
+            };
+            let services = server::prepare(&settings).await?;
+            let listener = tokio::net::TcpListener::bind(&addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            tracing::info!(
+                addr = %listener.local_addr()?,
+                database = services.db.backend().name(),
+                "Hanjinbi is serving on http://{}",
+                listener.local_addr()?
+            );
+            server::serve(listener, services, settings.shop, server::shutdown_signal()).await
+        }
+        Command::Migrate => {
+            let db = hanjinbi_store::Db::connect(&resolved.database_url, 1).await?;
+            db.migrate().await?;
+            println!("migrations applied ({})", db.backend().name());
+            Ok(())
+        }
+        Command::Demo => {
+            let db = hanjinbi_store::Db::connect(&resolved.database_url, 1).await?;
+            db.migrate().await?;
+            match hanjinbi_services::demo::load(&db, &hanjinbi_services::SystemClock).await? {
+                hanjinbi_services::demo::DemoOutcome::Loaded { categories, products } => {
+                    println!("demo catalog loaded: {categories} categories, {products} products");
+                }
+                hanjinbi_services::demo::DemoOutcome::AlreadyPresent => {
+                    println!("the shop already has a catalog; nothing loaded");
+                }
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! The `hanjinbi` binary as a library, so integration tests start the real server.
+
+pub mod cli;
+pub mod config;
+pub mod server;
+pub mod telemetry;

@@ -1,0 +1,173 @@
+//! What every handler needs to know about the request: the visitor's language, the decoded
+//! query string and cookies.
+
+use crate::error::{ApiError, Failure, PageError};
+use crate::query::Params;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use hanjinbi_domain::Lang;
+
+/// The cookie that remembers a chosen language.
+pub const LANG_COOKIE: &str = "lang";
+
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub lang: Lang,
+    /// The visitor chose the language with `?lang=` on this request; remember it.
+    pub lang_chosen: bool,
+    pub params: Params,
+    pub path: String,
+    /// The request came over HTTPS (directly or through a proxy that says so).
+    pub secure: bool,
+    cookie_header: String,
+}
+
+impl RequestContext {
+    fn from_parts(parts: &Parts) -> Result<RequestContext, (Failure, Lang)> {
+        let cookie_header = parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let fallback_lang = negotiated(&parts.headers, &cookie_header);
+        let params = Params::parse(parts.uri.query()).map_err(|f| (f, fallback_lang))?;
+        let chosen = params.get("lang").and_then(Lang::from_code);
+        Ok(RequestContext {
+            lang: chosen.unwrap_or(fallback_lang),
+            lang_chosen: chosen.is_some(),
+            path: parts.uri.path().to_owned(),
+            secure: parts.uri.scheme_str() == Some("https")
+                || parts
+                    .headers
+                    .get("x-forwarded-proto")
+                    .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https")),
+            params,
+            cookie_header,
+        })
+    }
+
+    /// A context for pages rendered outside a handler, such as error pages.
+    pub fn minimal(lang: Lang, path: String) -> RequestContext {
+        RequestContext {
+            lang,
+            lang_chosen: false,
+            params: Params::default(),
+            path,
+            secure: false,
+            cookie_header: String::new(),
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        cookie_value(&self.cookie_header, name)
+    }
+
+    /// The current address with `extra` query parameters replacing those of the same name.
+    pub fn href_with(&self, extra: &[(&str, &str)]) -> String {
+        let mut pairs: Vec<(&str, &str)> = self
+            .params
+            .iter()
+            .filter(|(n, _)| !extra.iter().any(|(e, _)| e == n))
+            .collect();
+        pairs.extend(extra.iter().filter(|(_, v)| !v.is_empty()).copied());
+        href(&self.path, &pairs)
+    }
+}
+
+/// `path?n=v&…` with values percent-encoded.
+pub fn href(path: &str, pairs: &[(&str, &str)]) -> String {
+    let mut out = path.to_owned();
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        out.push(if i == 0 { '?' } else { '&' });
+        out.push_str(name);
+        out.push('=');
+        out.push_str(&crate::query::encode(value));
+    }
+    out
+}
+
+/// Language from the cookie, else from `Accept-Language`, else Vietnamese.
+fn negotiated(headers: &HeaderMap, cookies: &str) -> Lang {
+    cookie_value(cookies, LANG_COOKIE)
+        .and_then(Lang::from_code)
+        .unwrap_or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .map(Lang::negotiate)
+                .unwrap_or_default()
+        })
+}
+
+/// The value of cookie `name` in a `Cookie` header (RFC 6265 §4.2.1).
+pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+    header.split(';').find_map(|pair| {
+        let (n, v) = pair.trim().split_once('=')?;
+        (n == name).then(|| v.trim_matches('"'))
+    })
+}
+
+/// A `Set-Cookie` value for a first-party cookie that scripts cannot read.
+pub fn set_cookie(name: &str, value: &str, max_age_secs: u64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}")
+}
+
+/// The context of a storefront page; bad query strings become error pages.
+pub struct PageContext(pub RequestContext);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageContext {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        RequestContext::from_parts(parts)
+            .map(PageContext)
+            .map_err(|(failure, _)| PageError(failure))
+    }
+}
+
+/// The context of an API call; bad query strings become problem+json.
+pub struct ApiContext(pub RequestContext);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiContext {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        RequestContext::from_parts(parts)
+            .map(ApiContext)
+            .map_err(|(failure, lang)| ApiError::new(failure, lang))
+    }
+}
+
+/// The visitor's language for places that cannot fail, such as error pages.
+pub fn lang_of(parts_headers: &HeaderMap, query: Option<&str>) -> Lang {
+    let cookies = parts_headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    query
+        .and_then(|q| Params::parse(Some(q)).ok())
+        .and_then(|p| p.get("lang").and_then(Lang::from_code))
+        .unwrap_or_else(|| negotiated(parts_headers, cookies))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_found_by_exact_name() {
+        let header = "a=1; hj_cart=abc.def; lang=en";
+        assert_eq!(cookie_value(header, "hj_cart"), Some("abc.def"));
+        assert_eq!(cookie_value(header, "lang"), Some("en"));
+        assert_eq!(cookie_value(header, "cart"), None);
+    }
+
+    #[test]
+    fn hrefs_encode_values() {
+        assert_eq!(href("/tim-kiem", &[("q", "áo khoác"), ("page", "2")]), "/tim-kiem?q=%C3%A1o%20kho%C3%A1c&page=2");
+    }
+}

@@ -1,0 +1,277 @@
+//! What went wrong, in words for people and a code for programs. One [`Failure`] is rendered
+//! as an HTML page for the storefront ([`PageError`]) or as `application/problem+json`
+//! (RFC 9457) for the API ([`ApiError`]).
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use hanjinbi_domain::catalog::IdentifierError;
+use hanjinbi_domain::paging::PagingError;
+use hanjinbi_domain::search::SearchQueryError;
+use hanjinbi_domain::Lang;
+use hanjinbi_services::{CartError, CatalogError};
+use std::borrow::Cow;
+
+/// A failure with a stable machine code and a message in each language.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub vi: Cow<'static, str>,
+    pub en: Cow<'static, str>,
+}
+
+impl Failure {
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        vi: impl Into<Cow<'static, str>>,
+        en: impl Into<Cow<'static, str>>,
+    ) -> Failure {
+        Failure {
+            status,
+            code,
+            vi: vi.into(),
+            en: en.into(),
+        }
+    }
+
+    pub fn message(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Vi => &self.vi,
+            Lang::En => &self.en,
+        }
+    }
+
+    pub fn not_found() -> Failure {
+        Failure::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Không tìm thấy trang hoặc tài nguyên bạn yêu cầu.",
+            "The page or resource you asked for does not exist.",
+        )
+    }
+
+    pub fn bad_request(code: &'static str, vi: impl Into<Cow<'static, str>>, en: impl Into<Cow<'static, str>>) -> Failure {
+        Failure::new(StatusCode::BAD_REQUEST, code, vi, en)
+    }
+
+    /// Something broke on our side. The cause goes to the log, never to the client.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Failure {
+        tracing::error!(%cause, "request failed");
+        Failure::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Hệ thống đang gặp sự cố. Vui lòng thử lại sau ít phút.",
+            "Something went wrong on our side. Please try again in a few minutes.",
+        )
+    }
+
+    pub fn unavailable() -> Failure {
+        Failure::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Cơ sở dữ liệu tạm thời không phản hồi.",
+            "The database is not answering right now.",
+        )
+    }
+}
+
+impl From<PagingError> for Failure {
+    fn from(e: PagingError) -> Failure {
+        match e {
+            PagingError::Page => Failure::bad_request(
+                "invalid_page",
+                "Số trang phải là số nguyên từ 1 đến 10000.",
+                e.to_string(),
+            ),
+            PagingError::PerPage => Failure::bad_request(
+                "invalid_per_page",
+                "Số sản phẩm mỗi trang phải là số nguyên từ 1 đến 100.",
+                e.to_string(),
+            ),
+            PagingError::Sort => Failure::bad_request(
+                "invalid_sort",
+                "Cách sắp xếp phải là một trong: featured, price_asc, price_desc, newest, relevance.",
+                e.to_string(),
+            ),
+        }
+    }
+}
+
+impl From<SearchQueryError> for Failure {
+    fn from(e: SearchQueryError) -> Failure {
+        match e {
+            SearchQueryError::TooLong => Failure::bad_request(
+                "query_too_long",
+                "Từ khóa tìm kiếm quá dài (tối đa 200 ký tự).",
+                e.to_string(),
+            ),
+            SearchQueryError::TooManyWords => Failure::bad_request(
+                "query_too_many_words",
+                "Từ khóa tìm kiếm có quá nhiều từ (tối đa 8 từ).",
+                e.to_string(),
+            ),
+        }
+    }
+}
+
+impl From<IdentifierError> for Failure {
+    fn from(e: IdentifierError) -> Failure {
+        match e {
+            IdentifierError::Slug => Failure::not_found(),
+            IdentifierError::Sku => Failure::bad_request(
+                "invalid_sku",
+                "Mã hàng (SKU) không hợp lệ.",
+                e.to_string(),
+            ),
+            IdentifierError::Quantity => Failure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_quantity",
+                "Số lượng phải là số nguyên từ 1 đến 999.",
+                e.to_string(),
+            ),
+        }
+    }
+}
+
+impl From<CatalogError> for Failure {
+    fn from(e: CatalogError) -> Failure {
+        match e {
+            CatalogError::UnknownCategory => Failure::new(
+                StatusCode::NOT_FOUND,
+                "unknown_category",
+                "Không có danh mục này.",
+                "There is no such category.",
+            ),
+            CatalogError::Store(e) => store_failure(&e),
+        }
+    }
+}
+
+impl From<CartError> for Failure {
+    fn from(e: CartError) -> Failure {
+        match e {
+            CartError::UnknownCart => Failure::new(
+                StatusCode::NOT_FOUND,
+                "unknown_cart",
+                "Không tìm thấy giỏ hàng.",
+                "There is no such cart.",
+            ),
+            CartError::WrongToken => Failure::new(
+                StatusCode::FORBIDDEN,
+                "cart_token_invalid",
+                "Mã truy cập giỏ hàng không đúng.",
+                "The cart token does not match this cart.",
+            ),
+            CartError::UnknownSku => Failure::new(
+                StatusCode::NOT_FOUND,
+                "unknown_sku",
+                "Không có sản phẩm nào mang mã hàng này.",
+                "No product has this SKU.",
+            ),
+            CartError::NotInCart => Failure::new(
+                StatusCode::NOT_FOUND,
+                "not_in_cart",
+                "Giỏ hàng không có sản phẩm này.",
+                "This cart has no line with that SKU.",
+            ),
+            CartError::NotEnoughStock { available } => Failure::new(
+                StatusCode::CONFLICT,
+                "not_enough_stock",
+                format!("Không đủ hàng: chỉ còn {available} sản phẩm."),
+                format!("Not enough stock: only {available} left."),
+            ),
+            CartError::TooMany => Failure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_quantity",
+                "Mỗi dòng trong giỏ có tối đa 999 sản phẩm.",
+                "A cart line holds at most 999 units.",
+            ),
+            CartError::Store(e) => store_failure(&e),
+        }
+    }
+}
+
+fn store_failure(e: &hanjinbi_store::StoreError) -> Failure {
+    if e.is_unavailable() {
+        tracing::warn!(error = %e, "database unavailable");
+        Failure::unavailable()
+    } else {
+        Failure::internal(e)
+    }
+}
+
+/// A storefront failure. Rendered into a full page by the `pages::render_failures` layer,
+/// which knows the shop and the visitor's language.
+#[derive(Debug)]
+pub struct PageError(pub Failure);
+
+impl<E: Into<Failure>> From<E> for PageError {
+    fn from(e: E) -> PageError {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let mut response = self.0.status.into_response();
+        response.extensions_mut().insert(self.0);
+        response
+    }
+}
+
+/// An API failure as `application/problem+json`.
+#[derive(Debug)]
+pub struct ApiError {
+    pub failure: Failure,
+    pub lang: Lang,
+}
+
+impl ApiError {
+    pub fn new(failure: impl Into<Failure>, lang: Lang) -> ApiError {
+        ApiError {
+            failure: failure.into(),
+            lang,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        problem_response(&self.failure, self.lang)
+    }
+}
+
+pub fn problem_response(failure: &Failure, lang: Lang) -> Response {
+    let body = serde_json::json!({
+        "type": format!("https://www.hanjinbi.com/problems/{}", failure.code.replace('_', "-")),
+        "title": failure.status.canonical_reason().unwrap_or("Error"),
+        "status": failure.status.as_u16(),
+        "detail": failure.message(lang),
+        "code": failure.code,
+    });
+    (
+        failure.status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// A request body that could not be read: too large, or cut off.
+pub fn body_failure(status: StatusCode) -> Failure {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        Failure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "Dữ liệu gửi lên quá lớn (tối đa 1 MiB).",
+            "The request body is too large (at most 1 MiB).",
+        )
+    } else {
+        Failure::bad_request(
+            "unreadable_body",
+            "Không đọc được dữ liệu gửi lên.",
+            "The request body could not be read.",
+        )
+    }
+}

@@ -1,0 +1,43 @@
+//! The parameters of a product list, shared by the storefront and the API.
+
+use crate::error::Failure;
+use crate::query::Params;
+use hanjinbi_domain::{CategorySlug, Page, PerPage, SearchQuery, SortOrder};
+use hanjinbi_services::CatalogError;
+use hanjinbi_store::catalog::ProductFilter;
+
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub filter: ProductFilter,
+    pub sort: SortOrder,
+    pub page: Page,
+    pub per_page: PerPage,
+}
+
+impl ListQuery {
+    /// Reads `q`, `category`, `sort`, `page` and `per_page`; blank values mean "not given".
+    pub fn parse(params: &Params) -> Result<ListQuery, Failure> {
+        let search = SearchQuery::parse(params.get("q").unwrap_or_default())?;
+        let category = params
+            .non_blank("category")
+            .map(|c| CategorySlug::parse(c).map_err(|_| CatalogError::UnknownCategory))
+            .transpose()?;
+        let sort = match params.non_blank("sort") {
+            Some(s) => SortOrder::parse(s)?,
+            None if search.is_some() => SortOrder::Relevance,
+            None => SortOrder::Featured,
+        };
+        let page = params.non_blank("page").map(Page::parse).transpose()?;
+        let per_page = params.non_blank("per_page").map(PerPage::parse).transpose()?;
+        Ok(ListQuery {
+            filter: ProductFilter {
+                category,
+                search,
+                featured_only: false,
+            },
+            sort,
+            page: page.unwrap_or(Page::FIRST),
+            per_page: per_page.unwrap_or(PerPage::DEFAULT),
+        })
+    }
+}

@@ -1,0 +1,64 @@
+//! Turns every failure into what the client can read: a full HTML page on the storefront,
+//! problem+json under `/api/`.
+
+use super::html;
+use crate::context::{lang_of, RequestContext};
+use crate::error::{problem_response, Failure};
+use crate::views::Chrome;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    title: String,
+    message: String,
+}
+
+pub async fn render_failures(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let lang = lang_of(req.headers(), req.uri().query());
+    let path = req.uri().path().to_owned();
+    let mut response = next.run(req).await;
+    let failure = match response.extensions_mut().remove::<Failure>() {
+        Some(failure) => failure,
+        None if response.status() == StatusCode::METHOD_NOT_ALLOWED => Failure::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Phương thức HTTP này không được hỗ trợ ở địa chỉ này.",
+            "This HTTP method is not allowed here.",
+        ),
+        None => return response,
+    };
+    if path.starts_with("/api/") {
+        return problem_response(&failure, lang);
+    }
+    let ctx = RequestContext::minimal(lang, path);
+    let chrome = Chrome::new(&app.shop, &ctx);
+    let title = if failure.status == StatusCode::NOT_FOUND {
+        chrome.t.not_found_title
+    } else {
+        chrome.t.error_title
+    };
+    let message = if failure.status == StatusCode::NOT_FOUND && failure.code == "not_found" {
+        chrome.t.not_found_body.to_owned()
+    } else {
+        failure.message(lang).to_owned()
+    };
+    let page = ErrorPage {
+        title: title.to_owned(),
+        message,
+        chrome,
+    };
+    match html(&page, &ctx) {
+        Ok(mut rendered) => {
+            *rendered.status_mut() = failure.status;
+            rendered
+        }
+        Err(_) => failure.status.into_response(),
+    }
+}

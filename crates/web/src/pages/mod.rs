@@ -1,0 +1,51 @@
+//! The storefront: server-rendered pages that work without JavaScript.
+
+mod cart;
+pub use cart::CART_COOKIE;
+mod catalog;
+mod failures;
+pub mod images;
+
+pub use failures::render_failures;
+
+use crate::AppState;
+use axum::routing::{get, post};
+use axum::Router;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(catalog::home))
+        .route("/danh-muc/{slug}", get(catalog::category))
+        .route("/san-pham/{slug}", get(catalog::product))
+        .route("/tim-kiem", get(catalog::search))
+        .route("/gio-hang", get(cart::show))
+        .route("/gio-hang/them", post(cart::add))
+        .route("/gio-hang/cap-nhat", post(cart::update))
+        .route("/gio-hang/xoa", post(cart::remove))
+        .route("/images/products/{file}", get(images::product_image))
+}
+
+/// Renders a template into a response, remembering a language chosen with `?lang=`.
+pub(crate) fn html(
+    template: &impl askama::Template,
+    ctx: &crate::context::RequestContext,
+) -> Result<axum::response::Response, crate::error::PageError> {
+    use axum::http::header;
+    use axum::response::{Html, IntoResponse};
+    let body = template
+        .render()
+        .map_err(|e| crate::error::Failure::internal(&e))?;
+    let mut response = Html(body).into_response();
+    if ctx.lang_chosen {
+        let cookie = crate::context::set_cookie(
+            crate::context::LANG_COOKIE,
+            ctx.lang.code(),
+            365 * 86_400,
+            ctx.secure,
+        );
+        if let Ok(value) = header::HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    Ok(response)
+}
