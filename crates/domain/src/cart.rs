@@ -38,7 +38,9 @@ impl Cart {
         self.lines
             .iter()
             .map(CartLine::line_total)
-            .fold(Dong::ZERO, |sum, t| sum.checked_add(t).unwrap_or(Dong(i64::MAX)))
+            .fold(Dong::ZERO, |sum, t| {
+                sum.checked_add(t).unwrap_or(Dong(i64::MAX))
+            })
     }
 
     pub fn item_count(&self) -> i64 {
@@ -55,7 +57,10 @@ mod tests {
     use super::*;
 
     fn line(sku: &str, price: i64, quantity: i64) -> CartLine {
-        let text = |s: &str| Localized { vi: s.into(), en: s.into() };
+        let text = |s: &str| Localized {
+            vi: s.into(),
+            en: s.into(),
+        };
         CartLine {
             sku: Sku::parse(sku).unwrap(),
             product: ProductSlug::parse("ao").unwrap(),

@@ -39,7 +39,9 @@ impl Lang {
                 .map_or(Some(1000), parse_quality);
             let Some(quality) = quality else { continue };
             let primary = tag.split('-').next().unwrap_or_default();
-            let Some(lang) = Lang::from_code(primary) else { continue };
+            let Some(lang) = Lang::from_code(primary) else {
+                continue;
+            };
             if quality > 0 && best.is_none_or(|(q, _)| quality > q) {
                 best = Some((quality, lang));
             }
@@ -51,7 +53,9 @@ impl Lang {
 /// A quality value `0`..`1` with up to three decimals, as thousandths.
 fn parse_quality(text: &str) -> Option<u16> {
     let value: f32 = text.trim().parse().ok()?;
-    (0.0..=1.0).contains(&value).then(|| (value * 1000.0).round() as u16)
+    (0.0..=1.0)
+        .contains(&value)
+        .then(|| (value * 1000.0).round() as u16)
 }
 
 #[cfg(test)]

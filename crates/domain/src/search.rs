@@ -135,12 +135,21 @@ mod tests {
 
     #[test]
     fn oversized_queries_are_rejected() {
-        assert_eq!(SearchQuery::parse(&"a".repeat(10_000)), Err(SearchQueryError::TooLong));
+        assert_eq!(
+            SearchQuery::parse(&"a".repeat(10_000)),
+            Err(SearchQueryError::TooLong)
+        );
         assert_eq!(
             SearchQuery::parse("a b c d e f g h i"),
             Err(SearchQueryError::TooManyWords)
         );
-        assert_eq!(SearchQuery::parse("a a a a a a a a a").unwrap().unwrap().words(), ["a"]);
+        assert_eq!(
+            SearchQuery::parse("a a a a a a a a a")
+                .unwrap()
+                .unwrap()
+                .words(),
+            ["a"]
+        );
     }
 
     proptest::proptest! {

@@ -29,10 +29,21 @@ pub struct Common {
     #[arg(long, global = true, env = "HANJINBI_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
     /// Database URL, sqlite://PATH or postgres://USER@HOST/DB [default: SQLite in the data folder].
-    #[arg(long, global = true, env = "HANJINBI_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "HANJINBI_DATABASE_URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     /// Log format on standard error. Levels come from HANJINBI_LOG (e.g. "debug").
-    #[arg(long, global = true, env = "HANJINBI_LOG_FORMAT", value_enum, default_value = "text")]
+    #[arg(
+        long,
+        global = true,
+        env = "HANJINBI_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
     pub log_format: LogFormat,
 }
 
@@ -121,7 +132,10 @@ fn resolve(common: &Common) -> anyhow::Result<Resolved> {
         .or_else(|| file.data_dir.clone())
         .unwrap_or_else(|| PathBuf::from("hanjinbi-data"));
     let database_url = config::database_url(
-        common.database_url.clone().or_else(|| file.database_url.clone()),
+        common
+            .database_url
+            .clone()
+            .or_else(|| file.database_url.clone()),
         &data_dir,
     )?;
     Ok(Resolved { file, database_url })
@@ -176,7 +190,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = hanjinbi_store::Db::connect(&resolved.database_url, 1).await?;
             db.migrate().await?;
             match hanjinbi_services::demo::load(&db, &hanjinbi_services::SystemClock).await? {
-                hanjinbi_services::demo::DemoOutcome::Loaded { categories, products } => {
+                hanjinbi_services::demo::DemoOutcome::Loaded {
+                    categories,
+                    products,
+                } => {
                     println!("demo catalog loaded: {categories} categories, {products} products");
                 }
                 hanjinbi_services::demo::DemoOutcome::AlreadyPresent => {

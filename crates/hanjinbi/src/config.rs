@@ -52,7 +52,12 @@ pub fn shop_info(cli: &ShopFile, file: &ShopFile) -> anyhow::Result<ShopInfo> {
     };
     let info = ShopInfo {
         name: pick(&cli.name, &file.name, d.name, "name")?,
-        legal_name: pick(&cli.legal_name, &file.legal_name, d.legal_name, "legal name")?,
+        legal_name: pick(
+            &cli.legal_name,
+            &file.legal_name,
+            d.legal_name,
+            "legal name",
+        )?,
         address: pick(&cli.address, &file.address, d.address, "address")?,
         registration_number: pick(
             &cli.registration_number,
@@ -68,7 +73,12 @@ pub fn shop_info(cli: &ShopFile, file: &ShopFile) -> anyhow::Result<ShopInfo> {
         )?,
         email: pick(&cli.email, &file.email, d.email, "email")?,
         hotline: pick(&cli.hotline, &file.hotline, d.hotline, "hotline")?,
-        public_url: pick(&cli.public_url, &file.public_url, d.public_url, "public URL")?,
+        public_url: pick(
+            &cli.public_url,
+            &file.public_url,
+            d.public_url,
+            "public URL",
+        )?,
     };
     if !info.email.contains('@') {
         bail!("the shop's email {:?} is not an email address", info.email);
@@ -85,8 +95,9 @@ pub fn shop_info(cli: &ShopFile, file: &ShopFile) -> anyhow::Result<ShopInfo> {
 /// The database URL: explicit, else an SQLite file in the data folder (created if missing).
 pub fn database_url(explicit: Option<String>, data_dir: &Path) -> anyhow::Result<String> {
     if let Some(url) = explicit {
-        hanjinbi_store::Backend::from_url(&url)
-            .map_err(|_| anyhow::anyhow!("HANJINBI_DATABASE_URL must start with sqlite:// or postgres://"))?;
+        hanjinbi_store::Backend::from_url(&url).map_err(|_| {
+            anyhow::anyhow!("HANJINBI_DATABASE_URL must start with sqlite:// or postgres://")
+        })?;
         return Ok(url);
     }
     std::fs::create_dir_all(data_dir)
@@ -106,18 +117,29 @@ mod tests {
     fn unknown_keys_are_rejected() {
         assert!(toml::from_str::<FileConfig>("adr = \"x\"").is_err());
         assert!(toml::from_str::<FileConfig>("[shop]\nnmae = \"x\"").is_err());
-        let ok: FileConfig = toml::from_str("addr = \"0.0.0.0:80\"\n[shop]\nname = \"Shop\"").unwrap();
+        let ok: FileConfig =
+            toml::from_str("addr = \"0.0.0.0:80\"\n[shop]\nname = \"Shop\"").unwrap();
         assert_eq!(ok.shop.name.as_deref(), Some("Shop"));
     }
 
     #[test]
     fn flags_win_over_the_file_and_bad_values_are_refused() {
-        let cli = ShopFile { name: Some("Cli".into()), ..ShopFile::default() };
-        let file = ShopFile { name: Some("File".into()), hotline: Some("1900 1234".into()), ..ShopFile::default() };
+        let cli = ShopFile {
+            name: Some("Cli".into()),
+            ..ShopFile::default()
+        };
+        let file = ShopFile {
+            name: Some("File".into()),
+            hotline: Some("1900 1234".into()),
+            ..ShopFile::default()
+        };
         let info = shop_info(&cli, &file).unwrap();
         assert_eq!(info.name, "Cli");
         assert_eq!(info.hotline, "1900 1234");
-        let bad = ShopFile { email: Some("nope".into()), ..ShopFile::default() };
+        let bad = ShopFile {
+            email: Some("nope".into()),
+            ..ShopFile::default()
+        };
         assert!(shop_info(&bad, &ShopFile::default()).is_err());
     }
 

@@ -64,7 +64,10 @@ struct VariantEntry {
 /// What [`load`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DemoOutcome {
-    Loaded { categories: usize, products: usize },
+    Loaded {
+        categories: usize,
+        products: usize,
+    },
     /// The database already has a catalog; nothing was changed.
     AlreadyPresent,
 }
@@ -98,8 +101,14 @@ pub async fn load(db: &Db, clock: &dyn Clock) -> Result<DemoOutcome, DemoError> 
                 en: entry.description_en.clone(),
             },
         };
-        let id = catalog::insert_category(&mut tx, NewCategory { category: &category, position })
-            .await?;
+        let id = catalog::insert_category(
+            &mut tx,
+            NewCategory {
+                category: &category,
+                position,
+            },
+        )
+        .await?;
         category_ids.push((entry.slug.as_str(), id));
     }
     for entry in &file.products {

@@ -138,7 +138,8 @@ fn filtered(filter: &ProductFilter) -> Statement {
          JOIN variants v ON v.product_id = p.id WHERE 1 = 1",
     );
     if let Some(category) = &filter.category {
-        st.push(" AND c.slug = ").param(Param::Text(category.as_str().to_owned()));
+        st.push(" AND c.slug = ")
+            .param(Param::Text(category.as_str().to_owned()));
     }
     if filter.featured_only {
         st.push(" AND p.featured = 1");
@@ -194,7 +195,10 @@ pub async fn products(
         .param(Param::Int(per_page.offset(page)));
 
     let rows = st.query().fetch_all(db.pool()).await?;
-    let items = rows.iter().map(summary_from_row).collect::<Result<Vec<_>, _>>()?;
+    let items = rows
+        .iter()
+        .map(summary_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
     let total = if page == Page::FIRST && (items.len() as u64) < u64::from(per_page.get()) {
         items.len() as i64
     } else {
@@ -247,7 +251,9 @@ pub async fn product(db: &Db, slug: &ProductSlug) -> Result<Option<Product>, Sto
     })
     .collect::<Result<Vec<_>, StoreError>>()?;
     if variants.is_empty() {
-        return Err(StoreError::Corrupt(format!("product {slug} has no variants")));
+        return Err(StoreError::Corrupt(format!(
+            "product {slug} has no variants"
+        )));
     }
     let category = Category {
         slug: category_slug(row.try_get("category_slug")?)?,

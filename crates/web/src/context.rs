@@ -168,6 +168,9 @@ mod tests {
 
     #[test]
     fn hrefs_encode_values() {
-        assert_eq!(href("/tim-kiem", &[("q", "áo khoác"), ("page", "2")]), "/tim-kiem?q=%C3%A1o%20kho%C3%A1c&page=2");
+        assert_eq!(
+            href("/tim-kiem", &[("q", "áo khoác"), ("page", "2")]),
+            "/tim-kiem?q=%C3%A1o%20kho%C3%A1c&page=2"
+        );
     }
 }

@@ -51,7 +51,11 @@ impl Failure {
         )
     }
 
-    pub fn bad_request(code: &'static str, vi: impl Into<Cow<'static, str>>, en: impl Into<Cow<'static, str>>) -> Failure {
+    pub fn bad_request(
+        code: &'static str,
+        vi: impl Into<Cow<'static, str>>,
+        en: impl Into<Cow<'static, str>>,
+    ) -> Failure {
         Failure::new(StatusCode::BAD_REQUEST, code, vi, en)
     }
 
@@ -119,11 +123,9 @@ impl From<IdentifierError> for Failure {
     fn from(e: IdentifierError) -> Failure {
         match e {
             IdentifierError::Slug => Failure::not_found(),
-            IdentifierError::Sku => Failure::bad_request(
-                "invalid_sku",
-                "Mã hàng (SKU) không hợp lệ.",
-                e.to_string(),
-            ),
+            IdentifierError::Sku => {
+                Failure::bad_request("invalid_sku", "Mã hàng (SKU) không hợp lệ.", e.to_string())
+            }
             IdentifierError::Quantity => Failure::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_quantity",

@@ -19,7 +19,10 @@ impl<S: Send + Sync> FromRequest<S> for FormBody {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(';').next())
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+            .is_some_and(|v| {
+                v.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
         if !is_form {
             return Err(PageError(Failure::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -31,8 +34,13 @@ impl<S: Send + Sync> FromRequest<S> for FormBody {
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|e| PageError(crate::error::body_failure(e.status())))?;
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| PageError(Failure::bad_request("invalid_encoding", "Dữ liệu gửi lên không phải UTF-8 hợp lệ.", "The submitted data is not valid UTF-8.")))?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| {
+            PageError(Failure::bad_request(
+                "invalid_encoding",
+                "Dữ liệu gửi lên không phải UTF-8 hợp lệ.",
+                "The submitted data is not valid UTF-8.",
+            ))
+        })?;
         Ok(FormBody {
             params: Params::parse_body(text)?,
         })

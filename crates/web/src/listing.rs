@@ -28,7 +28,10 @@ impl ListQuery {
             None => SortOrder::Featured,
         };
         let page = params.non_blank("page").map(Page::parse).transpose()?;
-        let per_page = params.non_blank("per_page").map(PerPage::parse).transpose()?;
+        let per_page = params
+            .non_blank("per_page")
+            .map(PerPage::parse)
+            .transpose()?;
         Ok(ListQuery {
             filter: ProductFilter {
                 category,

@@ -71,10 +71,22 @@ mod tests {
     fn cross_site_posts_are_recognised() {
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")])));
-        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin")])));
-        assert!(is_cross_site(&headers(&[("origin", "https://evil.example"), ("host", "shop.vn")])));
-        assert!(is_cross_site(&headers(&[("origin", "null"), ("host", "shop.vn")])));
-        assert!(!is_cross_site(&headers(&[("origin", "http://shop.vn"), ("host", "shop.vn")])));
+        assert!(!is_cross_site(&headers(&[(
+            "sec-fetch-site",
+            "same-origin"
+        )])));
+        assert!(is_cross_site(&headers(&[
+            ("origin", "https://evil.example"),
+            ("host", "shop.vn")
+        ])));
+        assert!(is_cross_site(&headers(&[
+            ("origin", "null"),
+            ("host", "shop.vn")
+        ])));
+        assert!(!is_cross_site(&headers(&[
+            ("origin", "http://shop.vn"),
+            ("host", "shop.vn")
+        ])));
         assert!(!is_cross_site(&headers(&[])));
     }
 }

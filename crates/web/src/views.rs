@@ -33,7 +33,13 @@ impl Chrome {
             shop: Arc::clone(shop),
             hotline_tel: shop.hotline_tel(),
             path: ctx.path.clone(),
-            q: ctx.params.get("q").unwrap_or_default().chars().take(200).collect(),
+            q: ctx
+                .params
+                .get("q")
+                .unwrap_or_default()
+                .chars()
+                .take(200)
+                .collect(),
         }
     }
 }
@@ -95,7 +101,11 @@ pub struct PageLink {
 }
 
 /// Links to a window of pages around the current one.
-pub fn pager(ctx: &RequestContext, current: u32, count: u32) -> (Vec<PageLink>, Option<String>, Option<String>) {
+pub fn pager(
+    ctx: &RequestContext,
+    current: u32,
+    count: u32,
+) -> (Vec<PageLink>, Option<String>, Option<String>) {
     let link = |n: u32| ctx.href_with(&[("page", &n.to_string())]);
     let first = current.saturating_sub(3).max(1);
     let last = (current + 3).min(count);

@@ -39,7 +39,10 @@ fn cart_json(cart: &Cart) -> Value {
     })
 }
 
-pub async fn create(State(app): State<AppState>, ApiContext(ctx): ApiContext) -> Result<Response, ApiError> {
+pub async fn create(
+    State(app): State<AppState>,
+    ApiContext(ctx): ApiContext,
+) -> Result<Response, ApiError> {
     let new = app
         .services
         .carts
@@ -53,7 +56,10 @@ pub async fn create(State(app): State<AppState>, ApiContext(ctx): ApiContext) ->
     let body = json!({ "id": new.access.id(), "token": new.token, "cart": cart_json(&cart) });
     Ok((
         StatusCode::CREATED,
-        [(axum::http::header::LOCATION, format!("/api/v1/carts/{}", new.access.id()))],
+        [(
+            axum::http::header::LOCATION,
+            format!("/api/v1/carts/{}", new.access.id()),
+        )],
         Json(body),
     )
         .into_response())
@@ -69,7 +75,11 @@ fn token_missing() -> Failure {
 }
 
 /// The token from the header, else from the cart cookie when it names this cart.
-fn presented_token<'a>(headers: &'a HeaderMap, ctx: &'a crate::context::RequestContext, id: &str) -> Option<&'a str> {
+fn presented_token<'a>(
+    headers: &'a HeaderMap,
+    ctx: &'a crate::context::RequestContext,
+    id: &str,
+) -> Option<&'a str> {
     headers
         .get(TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -134,7 +144,9 @@ pub async fn add(
         let JsonBody(item) = body.map_err(|e| e.failure)?;
         let sku = Sku::parse(item.sku.trim())?;
         let quantity = Quantity::new(item.quantity)?;
-        Ok::<_, Failure>(cart_json(&app.services.carts.add(&access, &sku, quantity).await?))
+        Ok::<_, Failure>(cart_json(
+            &app.services.carts.add(&access, &sku, quantity).await?,
+        ))
     };
     run.await.map(Json).map_err(|e| ApiError::new(e, ctx.lang))
 }
@@ -161,7 +173,9 @@ pub async fn set(
         let sku = Sku::parse(sku.unwrap_or_default().trim())?;
         let JsonBody(change) = body.map_err(|e| e.failure)?;
         let quantity = Quantity::new(change.quantity)?;
-        Ok::<_, Failure>(cart_json(&app.services.carts.set(&access, &sku, quantity).await?))
+        Ok::<_, Failure>(cart_json(
+            &app.services.carts.set(&access, &sku, quantity).await?,
+        ))
     };
     run.await.map(Json).map_err(|e| ApiError::new(e, ctx.lang))
 }

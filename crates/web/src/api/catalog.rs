@@ -96,7 +96,9 @@ pub async fn product(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let fail = |e: Failure| ApiError::new(e, ctx.lang);
-    let slug = path.map(|Path(s)| s).map_err(|_| fail(Failure::not_found()))?;
+    let slug = path
+        .map(|Path(s)| s)
+        .map_err(|_| fail(Failure::not_found()))?;
     let slug = ProductSlug::parse(&slug).map_err(|e| fail(e.into()))?;
     let product = app
         .services

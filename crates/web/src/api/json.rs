@@ -17,8 +17,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let ApiContext(ctx) =
-            <ApiContext as axum::extract::FromRequestParts<S>>::from_request_parts(&mut parts, state)
-                .await?;
+            <ApiContext as axum::extract::FromRequestParts<S>>::from_request_parts(
+                &mut parts, state,
+            )
+            .await?;
         let req = Request::from_parts(parts, body);
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(value)) => Ok(JsonBody(value)),
@@ -44,7 +46,10 @@ fn json_failure(rejection: &JsonRejection) -> Failure {
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_body",
             format!("Dữ liệu JSON không đúng dạng: {}", e.body_text()),
-            format!("The JSON does not have the expected shape: {}", e.body_text()),
+            format!(
+                "The JSON does not have the expected shape: {}",
+                e.body_text()
+            ),
         ),
         JsonRejection::BytesRejection(e) => body_failure(e.status()),
         other => body_failure(other.status()),

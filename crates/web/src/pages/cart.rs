@@ -37,7 +37,10 @@ struct CartPage {
 
 /// The cart the visitor's cookie names, if it names one that exists with the right token.
 /// A cookie for a cart that no longer exists is ignored; a wrong token is refused.
-async fn current_cart(app: &AppState, ctx: &RequestContext) -> Result<Option<CartAccess>, PageError> {
+async fn current_cart(
+    app: &AppState,
+    ctx: &RequestContext,
+) -> Result<Option<CartAccess>, PageError> {
     let Some((id, token)) = ctx.cookie(CART_COOKIE).and_then(|c| c.split_once('.')) else {
         return Ok(None);
     };
@@ -48,7 +51,10 @@ async fn current_cart(app: &AppState, ctx: &RequestContext) -> Result<Option<Car
     }
 }
 
-pub async fn show(State(app): State<AppState>, PageContext(ctx): PageContext) -> Result<Response, PageError> {
+pub async fn show(
+    State(app): State<AppState>,
+    PageContext(ctx): PageContext,
+) -> Result<Response, PageError> {
     let chrome = Chrome::new(&app.shop, &ctx);
     let lang = ctx.lang;
     let cart = match current_cart(&app, &ctx).await? {
@@ -82,7 +88,9 @@ pub async fn show(State(app): State<AppState>, PageContext(ctx): PageContext) ->
 }
 
 fn sku_field(form: &FormBody) -> Result<Sku, Failure> {
-    Ok(Sku::parse(form.params.get("sku").unwrap_or_default().trim())?)
+    Ok(Sku::parse(
+        form.params.get("sku").unwrap_or_default().trim(),
+    )?)
 }
 
 fn quantity_field(form: &FormBody) -> Result<Quantity, Failure> {

@@ -4,7 +4,9 @@ use super::html;
 use crate::context::PageContext;
 use crate::error::{Failure, PageError};
 use crate::listing::ListQuery;
-use crate::views::{card, category_href, image_href, pager, price_range_text, stock_class, Card, Chrome, PageLink};
+use crate::views::{
+    card, category_href, image_href, pager, price_range_text, stock_class, Card, Chrome, PageLink,
+};
 use crate::AppState;
 use askama::Template;
 use axum::extract::rejection::PathRejection;
@@ -26,7 +28,10 @@ struct HomePage {
     cards: Vec<Card>,
 }
 
-pub async fn home(State(app): State<AppState>, PageContext(ctx): PageContext) -> Result<Response, PageError> {
+pub async fn home(
+    State(app): State<AppState>,
+    PageContext(ctx): PageContext,
+) -> Result<Response, PageError> {
     let (categories, featured) = tokio::try_join!(
         app.services.catalog.categories(),
         app.services.catalog.featured()
@@ -40,7 +45,11 @@ pub async fn home(State(app): State<AppState>, PageContext(ctx): PageContext) ->
                 name: c.name.get(ctx.lang).to_owned(),
             })
             .collect(),
-        cards: featured.items.iter().map(|p| card(chrome.t, ctx.lang, p)).collect(),
+        cards: featured
+            .items
+            .iter()
+            .map(|p| card(chrome.t, ctx.lang, p))
+            .collect(),
         chrome,
     };
     html(&page, &ctx)
@@ -69,7 +78,12 @@ struct ListingPage {
 }
 
 impl ListingPage {
-    fn new(chrome: Chrome, ctx: &crate::context::RequestContext, query: &ListQuery, found: &ProductPage) -> ListingPage {
+    fn new(
+        chrome: Chrome,
+        ctx: &crate::context::RequestContext,
+        query: &ListQuery,
+        found: &ProductPage,
+    ) -> ListingPage {
         let searching = query.filter.search.is_some();
         let sorts = SortOrder::ALL
             .into_iter()
@@ -80,15 +94,26 @@ impl ListingPage {
                 selected: s == query.sort,
             })
             .collect();
-        let (pages, prev_href, next_href) =
-            pager(ctx, query.page.number(), query.per_page.page_count(found.total));
+        let (pages, prev_href, next_href) = pager(
+            ctx,
+            query.page.number(),
+            query.per_page.page_count(found.total),
+        );
         let hidden = ["q", "per_page"]
             .into_iter()
             .filter_map(|n| ctx.params.non_blank(n).map(|v| (n, v.to_owned())))
             .collect();
         ListingPage {
-            cards: found.items.iter().map(|p| card(chrome.t, ctx.lang, p)).collect(),
-            empty_text: if searching { chrome.t.no_results } else { chrome.t.no_products },
+            cards: found
+                .items
+                .iter()
+                .map(|p| card(chrome.t, ctx.lang, p))
+                .collect(),
+            empty_text: if searching {
+                chrome.t.no_results
+            } else {
+                chrome.t.no_products
+            },
             heading: String::new(),
             intro: String::new(),
             hidden,
@@ -130,7 +155,10 @@ pub async fn category(
     html(&page, &ctx)
 }
 
-pub async fn search(State(app): State<AppState>, PageContext(ctx): PageContext) -> Result<Response, PageError> {
+pub async fn search(
+    State(app): State<AppState>,
+    PageContext(ctx): PageContext,
+) -> Result<Response, PageError> {
     let query = ListQuery::parse(&ctx.params)?;
     let found = app
         .services

@@ -22,7 +22,10 @@ pub async fn product_image(
         .product(&slug)
         .await?
         .ok_or_else(Failure::not_found)?;
-    let svg = draw(&product.summary.color_hex, product.summary.name.get(Lang::Vi));
+    let svg = draw(
+        &product.summary.color_hex,
+        product.summary.name.get(Lang::Vi),
+    );
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),
@@ -35,7 +38,11 @@ pub async fn product_image(
 
 /// A square tile in the product's colour with its name in two lines.
 fn draw(color_hex: &str, name: &str) -> String {
-    let color = if is_hex_color(color_hex) { color_hex } else { "#888888" };
+    let color = if is_hex_color(color_hex) {
+        color_hex
+    } else {
+        "#888888"
+    };
     let ink = if is_dark(color) { "#ffffff" } else { "#1a1a1a" };
     let words: Vec<&str> = name.split_whitespace().collect();
     let split = words.len().div_ceil(2);
@@ -52,12 +59,15 @@ fn is_hex_color(text: &str) -> bool {
 
 /// Perceived brightness below the middle (ITU-R BT.601 weights).
 fn is_dark(hex: &str) -> bool {
-    let channel = |i: usize| u32::from_str_radix(hex.get(i..i + 2).unwrap_or("80"), 16).unwrap_or(128);
+    let channel =
+        |i: usize| u32::from_str_radix(hex.get(i..i + 2).unwrap_or("80"), 16).unwrap_or(128);
     (channel(1) * 299 + channel(3) * 587 + channel(5) * 114) / 1000 < 140
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]

@@ -1,0 +1,8 @@
+//! Integration tests: the real server on a random port, a fresh database per test.
+
+mod api;
+mod bad_input;
+mod browser;
+mod operations;
+mod storefront;
+mod support;

@@ -1,0 +1,129 @@
+//! Starting the real server on a random port against a fresh database.
+//!
+//! By default each test gets a new SQLite file in a temporary folder. With
+//! `HANJINBI_TEST_DATABASE_URL=postgres://…` each test instead gets a new PostgreSQL database
+//! created on that server, so the same tests pin both backends.
+
+use hanjinbi::server::{RunningServer, ServerSettings};
+use hanjinbi_domain::ShopInfo;
+use rand::RngCore;
+use sqlx::Executor;
+
+pub struct TestApp {
+    pub server: RunningServer,
+    pub http: reqwest::Client,
+    pub database_url: String,
+    pub dir: tempfile::TempDir,
+}
+
+/// The PostgreSQL server to test against, if any.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("HANJINBI_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
+}
+
+/// A URL to a database nobody else uses.
+pub async fn fresh_database(dir: &std::path::Path) -> String {
+    match postgres_admin_url() {
+        None => format!("sqlite://{}/shop.sqlite3", dir.display()),
+        Some(admin) => {
+            sqlx::any::install_default_drivers();
+            let name = format!("hj_test_{:016x}", rand::rng().next_u64());
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                .await
+                .expect("connect to the PostgreSQL test server");
+            conn.execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .expect("create a test database");
+            let (base, _) = admin.rsplit_once('/').expect("a database URL has a path");
+            format!("{base}/{name}")
+        }
+    }
+}
+
+pub async fn spawn_with(load_demo: bool, shop: ShopInfo) -> TestApp {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let database_url = fresh_database(dir.path()).await;
+    let server = RunningServer::start(ServerSettings {
+        database_url: database_url.clone(),
+        max_connections: 8,
+        shop,
+        load_demo,
+    })
+    .await
+    .expect("the server starts");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("HTTP client");
+    TestApp {
+        server,
+        http,
+        database_url,
+        dir,
+    }
+}
+
+/// The shop with the demo catalog.
+pub async fn spawn() -> TestApp {
+    spawn_with(true, ShopInfo::default()).await
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        self.server.url(path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        let status = r.status().as_u16();
+        (status, r.text().await.expect("body"))
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let r = self.get(path).await;
+        let status = r.status().as_u16();
+        (status, r.json().await.expect("JSON body"))
+    }
+
+    /// Posts a storefront form as a browser on this site would.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .header("sec-fetch-site", "same-origin")
+            .form(fields)
+            .send()
+            .await
+            .expect("POST")
+    }
+}
+
+/// Asserts a problem+json answer with `status` and `code`, returning the body.
+pub async fn assert_problem(
+    response: reqwest::Response,
+    status: u16,
+    code: &str,
+) -> serde_json::Value {
+    assert_eq!(response.status().as_u16(), status, "status for {code}");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        content_type, "application/problem+json",
+        "content type for {code}"
+    );
+    let body: serde_json::Value = response.json().await.expect("problem body");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    body
+}
