@@ -5,6 +5,7 @@
 
 pub mod cart;
 pub mod catalog;
+pub mod contact;
 pub mod lang;
 pub mod money;
 pub mod paging;

@@ -1,0 +1,259 @@
+//! A buyer's contact details as typed at checkout: parsed, normalised, and never printable.
+//!
+//! These types hold personal plaintext between the form and the sealing vault. They cannot be
+//! displayed or serialised, and `Debug` shows a placeholder, so a stray log line or error
+//! message cannot carry them. The plaintext is reachable only through `expose()`, a name that
+//! stands out in review; the privacy layer calls it to seal or index the value.
+
+use std::fmt;
+use thiserror::Error;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum ContactError {
+    #[error("the email address is not valid")]
+    Email,
+    #[error("the phone number is not a Vietnamese mobile or landline number")]
+    Phone,
+    #[error("the full name must be 2–100 characters of letters")]
+    Name,
+    #[error("the street address must be 5–200 characters")]
+    Street,
+    #[error("the note must be at most 500 characters")]
+    Note,
+}
+
+macro_rules! personal {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The plaintext, for sealing and indexing by the privacy layer only.
+            pub fn expose(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "(<personal>)"))
+            }
+        }
+    };
+}
+
+personal!(
+    /// An email address, trimmed, with its domain lowercased.
+    Email
+);
+personal!(
+    /// A Vietnamese phone number normalised to `+84…`.
+    PhoneVn
+);
+personal!(
+    /// A person's full name, spaces collapsed.
+    FullName
+);
+personal!(
+    /// The street part of an address: house number, street, hamlet.
+    StreetLine
+);
+personal!(
+    /// A buyer's free-text note for the order.
+    OrderNote
+);
+
+impl Email {
+    /// Accepts what HTML's `type=email` accepts, with a dotted domain: `local@domain.tld`.
+    pub fn parse(text: &str) -> Result<Email, ContactError> {
+        let text = text.trim();
+        if text.len() > 254 || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(ContactError::Email);
+        }
+        let (local, domain) = text.rsplit_once('@').ok_or(ContactError::Email)?;
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && local
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(c))
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..");
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = labels.len() >= 2
+            && labels.iter().all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
+            && labels.last().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
+        if local_ok && domain_ok {
+            Ok(Email(format!("{local}@{}", domain.to_ascii_lowercase())))
+        } else {
+            Err(ContactError::Email)
+        }
+    }
+
+    /// The form used for lookups: the whole address lowercased.
+    pub fn lookup_key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl PhoneVn {
+    /// Accepts mobile numbers (10 digits from 03, 05, 07, 08, 09) and landlines (11 digits
+    /// from 02), written with spaces, dots, dashes or parentheses, as `0…`, `84…` or `+84…`.
+    pub fn parse(text: &str) -> Result<PhoneVn, ContactError> {
+        let text = text.trim();
+        if text.len() > 32 {
+            return Err(ContactError::Phone);
+        }
+        let mut digits = String::with_capacity(12);
+        for (i, c) in text.chars().enumerate() {
+            match c {
+                '0'..='9' => digits.push(c),
+                '+' if i == 0 => {}
+                ' ' | '.' | '-' | '(' | ')' => {}
+                _ => return Err(ContactError::Phone),
+            }
+        }
+        let national = if let Some(rest) = digits.strip_prefix("84").filter(|_| text.starts_with('+') || digits.len() >= 11) {
+            rest.to_owned()
+        } else if let Some(rest) = digits.strip_prefix('0') {
+            rest.to_owned()
+        } else {
+            return Err(ContactError::Phone);
+        };
+        let mobile = national.len() == 9 && matches!(national.as_bytes().first(), Some(b'3' | b'5' | b'7' | b'8' | b'9'));
+        let landline = national.len() == 10 && national.starts_with('2');
+        if mobile || landline {
+            Ok(PhoneVn(format!("+84{national}")))
+        } else {
+            Err(ContactError::Phone)
+        }
+    }
+}
+
+/// Trims and collapses runs of whitespace.
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl FullName {
+    pub fn parse(text: &str) -> Result<FullName, ContactError> {
+        let name = collapse(text);
+        let chars = name.chars().count();
+        let letters_ok = name
+            .chars()
+            .all(|c| c.is_alphabetic() || c == ' ' || c == '-' || c == '\'' || c == '.' || unicode_mark(c));
+        if (2..=100).contains(&chars) && letters_ok && name.chars().any(char::is_alphabetic) {
+            Ok(FullName(name))
+        } else {
+            Err(ContactError::Name)
+        }
+    }
+}
+
+/// Combining marks, for names typed in decomposed form.
+fn unicode_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}')
+}
+
+impl StreetLine {
+    pub fn parse(text: &str) -> Result<StreetLine, ContactError> {
+        let line = collapse(text);
+        let chars = line.chars().count();
+        if (5..=200).contains(&chars) && !line.chars().any(char::is_control) {
+            Ok(StreetLine(line))
+        } else {
+            Err(ContactError::Street)
+        }
+    }
+}
+
+impl OrderNote {
+    /// A blank note is no note.
+    pub fn parse(text: &str) -> Result<Option<OrderNote>, ContactError> {
+        let note = text.trim();
+        if note.is_empty() {
+            return Ok(None);
+        }
+        if note.chars().count() > 500 || note.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
+            return Err(ContactError::Note);
+        }
+        Ok(Some(OrderNote(note.to_owned())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(Email::parse(" Lan.Nguyen@Gmail.COM ").unwrap().expose(), "Lan.Nguyen@gmail.com");
+        assert_eq!(Email::parse("Lan@X.vn").unwrap().lookup_key(), "lan@x.vn");
+        for bad in ["", "a", "a@b", "a@b.c", "a b@c.vn", "@c.vn", "a@.vn", "a..b@c.vn", "a@c..vn", "a@-c.vn", "lan@gm\nail.com"] {
+            assert_eq!(Email::parse(bad), Err(ContactError::Email), "{bad:?}");
+        }
+        assert!(Email::parse(&format!("{}@x.vn", "a".repeat(65))).is_err());
+    }
+
+    #[test]
+    fn vietnamese_phone_numbers_are_normalised() {
+        for (input, normal) in [
+            ("0912 345 678", "+84912345678"),
+            ("+84 912.345.678", "+84912345678"),
+            ("84912345678", "+84912345678"),
+            ("(024) 3825 1234", "+842438251234"),
+            ("0283-822-1234", "+842838221234"),
+            ("0356789012", "+84356789012"),
+        ] {
+            assert_eq!(PhoneVn::parse(input).unwrap().expose(), normal, "{input}");
+        }
+        for bad in ["", "12345", "0112345678", "091234567", "09123456789", "+1 415 555 0100", "0912-abc-678", "0412345678", "+84+912345678"] {
+            assert_eq!(PhoneVn::parse(bad), Err(ContactError::Phone), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn names_and_streets() {
+        assert_eq!(FullName::parse("  Nguyễn   Thị  Lan ").unwrap().expose(), "Nguyễn Thị Lan");
+        assert!(FullName::parse("A").is_err());
+        assert!(FullName::parse("<script>").is_err());
+        assert!(FullName::parse(&"a".repeat(101)).is_err());
+        assert_eq!(StreetLine::parse("Số 12, ngõ 34 Phố Huế").unwrap().expose(), "Số 12, ngõ 34 Phố Huế");
+        assert!(StreetLine::parse("12").is_err());
+        assert_eq!(OrderNote::parse("  ").unwrap(), None);
+        assert!(OrderNote::parse(&"x".repeat(501)).is_err());
+    }
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let email = Email::parse("lan@example.vn").unwrap();
+        assert_eq!(format!("{email:?}"), "Email(<personal>)");
+        let phone = PhoneVn::parse("0912345678").unwrap();
+        assert!(!format!("{phone:?}").contains("912"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsers_never_panic(text in "\\PC{0,80}") {
+            let _ = Email::parse(&text);
+            let _ = PhoneVn::parse(&text);
+            let _ = FullName::parse(&text);
+            let _ = StreetLine::parse(&text);
+        }
+
+        #[test]
+        fn normalised_phones_parse_to_themselves(n in 300_000_000u32..999_999_999) {
+            if let Ok(phone) = PhoneVn::parse(&format!("0{n}")) {
+                let again = PhoneVn::parse(phone.expose()).unwrap();
+                proptest::prop_assert_eq!(again, phone);
+            }
+        }
+    }
+}

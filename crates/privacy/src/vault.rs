@@ -1,0 +1,241 @@
+//! Sealing: per-buyer data keys wrapped by the master key, XChaCha20-Poly1305 for values,
+//! and a keyed blind index for exact lookups.
+
+use crate::keys::{Key, KeyRing, KEY_BYTES};
+use crate::sealed::{Sealed, Slot};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+use std::sync::{Arc, RwLock};
+use thiserror::Error;
+use zeroize::Zeroizing;
+
+const NONCE_BYTES: usize = 24;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum VaultError {
+    #[error("the sealed value does not open with this key in this place (tampered, moved or erased)")]
+    DoesNotOpen,
+    #[error("the data key was wrapped by master key {0}, which the key file does not hold")]
+    UnknownMasterKey(String),
+    #[error("the subject's data key has been destroyed")]
+    Erased,
+}
+
+/// A buyer's data key, unwrapped. Never printed; wiped when dropped.
+pub struct DataKey(Key);
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataKey(<secret>)")
+    }
+}
+
+/// A data key as stored: encrypted under a master key, bound to its subject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrappedKey {
+    pub master_key_id: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What a blind index entry is for; part of the HMAC input so equal strings of different
+/// kinds do not collide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexKind {
+    Email,
+    Phone,
+}
+
+/// Holds the key ring. Cheap to clone; the ring can be replaced after a rotation.
+#[derive(Debug, Clone)]
+pub struct Vault {
+    ring: Arc<RwLock<Arc<KeyRing>>>,
+}
+
+fn encrypt(key: &Key, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+    let cipher = XChaCha20Poly1305::new(key.bytes().into());
+    let mut nonce = [0u8; NONCE_BYTES];
+    rand::rng().fill_bytes(&mut nonce);
+    // Encryption with a valid key and nonce only fails past 2^38 bytes, far beyond any value.
+    let ciphertext = cipher
+        .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad })
+        .unwrap_or_default();
+    let mut out = Vec::with_capacity(1 + NONCE_BYTES + ciphertext.len());
+    out.push(Sealed::VERSION);
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&ciphertext);
+    out
+}
+
+fn decrypt(key: &Key, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+    let (&version, rest) = sealed.split_first().ok_or(VaultError::DoesNotOpen)?;
+    if version != Sealed::VERSION || rest.len() < NONCE_BYTES + 16 {
+        return Err(VaultError::DoesNotOpen);
+    }
+    let (nonce, ciphertext) = rest.split_at(NONCE_BYTES);
+    let cipher = XChaCha20Poly1305::new(key.bytes().into());
+    cipher
+        .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad })
+        .map(Zeroizing::new)
+        .map_err(|_| VaultError::DoesNotOpen)
+}
+
+fn wrap_aad(subject: &str) -> Vec<u8> {
+    format!("hanjinbi/v1/data-key/{subject}").into_bytes()
+}
+
+impl Vault {
+    pub fn new(ring: KeyRing) -> Vault {
+        Vault {
+            ring: Arc::new(RwLock::new(Arc::new(ring))),
+        }
+    }
+
+    fn ring(&self) -> Arc<KeyRing> {
+        match self.ring.read() {
+            Ok(ring) => Arc::clone(&ring),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Replaces the key ring, after a rotation.
+    pub fn replace_ring(&self, ring: KeyRing) {
+        let mut slot = match self.ring.write() {
+            Ok(slot) => slot,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *slot = Arc::new(ring);
+    }
+
+    pub fn current_master_id(&self) -> String {
+        self.ring().current.clone()
+    }
+
+    /// A new random data key for `subject`, and its wrapped form to store.
+    pub fn new_data_key(&self, subject: &str) -> (DataKey, WrappedKey) {
+        let key = Key::random();
+        let wrapped = self.wrap(subject, &key);
+        (DataKey(key), wrapped)
+    }
+
+    fn wrap(&self, subject: &str, key: &Key) -> WrappedKey {
+        let ring = self.ring();
+        let (id, master) = ring.current_master();
+        WrappedKey {
+            master_key_id: id.to_owned(),
+            bytes: encrypt(master, &wrap_aad(subject), key.bytes()),
+        }
+    }
+
+    pub fn unwrap_key(&self, subject: &str, wrapped: &WrappedKey) -> Result<DataKey, VaultError> {
+        let ring = self.ring();
+        let master = ring
+            .master(&wrapped.master_key_id)
+            .ok_or_else(|| VaultError::UnknownMasterKey(wrapped.master_key_id.clone()))?;
+        let bytes = decrypt(master, &wrap_aad(subject), &wrapped.bytes)?;
+        let array = <[u8; KEY_BYTES]>::try_from(bytes.as_slice()).map_err(|_| VaultError::DoesNotOpen)?;
+        Ok(DataKey(Key::from_bytes(array)))
+    }
+
+    /// The same data key wrapped under the current master key (key rotation).
+    pub fn rewrap(&self, subject: &str, wrapped: &WrappedKey) -> Result<WrappedKey, VaultError> {
+        let DataKey(key) = self.unwrap_key(subject, wrapped)?;
+        Ok(self.wrap(subject, &key))
+    }
+
+    /// HMAC-SHA-256 of a normalised value under the index key.
+    pub fn blind_index(&self, kind: IndexKind, normalised: &str) -> Vec<u8> {
+        let ring = self.ring();
+        // HMAC accepts keys of any length.
+        let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(ring.index_key.bytes()) else {
+            unreachable!("HMAC takes keys of any length")
+        };
+        mac.update(match kind {
+            IndexKind::Email => b"email\0",
+            IndexKind::Phone => b"phone\0",
+        });
+        mac.update(normalised.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+}
+
+/// Seals `plaintext` for `slot` under a data key.
+pub fn seal(key: &DataKey, slot: Slot<'_>, plaintext: &str) -> Sealed {
+    Sealed::from_parts(encrypt(&key.0, &slot.associated_data(), plaintext.as_bytes()))
+}
+
+/// Opens a sealed value. Crate-private: only the gate calls it, after the policy said yes.
+pub(crate) fn open(key: &DataKey, slot: Slot<'_>, sealed: &Sealed) -> Result<String, VaultError> {
+    let bytes = decrypt(&key.0, &slot.associated_data(), sealed.bytes())?;
+    String::from_utf8(bytes.to_vec()).map_err(|_| VaultError::DoesNotOpen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot<'a>(row: &'a str, field: &'a str) -> Slot<'a> {
+        Slot { table: "buyers", row, field }
+    }
+
+    #[test]
+    fn values_open_only_in_their_own_row_and_field() {
+        let vault = Vault::new(KeyRing::generate());
+        let (key, _) = vault.new_data_key("b1");
+        let sealed = seal(&key, slot("b1", "email"), "lan@example.vn");
+        assert_eq!(open(&key, slot("b1", "email"), &sealed).unwrap(), "lan@example.vn");
+        assert_eq!(open(&key, slot("b2", "email"), &sealed), Err(VaultError::DoesNotOpen));
+        assert_eq!(open(&key, slot("b1", "phone"), &sealed), Err(VaultError::DoesNotOpen));
+        let (other, _) = vault.new_data_key("b1");
+        assert_eq!(open(&other, slot("b1", "email"), &sealed), Err(VaultError::DoesNotOpen));
+        let mut tampered = sealed.to_stored();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        assert_eq!(
+            open(&key, slot("b1", "email"), &Sealed::from_stored(tampered)),
+            Err(VaultError::DoesNotOpen)
+        );
+        assert!(!String::from_utf8_lossy(&sealed.to_stored()).contains("lan@"));
+    }
+
+    #[test]
+    fn data_keys_unwrap_only_for_their_subject_and_survive_rotation() {
+        let vault = Vault::new(KeyRing::generate());
+        let (key, wrapped) = vault.new_data_key("b1");
+        let sealed = seal(&key, slot("b1", "name"), "Nguyễn Thị Lan");
+        assert!(vault.unwrap_key("b2", &wrapped).is_err());
+
+        let rotated = vault.ring().rotated();
+        vault.replace_ring(rotated.clone());
+        let rewrapped = vault.rewrap("b1", &wrapped).unwrap();
+        assert_eq!(rewrapped.master_key_id, rotated.current);
+        vault.replace_ring(rotated.without_retired());
+        assert_eq!(
+            vault.unwrap_key("b1", &wrapped).unwrap_err(),
+            VaultError::UnknownMasterKey(wrapped.master_key_id.clone())
+        );
+        let key = vault.unwrap_key("b1", &rewrapped).unwrap();
+        assert_eq!(open(&key, slot("b1", "name"), &sealed).unwrap(), "Nguyễn Thị Lan");
+    }
+
+    #[test]
+    fn blind_indexes_are_keyed_and_kind_separated() {
+        let a = Vault::new(KeyRing::generate());
+        let b = Vault::new(KeyRing::generate());
+        let value = "lan@example.vn";
+        assert_eq!(a.blind_index(IndexKind::Email, value), a.blind_index(IndexKind::Email, value));
+        assert_ne!(a.blind_index(IndexKind::Email, value), b.blind_index(IndexKind::Email, value));
+        assert_ne!(a.blind_index(IndexKind::Email, value), a.blind_index(IndexKind::Phone, value));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn opening_garbage_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            let vault = Vault::new(KeyRing::generate());
+            let (key, _) = vault.new_data_key("s");
+            proptest::prop_assert!(open(&key, slot("s", "f"), &Sealed::from_stored(bytes)).is_err());
+        }
+    }
+}
