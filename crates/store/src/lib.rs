@@ -4,6 +4,7 @@
 //! servers): statements are written once in the SQL both understand, with `$n` parameters;
 //! the few differences live in [`db`]. Nothing above this crate writes SQL.
 
+pub mod audit;
 pub mod carts;
 pub mod catalog;
 pub mod db;

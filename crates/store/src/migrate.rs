@@ -8,17 +8,31 @@ use std::borrow::Cow;
 
 type Script = (i64, &'static str, &'static str);
 
-const SQLITE: &[Script] = &[(
-    1,
-    "catalog and carts",
-    include_str!("../migrations/sqlite/0001_catalog_and_carts.sql"),
-)];
+const SQLITE: &[Script] = &[
+    (
+        1,
+        "catalog and carts",
+        include_str!("../migrations/sqlite/0001_catalog_and_carts.sql"),
+    ),
+    (
+        2,
+        "privacy",
+        include_str!("../migrations/sqlite/0002_privacy.sql"),
+    ),
+];
 
-const POSTGRES: &[Script] = &[(
-    1,
-    "catalog and carts",
-    include_str!("../migrations/postgres/0001_catalog_and_carts.sql"),
-)];
+const POSTGRES: &[Script] = &[
+    (
+        1,
+        "catalog and carts",
+        include_str!("../migrations/postgres/0001_catalog_and_carts.sql"),
+    ),
+    (
+        2,
+        "privacy",
+        include_str!("../migrations/postgres/0002_privacy.sql"),
+    ),
+];
 
 #[derive(Debug)]
 struct Embedded(&'static [Script]);
