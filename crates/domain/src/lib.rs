@@ -4,10 +4,12 @@
 //! these types once, at the edge, so the layers above never re-validate.
 
 pub mod cart;
+pub mod address;
 pub mod catalog;
 pub mod contact;
 pub mod lang;
 pub mod money;
+pub mod order;
 pub mod paging;
 pub mod search;
 pub mod shop;

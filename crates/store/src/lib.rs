@@ -8,6 +8,9 @@ pub mod audit;
 pub mod carts;
 pub mod catalog;
 pub mod db;
+pub mod orders;
+pub mod outbox;
+pub mod subjects;
 mod error;
 mod migrate;
 

@@ -19,6 +19,11 @@ const SQLITE: &[Script] = &[
         "privacy",
         include_str!("../migrations/sqlite/0002_privacy.sql"),
     ),
+    (
+        3,
+        "orders",
+        include_str!("../migrations/sqlite/0003_orders.sql"),
+    ),
 ];
 
 const POSTGRES: &[Script] = &[
@@ -31,6 +36,11 @@ const POSTGRES: &[Script] = &[
         2,
         "privacy",
         include_str!("../migrations/postgres/0002_privacy.sql"),
+    ),
+    (
+        3,
+        "orders",
+        include_str!("../migrations/postgres/0003_orders.sql"),
     ),
 ];
 
