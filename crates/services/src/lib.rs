@@ -5,6 +5,7 @@ pub mod carts;
 pub mod catalog;
 pub mod clock;
 pub mod demo;
+pub mod mail;
 
 pub use carts::{CartAccess, CartError, Carts};
 pub use catalog::{Catalog, CatalogError};

@@ -30,6 +30,18 @@ pub async fn token_hash(db: &Db, id: &str) -> Result<Option<Vec<u8>>, StoreError
 
 /// The cart's lines at today's prices and stock, oldest first.
 pub async fn lines(db: &Db, cart_id: &str) -> Result<Vec<CartLine>, StoreError> {
+    lines_with(db.pool(), cart_id).await
+}
+
+/// [`lines`] inside a write transaction, so that what is ordered is what was read.
+pub async fn lines_in(tx: &mut WriteTx, cart_id: &str) -> Result<Vec<CartLine>, StoreError> {
+    lines_with(&mut **tx, cart_id).await
+}
+
+async fn lines_with<'c, E>(executor: E, cart_id: &str) -> Result<Vec<CartLine>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
     let rows = sqlx::query(
         "SELECT v.sku, p.slug, p.name_vi, p.name_en, p.color_hex, v.size_label, v.color_vi, \
          v.color_en, v.price, v.stock, i.quantity \
@@ -38,7 +50,7 @@ pub async fn lines(db: &Db, cart_id: &str) -> Result<Vec<CartLine>, StoreError> 
          WHERE i.cart_id = $1 ORDER BY i.added_at, v.sku",
     )
     .bind(cart_id)
-    .fetch_all(db.pool())
+    .fetch_all(executor)
     .await?;
     rows.iter()
         .map(|r| {

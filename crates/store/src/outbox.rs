@@ -11,14 +11,23 @@ pub struct OutboxMessage {
     pub kind: String,
     pub order_id: String,
     pub attempts: i64,
+    pub payload_sealed: Option<Vec<u8>>,
 }
 
-pub async fn enqueue(tx: &mut WriteTx, kind: &str, order_id: &str, now: i64) -> Result<(), StoreError> {
+pub async fn enqueue(
+    tx: &mut WriteTx,
+    kind: &str,
+    order_id: &str,
+    payload_sealed: Option<&[u8]>,
+    now: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO outbox (kind, order_id, next_attempt_at, created_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO outbox (kind, order_id, payload_sealed, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(kind)
     .bind(order_id)
+    .bind(payload_sealed)
     .bind(now)
     .bind(now)
     .execute(&mut **tx)
@@ -30,7 +39,7 @@ pub async fn enqueue(tx: &mut WriteTx, kind: &str, order_id: &str, now: i64) -> 
 pub async fn claim_due(db: &Db, now: i64, claim_secs: i64, limit: i64) -> Result<Vec<OutboxMessage>, StoreError> {
     let mut tx = db.begin_write().await?;
     let rows = sqlx::query(
-        "SELECT id, kind, order_id, attempts FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
+        "SELECT id, kind, order_id, attempts, payload_sealed FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
          AND next_attempt_at <= $1 AND claimed_until <= $2 ORDER BY id LIMIT $3",
     )
     .bind(now)
@@ -53,6 +62,7 @@ pub async fn claim_due(db: &Db, now: i64, claim_secs: i64, limit: i64) -> Result
                 kind: r.try_get("kind")?,
                 order_id: r.try_get("order_id")?,
                 attempts: r.try_get("attempts")?,
+                payload_sealed: r.try_get("payload_sealed")?,
             });
         }
     }
@@ -61,7 +71,11 @@ pub async fn claim_due(db: &Db, now: i64, claim_secs: i64, limit: i64) -> Result
 }
 
 pub async fn mark_sent(tx: &mut WriteTx, id: i64, now: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+    // The payload is only needed until it is sent.
+    sqlx::query(
+        "UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL, \
+         payload_sealed = NULL WHERE id = $2",
+    )
         .bind(now)
         .bind(id)
         .execute(&mut **tx)

@@ -64,6 +64,8 @@ CREATE TABLE outbox (
     id              INTEGER PRIMARY KEY,
     kind            TEXT    NOT NULL,
     order_id        TEXT    NOT NULL REFERENCES orders (id),
+    -- Message-specific content, sealed under the buyer's data key (a one-time code).
+    payload_sealed  BLOB,
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL,
     claimed_until   INTEGER NOT NULL DEFAULT 0,
