@@ -6,7 +6,10 @@
 //! opening or refusal to the hash-chained [`audit`] log.
 
 pub mod audit;
+pub mod gate;
 pub mod keys;
+pub mod policy;
+pub mod records;
 pub mod sealed;
 pub mod vault;
 

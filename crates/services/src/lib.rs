@@ -3,6 +3,7 @@
 
 pub mod carts;
 pub mod catalog;
+pub mod checkout;
 pub mod clock;
 pub mod demo;
 pub mod mail;

@@ -105,3 +105,13 @@ pub async fn pending_count(db: &Db) -> Result<i64, StoreError> {
         .await?
         .try_get("n")?)
 }
+
+/// The sealed payload of message `id`, if it belongs to `order_id` and is not yet sent.
+pub async fn payload(db: &Db, id: i64, order_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    let row = sqlx::query("SELECT payload_sealed FROM outbox WHERE id = $1 AND order_id = $2")
+        .bind(id)
+        .bind(order_id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(|r| r.try_get::<Option<Vec<u8>>, _>("payload_sealed")).transpose()?.flatten())
+}

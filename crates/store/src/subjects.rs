@@ -32,9 +32,20 @@ pub async fn insert_key(
 }
 
 pub async fn key(db: &Db, subject: &str) -> Result<Option<StoredKey>, StoreError> {
+    key_with(db.pool(), subject).await
+}
+
+pub async fn key_in(tx: &mut WriteTx, subject: &str) -> Result<Option<StoredKey>, StoreError> {
+    key_with(&mut **tx, subject).await
+}
+
+async fn key_with<'c, E>(executor: E, subject: &str) -> Result<Option<StoredKey>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
     let row = sqlx::query("SELECT master_key_id, wrapped_key FROM data_keys WHERE subject_id = $1")
         .bind(subject)
-        .fetch_optional(db.pool())
+        .fetch_optional(executor)
         .await?;
     row.map(|r| {
         Ok(StoredKey {

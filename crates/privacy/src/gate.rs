@@ -1,0 +1,228 @@
+//! The gate: the one way from sealed values to plaintext.
+//!
+//! A caller names who it acts as, for which purpose, about which data subject, and which
+//! personal items it needs. The policy decides (deny by default); a consent-based purpose is
+//! re-checked against the subject's latest consent at this moment. Every opening and every
+//! refusal is written to the audit log before anything is returned.
+
+use crate::audit::{self, AuditAction, AuditEvent};
+use crate::policy::{Actor, DataCategory, Decision, Policy, PurposeId};
+use crate::sealed::{Sealed, Slot};
+use crate::vault::{self, DataKey, Vault, VaultError, WrappedKey};
+use hanjinbi_store::{orders, outbox, subjects, Db, StoreError};
+use std::sync::Arc;
+use thiserror::Error;
+
+/// A personal item the gate can open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PersonalItem {
+    BuyerEmail,
+    BuyerName,
+    BuyerPhone,
+    /// An order's delivery details: recipient name, phone and address.
+    ShipTo { order_id: String },
+    /// The buyer's note on an order.
+    OrderNote { order_id: String },
+    /// The sealed content of an outbox message (a one-time code).
+    MessagePayload { message_id: i64, order_id: String },
+}
+
+impl PersonalItem {
+    /// The categories the item holds; the policy must allow every one.
+    pub fn categories(&self) -> &'static [DataCategory] {
+        match self {
+            PersonalItem::BuyerEmail | PersonalItem::BuyerPhone => &[DataCategory::Contact],
+            PersonalItem::BuyerName => &[DataCategory::Identity],
+            PersonalItem::ShipTo { .. } => {
+                &[DataCategory::Address, DataCategory::Identity, DataCategory::Contact]
+            }
+            PersonalItem::OrderNote { .. } => &[DataCategory::Support],
+            PersonalItem::MessagePayload { .. } => &[DataCategory::Account],
+        }
+    }
+
+    /// The name written to the audit log.
+    pub fn field_name(&self) -> &'static str {
+        match self {
+            PersonalItem::BuyerEmail => "email",
+            PersonalItem::BuyerName => "name",
+            PersonalItem::BuyerPhone => "phone",
+            PersonalItem::ShipTo { .. } => "ship_to",
+            PersonalItem::OrderNote { .. } => "note",
+            PersonalItem::MessagePayload { .. } => "message_payload",
+        }
+    }
+}
+
+/// Who asks, why, and about whom.
+#[derive(Debug, Clone, Copy)]
+pub struct Access<'a> {
+    pub actor: Actor,
+    pub purpose: PurposeId,
+    /// The data subject (buyer id).
+    pub subject: &'a str,
+}
+
+#[derive(Debug, Error)]
+pub enum GateError {
+    #[error("refused by the privacy policy: {0}")]
+    Denied(String),
+    #[error("the buyer has not consented to {0}")]
+    NoConsent(&'static str),
+    #[error("the data was erased")]
+    Erased,
+    #[error("no such personal data")]
+    NotFound,
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Audit(#[from] audit::AuditError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The gate, with the policy, the vault and the database it guards.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    db: Db,
+    policy: Arc<Policy>,
+    vault: Vault,
+}
+
+/// Slots of sealed values, shared by sealing and opening so they cannot drift apart.
+pub mod slots {
+    use crate::sealed::Slot;
+
+    pub fn buyer<'a>(buyer_id: &'a str, field: &'a str) -> Slot<'a> {
+        Slot { table: "buyers", row: buyer_id, field }
+    }
+
+    pub fn order<'a>(order_id: &'a str, field: &'a str) -> Slot<'a> {
+        Slot { table: "orders", row: order_id, field }
+    }
+
+    pub fn outbox(order_id: &str) -> Slot<'_> {
+        Slot { table: "outbox", row: order_id, field: "payload" }
+    }
+}
+
+impl Gate {
+    pub fn new(db: Db, policy: Arc<Policy>, vault: Vault) -> Gate {
+        Gate { db, policy, vault }
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
+    /// Opens `items` about `access.subject`, or refuses. Either way the decision is audited.
+    pub async fn open(
+        &self,
+        access: Access<'_>,
+        items: &[PersonalItem],
+        now: i64,
+    ) -> Result<Vec<String>, GateError> {
+        let fields: Vec<&str> = items.iter().map(PersonalItem::field_name).collect();
+        if let Err(refusal) = self.decide(access, items).await {
+            self.record(access, AuditAction::Deny, &fields, now).await?;
+            return Err(refusal);
+        }
+        let key = self.data_key(access.subject).await?;
+        let mut opened = Vec::with_capacity(items.len());
+        for item in items {
+            let (slot_row, slot_field, sealed) = self.sealed(access.subject, item).await?;
+            let slot = Slot { table: slot_table(item), row: &slot_row, field: slot_field };
+            opened.push(vault::open(&key, slot, &sealed)?);
+        }
+        self.record(access, AuditAction::Open, &fields, now).await?;
+        Ok(opened)
+    }
+
+    async fn decide(&self, access: Access<'_>, items: &[PersonalItem]) -> Result<(), GateError> {
+        let mut needs_consent = false;
+        for category in items.iter().flat_map(PersonalItem::categories) {
+            match self.policy.allows(access.actor, access.purpose, *category) {
+                Decision::Allowed { needs_consent: n } => needs_consent |= n,
+                Decision::Denied(reason) => return Err(GateError::Denied(reason.to_string())),
+            }
+        }
+        if needs_consent {
+            let latest = subjects::latest_consent(&self.db, access.subject, access.purpose.code()).await?;
+            if !latest.is_some_and(|c| c.granted) {
+                return Err(GateError::NoConsent(access.purpose.code()));
+            }
+        }
+        Ok(())
+    }
+
+    async fn record(&self, access: Access<'_>, action: AuditAction, fields: &[&str], now: i64) -> Result<(), GateError> {
+        let mut tx = self.db.begin_write().await?;
+        audit::append(
+            &mut tx,
+            AuditEvent {
+                at: now,
+                actor: access.actor.code(),
+                purpose: access.purpose.code(),
+                action,
+                subject: access.subject,
+                fields,
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    async fn data_key(&self, subject: &str) -> Result<DataKey, GateError> {
+        let stored = subjects::key(&self.db, subject).await?.ok_or(GateError::NotFound)?;
+        let bytes = stored.wrapped.ok_or(GateError::Erased)?;
+        Ok(self.vault.unwrap_key(
+            subject,
+            &WrappedKey { master_key_id: stored.master_key_id, bytes },
+        )?)
+    }
+
+    /// The stored ciphertext of `item`, with the row and field it is bound to. Items that
+    /// belong to an order are only found when the order belongs to the subject.
+    async fn sealed(&self, subject: &str, item: &PersonalItem) -> Result<(String, &'static str, Sealed), GateError> {
+        let buyer = || async {
+            subjects::buyer(&self.db, subject).await?.ok_or(GateError::NotFound)
+        };
+        let order = |id: String| async move {
+            orders::by_id(&self.db, &id)
+                .await?
+                .filter(|o| o.buyer_id == subject)
+                .ok_or(GateError::NotFound)
+        };
+        Ok(match item {
+            PersonalItem::BuyerEmail => (subject.to_owned(), "email", Sealed::from_stored(buyer().await?.email)),
+            PersonalItem::BuyerName => (subject.to_owned(), "name", Sealed::from_stored(buyer().await?.name)),
+            PersonalItem::BuyerPhone => (subject.to_owned(), "phone", Sealed::from_stored(buyer().await?.phone)),
+            PersonalItem::ShipTo { order_id } => {
+                let o = order(order_id.clone()).await?;
+                (o.id, "ship_to", Sealed::from_stored(o.ship_to_sealed))
+            }
+            PersonalItem::OrderNote { order_id } => {
+                let o = order(order_id.clone()).await?;
+                (o.id, "note", Sealed::from_stored(o.note_sealed.ok_or(GateError::NotFound)?))
+            }
+            PersonalItem::MessagePayload { message_id, order_id } => {
+                let o = order(order_id.clone()).await?;
+                let payload = outbox::payload(&self.db, *message_id, &o.id).await?.ok_or(GateError::NotFound)?;
+                (o.id, "payload", Sealed::from_stored(payload))
+            }
+        })
+    }
+}
+
+fn slot_table(item: &PersonalItem) -> &'static str {
+    match item {
+        PersonalItem::BuyerEmail | PersonalItem::BuyerName | PersonalItem::BuyerPhone => "buyers",
+        PersonalItem::ShipTo { .. } | PersonalItem::OrderNote { .. } => "orders",
+        PersonalItem::MessagePayload { .. } => "outbox",
+    }
+}

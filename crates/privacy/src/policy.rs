@@ -1,0 +1,1138 @@
+//! The privacy policy as data: which actor may read which category of personal data for which
+//! purpose, how long each category is kept, what the buyer is asked to consent to, and which
+//! outside recipients may receive which fields.
+//!
+//! The rules live in `policy/privacy-policy.toml` (embedded in the binary, see
+//! [`Policy::embedded`]) so that the published policy and the enforced policy are one document.
+//! Loading validates the whole file and fails with a [`PolicyError`] naming the offending entry;
+//! a loaded [`Policy`] is complete: every category, actor, purpose and recipient kind the code
+//! knows has exactly one entry, so lookups cannot miss.
+//!
+//! Access is denied by default: [`Policy::allows`] grants only what a purpose lists, for the
+//! actors it lists. Consent-based purposes come back with `needs_consent = true`; the caller
+//! must check the buyer's consent at the moment of use, because consent can be withdrawn at any
+//! time and the policy cannot know about one buyer.
+
+mod error;
+mod ids;
+mod load;
+
+use std::marker::PhantomData;
+use std::num::NonZeroU32;
+
+pub use error::PolicyError;
+pub use ids::{
+    Actor, BuyerNotice, DataCategory, DisclosureBasis, Field, Language, LegalBasis, PurposeId,
+    RecipientKind, UnknownCode,
+};
+
+use ids::Vocabulary;
+
+/// The policy file shipped with the binary.
+pub const EMBEDDED_POLICY_TOML: &str = include_str!("../policy/privacy-policy.toml");
+
+/// A loaded, validated privacy policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    version: String,
+    effective_date: String,
+    controller: Controller,
+    categories: Table<DataCategory, CategoryRule>,
+    actors: Table<Actor, ActorRule>,
+    purposes: Table<PurposeId, PurposeRule>,
+    recipients: Table<RecipientKind, RecipientRule>,
+}
+
+impl Policy {
+    /// Parses and validates a policy written in TOML.
+    pub fn from_toml(text: &str) -> Result<Policy, PolicyError> {
+        load::parse(text)
+    }
+
+    /// The policy shipped with the binary ([`EMBEDDED_POLICY_TOML`]).
+    pub fn embedded() -> Result<Policy, PolicyError> {
+        Policy::from_toml(EMBEDDED_POLICY_TOML)
+    }
+
+    /// The policy version; consents record the version the buyer saw.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The date (YYYY-MM-DD) from which this version applies.
+    pub fn effective_date(&self) -> &str {
+        &self.effective_date
+    }
+
+    /// Who is responsible for the data and how buyers reach them.
+    pub fn controller(&self) -> &Controller {
+        &self.controller
+    }
+
+    /// Whether `actor` may read `category` for `purpose`. Denied unless the purpose lists both.
+    pub fn allows(&self, actor: Actor, purpose: PurposeId, category: DataCategory) -> Decision {
+        let rule = self.purpose(purpose);
+        if !rule.may_act(actor) {
+            Decision::Denied(DenyReason::ActorNotAllowed { actor, purpose })
+        } else if !rule.may_read(category) {
+            Decision::Denied(DenyReason::CategoryNotAllowed { category, purpose })
+        } else {
+            Decision::Allowed {
+                needs_consent: rule.needs_consent(),
+            }
+        }
+    }
+
+    /// The rule for one purpose.
+    pub fn purpose(&self, id: PurposeId) -> &PurposeRule {
+        self.purposes.get(id)
+    }
+
+    /// Every purpose, in the order of the policy file.
+    pub fn purposes(&self) -> impl Iterator<Item = &PurposeRule> + '_ {
+        self.purposes.iter()
+    }
+
+    /// The purposes that need the buyer's consent, with the checkbox wording, in file order.
+    pub fn consent_purposes(&self) -> impl Iterator<Item = ConsentPurpose<'_>> + '_ {
+        self.purposes.iter().filter_map(|purpose| {
+            purpose
+                .consent
+                .as_ref()
+                .map(|wording| ConsentPurpose { purpose, wording })
+        })
+    }
+
+    /// The rule (labels, retention) for one category.
+    pub fn category(&self, category: DataCategory) -> &CategoryRule {
+        self.categories.get(category)
+    }
+
+    /// Every category, in the order of the policy file.
+    pub fn categories(&self) -> impl Iterator<Item = &CategoryRule> + '_ {
+        self.categories.iter()
+    }
+
+    /// The labels of one actor.
+    pub fn actor(&self, actor: Actor) -> &ActorRule {
+        self.actors.get(actor)
+    }
+
+    /// Every actor, in the order of the policy file.
+    pub fn actors(&self) -> impl Iterator<Item = &ActorRule> + '_ {
+        self.actors.iter()
+    }
+
+    /// The rule for one kind of recipient.
+    pub fn recipient(&self, kind: RecipientKind) -> &RecipientRule {
+        self.recipients.get(kind)
+    }
+
+    /// Every recipient kind, in the order of the policy file.
+    pub fn recipients(&self) -> impl Iterator<Item = &RecipientRule> + '_ {
+        self.recipients.iter()
+    }
+
+    /// Exactly the fields this kind of recipient may receive; the sharing gate sends no other.
+    pub fn recipient_fields(&self, kind: RecipientKind) -> &[Field] {
+        &self.recipient(kind).fields
+    }
+}
+
+/// The answer of [`Policy::allows`].
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// The policy allows it. If `needs_consent`, the caller must also find the buyer's current
+    /// consent to the purpose before reading.
+    Allowed { needs_consent: bool },
+    /// The policy does not allow it.
+    Denied(DenyReason),
+}
+
+impl Decision {
+    /// Whether the policy allows it (consent aside).
+    pub fn is_allowed(self) -> bool {
+        matches!(self, Decision::Allowed { .. })
+    }
+}
+
+/// Why [`Policy::allows`] said no. Names only codes, never personal data, so it can be logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DenyReason {
+    /// The purpose does not list this actor.
+    #[error("actor \"{actor}\" may not act for purpose \"{purpose}\"")]
+    ActorNotAllowed { actor: Actor, purpose: PurposeId },
+    /// The purpose does not list this category.
+    #[error("purpose \"{purpose}\" may not read category \"{category}\"")]
+    CategoryNotAllowed {
+        category: DataCategory,
+        purpose: PurposeId,
+    },
+}
+
+/// A text in Vietnamese and English, both present and non-blank.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Localized {
+    vi: String,
+    en: String,
+}
+
+impl Localized {
+    /// The text in `language`.
+    pub fn get(&self, language: Language) -> &str {
+        match language {
+            Language::Vi => &self.vi,
+            Language::En => &self.en,
+        }
+    }
+
+    /// The Vietnamese text.
+    pub fn vi(&self) -> &str {
+        &self.vi
+    }
+
+    /// The English text.
+    pub fn en(&self) -> &str {
+        &self.en
+    }
+}
+
+/// How long a category is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retention {
+    /// Deleted this many days after it stops being needed (for transactions: after the
+    /// transaction date).
+    Days(NonZeroU32),
+    /// Kept until the buyer asks for erasure.
+    UntilErasure,
+}
+
+impl Retention {
+    /// The number of days, if the retention is a fixed period.
+    pub fn days(self) -> Option<u32> {
+        match self {
+            Retention::Days(days) => Some(days.get()),
+            Retention::UntilErasure => None,
+        }
+    }
+
+    /// The period as shown on the privacy page, e.g. "3650 ngày (10 năm)".
+    pub fn describe(self, language: Language) -> String {
+        let days = match self {
+            Retention::UntilErasure => {
+                return match language {
+                    Language::Vi => "Cho đến khi quý khách yêu cầu xóa".to_owned(),
+                    Language::En => "Until you ask us to erase it".to_owned(),
+                }
+            }
+            Retention::Days(days) => days.get(),
+        };
+        // Whole years are easier to grasp than thousands of days, so show both.
+        let years = (days % 365 == 0).then_some(days / 365);
+        match (language, years) {
+            (Language::Vi, Some(years)) => format!("{days} ngày ({years} năm)"),
+            (Language::Vi, None) => format!("{days} ngày"),
+            (Language::En, Some(1)) => format!("{days} days (1 year)"),
+            (Language::En, Some(years)) => format!("{days} days ({years} years)"),
+            (Language::En, None) if days == 1 => "1 day".to_owned(),
+            (Language::En, None) => format!("{days} days"),
+        }
+    }
+}
+
+/// Who is responsible for the data and how buyers reach them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Controller {
+    name: String,
+    website: String,
+    email: String,
+    hotline: String,
+}
+
+impl Controller {
+    /// The shop's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The shop's website.
+    pub fn website(&self) -> &str {
+        &self.website
+    }
+
+    /// Where buyers send requests about their data.
+    pub fn email(&self) -> &str {
+        &self.email
+    }
+
+    /// The support hotline.
+    pub fn hotline(&self) -> &str {
+        &self.hotline
+    }
+}
+
+/// What the policy says about one data category.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryRule {
+    category: DataCategory,
+    label: Localized,
+    description: Localized,
+    retention: Retention,
+    retention_reason: Localized,
+}
+
+impl CategoryRule {
+    /// Which category this is.
+    pub fn category(&self) -> DataCategory {
+        self.category
+    }
+
+    /// Short name, e.g. "Thông tin liên lạc".
+    pub fn label(&self) -> &Localized {
+        &self.label
+    }
+
+    /// What the category holds.
+    pub fn description(&self) -> &Localized {
+        &self.description
+    }
+
+    /// How long it is kept.
+    pub fn retention(&self) -> Retention {
+        self.retention
+    }
+
+    /// Why it is kept that long.
+    pub fn retention_reason(&self) -> &Localized {
+        &self.retention_reason
+    }
+}
+
+/// The labels of one actor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorRule {
+    actor: Actor,
+    label: Localized,
+    description: Localized,
+}
+
+impl ActorRule {
+    /// Which actor this is.
+    pub fn actor(&self) -> Actor {
+        self.actor
+    }
+
+    /// Short name, e.g. "Giao vận".
+    pub fn label(&self) -> &Localized {
+        &self.label
+    }
+
+    /// What this actor does.
+    pub fn description(&self) -> &Localized {
+        &self.description
+    }
+}
+
+/// What the policy says about one purpose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurposeRule {
+    id: PurposeId,
+    basis: LegalBasis,
+    label: Localized,
+    description: Localized,
+    categories: Vec<DataCategory>,
+    actors: Vec<Actor>,
+    consent: Option<Localized>,
+    // Bit sets of the two lists above, because `allows` sits on the path of every read.
+    category_mask: u32,
+    actor_mask: u32,
+}
+
+impl PurposeRule {
+    /// Which purpose this is.
+    pub fn id(&self) -> PurposeId {
+        self.id
+    }
+
+    /// Its legal basis.
+    pub fn basis(&self) -> LegalBasis {
+        self.basis
+    }
+
+    /// Short name, e.g. "Xử lý đơn hàng".
+    pub fn label(&self) -> &Localized {
+        &self.label
+    }
+
+    /// What the purpose is, as told to buyers.
+    pub fn description(&self) -> &Localized {
+        &self.description
+    }
+
+    /// The categories it may read, in file order (empty: it reads no personal data).
+    pub fn categories(&self) -> &[DataCategory] {
+        &self.categories
+    }
+
+    /// The actors allowed to act for it, in file order.
+    pub fn actors(&self) -> &[Actor] {
+        &self.actors
+    }
+
+    /// The checkbox wording, present exactly when the basis is consent.
+    pub fn consent_wording(&self) -> Option<&Localized> {
+        self.consent.as_ref()
+    }
+
+    /// Whether each use needs the buyer's current consent.
+    pub fn needs_consent(&self) -> bool {
+        self.basis == LegalBasis::Consent
+    }
+
+    /// Whether the purpose lists `category`.
+    pub fn may_read(&self, category: DataCategory) -> bool {
+        self.category_mask & (1 << category.position()) != 0
+    }
+
+    /// Whether the purpose lists `actor`.
+    pub fn may_act(&self, actor: Actor) -> bool {
+        self.actor_mask & (1 << actor.position()) != 0
+    }
+}
+
+/// A purpose the buyer can consent to, with the wording of its (unticked) checkbox.
+#[derive(Debug, Clone, Copy)]
+pub struct ConsentPurpose<'a> {
+    purpose: &'a PurposeRule,
+    wording: &'a Localized,
+}
+
+impl<'a> ConsentPurpose<'a> {
+    /// Which purpose.
+    pub fn id(&self) -> PurposeId {
+        self.purpose.id
+    }
+
+    /// The whole purpose rule.
+    pub fn purpose(&self) -> &'a PurposeRule {
+        self.purpose
+    }
+
+    /// The exact checkbox wording.
+    pub fn wording(&self) -> &'a Localized {
+        self.wording
+    }
+}
+
+/// What the policy says about one kind of recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipientRule {
+    kind: RecipientKind,
+    basis: DisclosureBasis,
+    buyer_notice: BuyerNotice,
+    fields: Vec<Field>,
+    label: Localized,
+    description: Localized,
+    consent: Option<Localized>,
+}
+
+impl RecipientRule {
+    /// Which kind of recipient.
+    pub fn kind(&self) -> RecipientKind {
+        self.kind
+    }
+
+    /// The only ground on which it may receive data.
+    pub fn basis(&self) -> DisclosureBasis {
+        self.basis
+    }
+
+    /// When the buyer is told about a disclosure to it.
+    pub fn buyer_notice(&self) -> BuyerNotice {
+        self.buyer_notice
+    }
+
+    /// Exactly the fields it may receive, in file order.
+    pub fn fields(&self) -> &[Field] {
+        &self.fields
+    }
+
+    /// Whether it may receive `field`.
+    pub fn may_receive(&self, field: Field) -> bool {
+        self.fields.contains(&field)
+    }
+
+    /// Short name, e.g. "Đơn vị vận chuyển".
+    pub fn label(&self) -> &Localized {
+        &self.label
+    }
+
+    /// What it receives and why, as told to buyers.
+    pub fn description(&self) -> &Localized {
+        &self.description
+    }
+
+    /// The per-partner consent wording with its `{partner}` placeholder; present exactly when
+    /// the basis is consent.
+    pub fn consent_template(&self) -> Option<&Localized> {
+        self.consent.as_ref()
+    }
+
+    /// The consent wording for one partner, ready to show beside an unticked checkbox.
+    pub fn consent_wording(&self, language: Language, partner: &str) -> Option<String> {
+        self.consent.as_ref().map(|wording| {
+            wording
+                .get(language)
+                .replace(load::PARTNER_PLACEHOLDER, partner)
+        })
+    }
+}
+
+/// Entries of one section, in file order, with a complete index by id (the loader refuses a
+/// file that leaves any id out, which is what makes `get` total).
+#[derive(Debug, Clone)]
+struct Table<K, V> {
+    entries: Vec<V>,
+    index: Vec<usize>,
+    key: PhantomData<K>,
+}
+
+impl<K: Vocabulary, V> Table<K, V> {
+    fn get(&self, key: K) -> &V {
+        &self.entries[self.index[key.position()]]
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, V> {
+        self.entries.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn embedded() -> Policy {
+        Policy::embedded().expect("the embedded policy loads")
+    }
+
+    /// Loads the embedded text with `from` replaced by `to` (exactly once, so a typo in a test
+    /// fails loudly instead of testing nothing).
+    fn mutated(from: &str, to: &str) -> Result<Policy, PolicyError> {
+        assert_eq!(
+            EMBEDDED_POLICY_TOML.matches(from).count(),
+            1,
+            "test fixture: {from:?} must occur exactly once in the policy"
+        );
+        Policy::from_toml(&EMBEDDED_POLICY_TOML.replacen(from, to, 1))
+    }
+
+    fn error_message(from: &str, to: &str) -> String {
+        match mutated(from, to) {
+            Ok(_) => panic!("policy with {from:?} -> {to:?} should be refused"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    fn assert_mentions(message: &str, parts: &[&str]) {
+        for part in parts {
+            assert!(
+                message.contains(part),
+                "message {message:?} should mention {part:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn embedded_policy_loads() {
+        let policy = embedded();
+        assert_eq!(policy.version(), "2026-11-24");
+        assert_eq!(policy.effective_date(), "2026-11-24");
+        assert_eq!(policy.purposes().count(), PurposeId::COUNT);
+        assert_eq!(policy.categories().count(), DataCategory::COUNT);
+        assert_eq!(policy.actors().count(), Actor::COUNT);
+        assert_eq!(policy.recipients().count(), RecipientKind::COUNT);
+        assert_eq!(policy.controller().email(), "contact.hanjinbi@gmail.com");
+    }
+
+    #[test]
+    fn fulfilment_staff_may_read_address_for_order_fulfilment() {
+        assert_eq!(
+            embedded().allows(
+                Actor::Fulfilment,
+                PurposeId::OrderFulfilment,
+                DataCategory::Address
+            ),
+            Decision::Allowed {
+                needs_consent: false
+            }
+        );
+    }
+
+    #[test]
+    fn marketing_staff_may_not_read_address_for_order_fulfilment() {
+        assert_eq!(
+            embedded().allows(
+                Actor::Marketing,
+                PurposeId::OrderFulfilment,
+                DataCategory::Address
+            ),
+            Decision::Denied(DenyReason::ActorNotAllowed {
+                actor: Actor::Marketing,
+                purpose: PurposeId::OrderFulfilment,
+            })
+        );
+    }
+
+    #[test]
+    fn marketing_purpose_needs_consent() {
+        let policy = embedded();
+        assert_eq!(
+            policy.allows(Actor::System, PurposeId::Marketing, DataCategory::Contact),
+            Decision::Allowed {
+                needs_consent: true
+            }
+        );
+        assert!(policy.purpose(PurposeId::Marketing).needs_consent());
+        // Marketing may email a buyer who opted in, but never learns where they live.
+        assert!(!policy
+            .allows(
+                Actor::Marketing,
+                PurposeId::Marketing,
+                DataCategory::Address
+            )
+            .is_allowed());
+    }
+
+    #[test]
+    fn combinations_not_listed_are_denied() {
+        let policy = embedded();
+        assert_eq!(
+            policy.allows(
+                Actor::Marketing,
+                PurposeId::LegalObligations,
+                DataCategory::Transaction
+            ),
+            Decision::Denied(DenyReason::ActorNotAllowed {
+                actor: Actor::Marketing,
+                purpose: PurposeId::LegalObligations,
+            })
+        );
+        assert_eq!(
+            policy.allows(Actor::System, PurposeId::Suggestions, DataCategory::Address),
+            Decision::Denied(DenyReason::CategoryNotAllowed {
+                category: DataCategory::Address,
+                purpose: PurposeId::Suggestions,
+            })
+        );
+        // Service improvement works on anonymous aggregates only: it opens nothing personal.
+        for &actor in Actor::ALL {
+            for &category in DataCategory::ALL {
+                assert!(!policy
+                    .allows(actor, PurposeId::ServiceImprovement, category)
+                    .is_allowed());
+            }
+        }
+    }
+
+    #[test]
+    fn every_grant_is_listed_in_its_purpose() {
+        let policy = embedded();
+        for &purpose in PurposeId::ALL {
+            let rule = policy.purpose(purpose);
+            for &actor in Actor::ALL {
+                for &category in DataCategory::ALL {
+                    let listed =
+                        rule.actors().contains(&actor) && rule.categories().contains(&category);
+                    assert_eq!(
+                        policy.allows(actor, purpose, category).is_allowed(),
+                        listed,
+                        "{actor} / {purpose} / {category}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn deny_reason_names_codes() {
+        let reason = DenyReason::CategoryNotAllowed {
+            category: DataCategory::Address,
+            purpose: PurposeId::Marketing,
+        };
+        assert_eq!(
+            reason.to_string(),
+            "purpose \"marketing\" may not read category \"address\""
+        );
+    }
+
+    #[test]
+    fn transaction_records_are_kept_ten_years() {
+        let policy = embedded();
+        let rule = policy.category(DataCategory::Transaction);
+        assert_eq!(rule.retention().days(), Some(3650));
+        assert_eq!(
+            rule.retention().describe(Language::En),
+            "3650 days (10 years)"
+        );
+        assert_eq!(
+            rule.retention().describe(Language::Vi),
+            "3650 ngày (10 năm)"
+        );
+        assert_mentions(rule.retention_reason().vi(), &["88/2015/QH13", "Điều 41"]);
+        assert_mentions(
+            rule.retention_reason().en(),
+            &["88/2015/QH13", "Article 41"],
+        );
+        assert_eq!(
+            policy.category(DataCategory::Contact).retention(),
+            Retention::UntilErasure
+        );
+    }
+
+    #[test]
+    fn carriers_receive_exactly_name_phone_address_and_cod_amount() {
+        let policy = embedded();
+        assert_eq!(
+            policy.recipient_fields(RecipientKind::Carrier),
+            &[Field::Name, Field::Phone, Field::Address, Field::CodAmount]
+        );
+        assert!(!policy
+            .recipient(RecipientKind::Carrier)
+            .may_receive(Field::Email));
+    }
+
+    #[test]
+    fn recipients_have_their_bases() {
+        let policy = embedded();
+        let basis = |kind| policy.recipient(kind).basis();
+        assert_eq!(basis(RecipientKind::Carrier), DisclosureBasis::Contract);
+        assert_eq!(
+            basis(RecipientKind::PaymentGateway),
+            DisclosureBasis::Contract
+        );
+        assert_eq!(
+            basis(RecipientKind::CoPromotionPartner),
+            DisclosureBasis::Consent
+        );
+        assert_eq!(
+            basis(RecipientKind::GovernmentAgency),
+            DisclosureBasis::LegalRequest
+        );
+        assert_eq!(
+            basis(RecipientKind::ProtectionRecipient),
+            DisclosureBasis::Protection
+        );
+        assert_eq!(
+            policy
+                .recipient(RecipientKind::GovernmentAgency)
+                .buyer_notice(),
+            BuyerNotice::UnlessRequestForbids
+        );
+        let partner = policy.recipient(RecipientKind::CoPromotionPartner);
+        let wording = partner
+            .consent_wording(Language::Vi, "Công ty A")
+            .expect("partners need consent wording");
+        assert!(wording.contains("Công ty A") && !wording.contains("{partner}"));
+        assert_eq!(
+            policy
+                .recipient(RecipientKind::Carrier)
+                .consent_wording(Language::Vi, "X"),
+            None
+        );
+    }
+
+    #[test]
+    fn consent_purposes_carry_checkout_wording() {
+        let policy = embedded();
+        let ids: Vec<PurposeId> = policy.consent_purposes().map(|c| c.id()).collect();
+        assert_eq!(ids, [PurposeId::Suggestions, PurposeId::Marketing]);
+        let marketing = policy
+            .purpose(PurposeId::Marketing)
+            .consent_wording()
+            .expect("marketing needs consent wording");
+        assert_eq!(marketing.vi(), MARKETING_VI);
+        assert_eq!(marketing.en(), MARKETING_EN);
+        for purpose in policy.purposes() {
+            assert_eq!(
+                purpose.consent_wording().is_some(),
+                purpose.basis() == LegalBasis::Consent,
+                "{}",
+                purpose.id()
+            );
+        }
+    }
+
+    #[test]
+    fn purposes_have_their_bases_in_file_order() {
+        let policy = embedded();
+        let bases: Vec<(PurposeId, LegalBasis)> =
+            policy.purposes().map(|p| (p.id(), p.basis())).collect();
+        assert_eq!(
+            bases,
+            [
+                (PurposeId::OrderFulfilment, LegalBasis::Contract),
+                (PurposeId::AnsweringRequests, LegalBasis::Contract),
+                (PurposeId::Suggestions, LegalBasis::Consent),
+                (PurposeId::Marketing, LegalBasis::Consent),
+                (PurposeId::ServiceImprovement, LegalBasis::Contract),
+                (PurposeId::DisputeResolution, LegalBasis::Contract),
+                (
+                    PurposeId::PreventingUnlawfulActivity,
+                    LegalBasis::LegitimateProtection
+                ),
+                (PurposeId::LegalObligations, LegalBasis::LegalObligation),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_text_exists_in_both_languages() {
+        let policy = embedded();
+        let texts = policy
+            .categories()
+            .flat_map(|c| [c.label(), c.description(), c.retention_reason()])
+            .chain(policy.actors().flat_map(|a| [a.label(), a.description()]))
+            .chain(policy.purposes().flat_map(|p| [p.label(), p.description()]))
+            .chain(
+                policy
+                    .recipients()
+                    .flat_map(|r| [r.label(), r.description()]),
+            );
+        for text in texts {
+            assert!(!text.vi().is_empty() && !text.en().is_empty());
+            assert_ne!(text.vi(), text.en(), "untranslated text {:?}", text.vi());
+        }
+    }
+
+    #[test]
+    fn codes_round_trip_through_parse_and_serde() {
+        use serde::de::value::{Error as DeError, StrDeserializer};
+        use serde::de::IntoDeserializer;
+        use serde::Deserialize;
+
+        for &actor in Actor::ALL {
+            assert_eq!(Actor::parse(actor.code()), Some(actor));
+            assert_eq!(actor.code().parse::<Actor>(), Ok(actor));
+            let deserializer: StrDeserializer<'_, DeError> = actor.code().into_deserializer();
+            assert_eq!(Actor::deserialize(deserializer), Ok(actor));
+        }
+        for &category in DataCategory::ALL {
+            let deserializer: StrDeserializer<'_, DeError> = category.code().into_deserializer();
+            assert_eq!(DataCategory::deserialize(deserializer), Ok(category));
+        }
+    }
+
+    #[test]
+    fn unknown_actor_code_is_a_clear_error() {
+        let error = "courier".parse::<Actor>().expect_err("not an actor");
+        assert_eq!(
+            error.to_string(),
+            "unknown actor \"courier\"; expected one of: buyer, system, customer_care, \
+             marketing, fulfilment, legal, owner"
+        );
+    }
+
+    #[test]
+    fn retention_is_described_in_both_languages() {
+        let days = |n| Retention::Days(NonZeroU32::new(n).expect("non-zero"));
+        assert_eq!(days(365).describe(Language::En), "365 days (1 year)");
+        assert_eq!(days(1).describe(Language::En), "1 day");
+        assert_eq!(days(30).describe(Language::Vi), "30 ngày");
+        assert_eq!(
+            Retention::UntilErasure.describe(Language::Vi),
+            "Cho đến khi quý khách yêu cầu xóa"
+        );
+    }
+
+    // One test per validation rule: each mutates the embedded text and checks that the error
+    // names the offending entry.
+
+    #[test]
+    fn rejects_unknown_category_name() {
+        let message = error_message(
+            "categories = [\"behaviour\", \"transaction\"]",
+            "categories = [\"behavior\", \"transaction\"]",
+        );
+        assert_eq!(
+            message,
+            "purpose \"suggestions\": unknown data category \"behavior\" in `categories`; \
+             expected one of: contact, identity, address, account, transaction, support, \
+             behaviour"
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_category_id() {
+        let message = error_message("id = \"behaviour\"", "id = \"habits\"");
+        assert_mentions(
+            &message,
+            &[
+                "entry 7 of [[categories]]",
+                "unknown data category \"habits\"",
+            ],
+        );
+    }
+
+    #[test]
+    fn rejects_purpose_without_basis() {
+        let message = error_message(
+            "id = \"dispute_resolution\"\nbasis = \"contract\"\n",
+            "id = \"dispute_resolution\"\n",
+        );
+        assert_eq!(message, "purpose \"dispute_resolution\": missing `basis`");
+    }
+
+    #[test]
+    fn rejects_unknown_basis() {
+        let message = error_message(
+            "id = \"dispute_resolution\"\nbasis = \"contract\"",
+            "id = \"dispute_resolution\"\nbasis = \"contrat\"",
+        );
+        assert_mentions(&message, &["\"contrat\"", "legal_obligation", "line"]);
+    }
+
+    #[test]
+    fn rejects_consent_purpose_without_wording() {
+        let message = error_message(
+            &format!("consent.vi = \"{MARKETING_VI}\"\nconsent.en = \"{MARKETING_EN}\"\n"),
+            "",
+        );
+        assert_eq!(
+            message,
+            "purpose \"marketing\": basis is consent, so it needs the checkbox wording in \
+             `consent` (vi and en)"
+        );
+    }
+
+    #[test]
+    fn rejects_consent_wording_in_one_language_only() {
+        let message = error_message(&format!("consent.en = \"{MARKETING_EN}\"\n"), "");
+        assert_eq!(
+            message,
+            "purpose \"marketing\": `consent` has no en text (both \"vi\" and \"en\" are required)"
+        );
+        let message = error_message(
+            &format!("consent.vi = \"{MARKETING_VI}\""),
+            "consent.vi = \"  \"",
+        );
+        assert_mentions(
+            &message,
+            &["purpose \"marketing\"", "`consent` has no vi text"],
+        );
+    }
+
+    #[test]
+    fn rejects_consent_wording_on_a_purpose_without_consent_basis() {
+        let message = error_message(
+            "actors = [\"buyer\", \"customer_care\", \"legal\", \"owner\"]\n",
+            "actors = [\"buyer\", \"customer_care\", \"legal\", \"owner\"]\n\
+             consent.vi = \"Đồng ý\"\nconsent.en = \"Agree\"\n",
+        );
+        assert_eq!(
+            message,
+            "purpose \"dispute_resolution\": has `consent` wording but its basis is contract, \
+             not consent"
+        );
+    }
+
+    #[test]
+    fn rejects_recipient_without_fields() {
+        let message = error_message("fields = [\"order_reference\", \"order_total\"]\n", "");
+        assert_eq!(message, "recipient \"payment_gateway\": missing `fields`");
+        let message = error_message(
+            "fields = [\"order_reference\", \"order_total\"]",
+            "fields = []",
+        );
+        assert_eq!(
+            message,
+            "recipient \"payment_gateway\": `fields` is empty; it must name at least one field"
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_recipient_field() {
+        let message = error_message(
+            "fields = [\"name\", \"phone\", \"address\", \"cod_amount\"]",
+            "fields = [\"name\", \"phone\", \"address\", \"cod_amount\", \"national_id\"]",
+        );
+        assert_mentions(
+            &message,
+            &[
+                "recipient \"carrier\"",
+                "unknown field \"national_id\"",
+                "`fields`",
+            ],
+        );
+    }
+
+    #[test]
+    fn rejects_partner_consent_that_does_not_name_the_partner() {
+        let message = error_message(
+            "my name and email with {partner} for",
+            "my name and email with our partners for",
+        );
+        assert_eq!(
+            message,
+            "recipient \"co_promotion_partner\": the en consent wording must contain the \
+             placeholder {partner}, so the buyer sees which partner they agree to"
+        );
+    }
+
+    #[test]
+    fn rejects_duplicate_purpose_ids() {
+        let message = error_message("id = \"legal_obligations\"", "id = \"marketing\"");
+        assert_eq!(
+            message,
+            "the policy: \"marketing\" appears more than once in `purposes`"
+        );
+    }
+
+    #[test]
+    fn rejects_a_known_purpose_left_out() {
+        let message = error_message("id = \"legal_obligations\"", "id = \"legal_duties\"");
+        assert_mentions(
+            &message,
+            &[
+                "entry 8 of [[purposes]]",
+                "unknown purpose \"legal_duties\"",
+            ],
+        );
+        let start = EMBEDDED_POLICY_TOML
+            .find("[[purposes]]\nid = \"legal_obligations\"")
+            .expect("fixture");
+        let end = start + EMBEDDED_POLICY_TOML[start..].find("\n\n").expect("fixture");
+        let text = format!(
+            "{}{}",
+            &EMBEDDED_POLICY_TOML[..start],
+            &EMBEDDED_POLICY_TOML[end..]
+        );
+        let message = Policy::from_toml(&text)
+            .expect_err("purpose left out")
+            .to_string();
+        assert_eq!(
+            message,
+            "the policy does not declare purpose \"legal_obligations\"; every purpose the code \
+             knows must have an entry in [[purposes]]"
+        );
+    }
+
+    #[test]
+    fn rejects_an_actor_that_does_not_exist() {
+        let message = error_message(
+            "actors = [\"system\", \"legal\", \"owner\"]\n\n# ---",
+            "actors = [\"system\", \"legal\", \"auditor\"]\n\n# ---",
+        );
+        assert_eq!(
+            message,
+            "purpose \"legal_obligations\": unknown actor \"auditor\" in `actors`; expected one \
+             of: buyer, system, customer_care, marketing, fulfilment, legal, owner"
+        );
+    }
+
+    #[test]
+    fn rejects_purpose_without_actors_or_with_repeats() {
+        let message = error_message("actors = [\"buyer\", \"system\"]", "actors = []");
+        assert_eq!(
+            message,
+            "purpose \"suggestions\": `actors` is empty; it must name at least one actor"
+        );
+        let message = error_message(
+            "actors = [\"buyer\", \"system\"]",
+            "actors = [\"buyer\", \"system\", \"buyer\"]",
+        );
+        assert_eq!(
+            message,
+            "purpose \"suggestions\": \"buyer\" appears more than once in `actors`"
+        );
+    }
+
+    #[test]
+    fn rejects_a_retention_of_zero_days() {
+        let message = error_message("retention = 1095", "retention = 0");
+        assert_eq!(
+            message,
+            "category \"support\": retention must be between 1 and 4294967295 days or \
+             \"until_erasure\", found 0"
+        );
+        let message = error_message("retention = 365\n", "retention = -1\n");
+        assert_mentions(&message, &["category \"behaviour\"", "found -1"]);
+        let message = error_message("retention = 365\n", "retention = \"forever\"\n");
+        assert_mentions(&message, &["\"forever\"", "until_erasure"]);
+    }
+
+    #[test]
+    fn rejects_missing_version_or_effective_date() {
+        let message = error_message("version = \"2026-11-24\"\n", "");
+        assert_eq!(message, "the policy: missing `version`");
+        let message = error_message("effective_date = \"2026-11-24\"\n", "");
+        assert_eq!(message, "the policy: missing `effective_date`");
+        let message = error_message(
+            "effective_date = \"2026-11-24\"",
+            "effective_date = \"2026-02-30\"",
+        );
+        assert_eq!(
+            message,
+            "the policy: `effective_date` must be a date written YYYY-MM-DD, found \"2026-02-30\""
+        );
+    }
+
+    #[test]
+    fn rejects_missing_translation() {
+        let message = error_message("label.en = \"Delivery carriers\"\n", "");
+        assert_eq!(
+            message,
+            "recipient \"carrier\": `label` has no en text (both \"vi\" and \"en\" are required)"
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_keys() {
+        let message = error_message(
+            "id = \"marketing\"\nbasis = \"consent\"",
+            "id = \"marketing\"\nbasis = \"consent\"\npre_ticked = true",
+        );
+        assert_mentions(&message, &["pre_ticked", "line"]);
+        let message = error_message("hotline = \"0964 242 408\"", "fax = \"none\"");
+        assert_mentions(&message, &["fax"]);
+    }
+
+    #[test]
+    fn rejects_text_that_is_not_toml() {
+        let error = Policy::from_toml("version = ").expect_err("not TOML");
+        assert!(matches!(error, PolicyError::Toml(_)), "{error}");
+        assert_eq!(
+            Policy::from_toml("").expect_err("empty").to_string(),
+            "the policy: missing `version`"
+        );
+    }
+
+    const MARKETING_VI: &str = "Tôi đồng ý nhận email giới thiệu sản phẩm mới và chương trình \
+                                khuyến mãi của Hanjinbi. Tôi có thể hủy đăng ký bất cứ lúc nào.";
+    const MARKETING_EN: &str = "I agree to receive emails from Hanjinbi about new products and \
+                                promotions. I can unsubscribe at any time.";
+
+    proptest! {
+        #[test]
+        fn from_toml_never_panics_on_arbitrary_text(text in ".{0,512}") {
+            let _ = Policy::from_toml(&text);
+        }
+
+        #[test]
+        fn from_toml_never_panics_on_damaged_policy(
+            start in 0..EMBEDDED_POLICY_TOML.len(),
+            length in 0usize..200,
+            insert in "[\\[\\]=\"a-z0-9_., \n-]{0,20}",
+        ) {
+            // Cut a range out of the real policy (at character boundaries) and splice in a
+            // little TOML-ish noise, so most cases get past the parser into validation.
+            let text = EMBEDDED_POLICY_TOML;
+            let floor = |mut i: usize| { while !text.is_char_boundary(i) { i -= 1; } i };
+            let start = floor(start);
+            let end = floor((start + length).min(text.len()));
+            let damaged = format!("{}{}{}", &text[..start], insert, &text[end..]);
+            let _ = Policy::from_toml(&damaged);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Writing personal data: registering a buyer at checkout, sealing values under the buyer's
+//! key, and recording consent. Each runs inside the caller's write transaction, together with
+//! its audit entry, so the data and its record commit or vanish together.
+
+use crate::audit::{self, AuditAction, AuditEvent};
+use crate::gate::slots;
+use crate::policy::{Actor, Language, Policy, PurposeId};
+use crate::sealed::{Sealed, Slot};
+use crate::vault::{self, DataKey, IndexKind, Vault, VaultError, WrappedKey};
+use hanjinbi_domain::contact::{Email, FullName, PhoneVn};
+use hanjinbi_store::subjects::{self, ConsentRow, SealedBuyer};
+use hanjinbi_store::{StoreError, WriteTx};
+use rand::RngCore;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum RecordError {
+    #[error("the buyer's data was erased; a new checkout starts a new record")]
+    Erased,
+    #[error("{0} is not a purpose that asks for consent")]
+    NotAConsentPurpose(&'static str),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+    #[error(transparent)]
+    Audit(#[from] audit::AuditError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<hanjinbi_domain::Lang> for Language {
+    fn from(lang: hanjinbi_domain::Lang) -> Language {
+        match lang {
+            hanjinbi_domain::Lang::Vi => Language::Vi,
+            hanjinbi_domain::Lang::En => Language::En,
+        }
+    }
+}
+
+/// A data subject with its unwrapped key, for sealing within one transaction.
+pub struct SubjectKey {
+    pub subject: String,
+    key: DataKey,
+    /// The subject was created by this transaction.
+    pub new: bool,
+}
+
+impl std::fmt::Debug for SubjectKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SubjectKey({})", self.subject)
+    }
+}
+
+impl SubjectKey {
+    pub fn seal(&self, slot: Slot<'_>, plaintext: &str) -> Sealed {
+        vault::seal(&self.key, slot, plaintext)
+    }
+}
+
+/// A random identifier for subjects and orders: 128 bits, hex.
+pub fn new_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Contact details given at checkout.
+pub struct BuyerContact<'a> {
+    pub email: &'a Email,
+    pub name: &'a FullName,
+    pub phone: &'a PhoneVn,
+}
+
+/// Finds the buyer by email (through the blind index) or registers a new one, and seals
+/// the contact details given now. Audited as a seal for order fulfilment.
+pub async fn buyer_for_checkout(
+    tx: &mut WriteTx,
+    vault: &Vault,
+    contact: BuyerContact<'_>,
+    now: i64,
+) -> Result<SubjectKey, RecordError> {
+    let email_index = vault.blind_index(IndexKind::Email, &contact.email.lookup_key());
+    let phone_index = vault.blind_index(IndexKind::Phone, contact.phone.expose());
+    let existing = subjects::buyer_by_email_index(tx, &email_index).await?;
+    let subject = match &existing {
+        Some(id) => {
+            let stored = subjects::key_in(tx, id).await?.ok_or(RecordError::Erased)?;
+            let bytes = stored.wrapped.ok_or(RecordError::Erased)?;
+            let key = vault.unwrap_key(id, &WrappedKey { master_key_id: stored.master_key_id, bytes })?;
+            SubjectKey { subject: id.clone(), key, new: false }
+        }
+        None => {
+            let id = new_id();
+            let (key, wrapped) = vault.new_data_key(&id);
+            subjects::insert_key(tx, &id, &wrapped.master_key_id, &wrapped.bytes, now).await?;
+            SubjectKey { subject: id, key, new: true }
+        }
+    };
+    let id = subject.subject.as_str();
+    let sealed = SealedBuyer {
+        id: id.to_owned(),
+        email_index,
+        phone_index,
+        email: subject.seal(slots::buyer(id, "email"), contact.email.expose()).to_stored(),
+        name: subject.seal(slots::buyer(id, "name"), contact.name.expose()).to_stored(),
+        phone: subject.seal(slots::buyer(id, "phone"), contact.phone.expose()).to_stored(),
+    };
+    if subject.new {
+        subjects::insert_buyer(tx, &sealed, now).await?;
+    } else {
+        subjects::update_buyer_contact(tx, &sealed).await?;
+    }
+    audit::append(
+        tx,
+        AuditEvent {
+            at: now,
+            actor: Actor::System.code(),
+            purpose: PurposeId::OrderFulfilment.code(),
+            action: AuditAction::Seal,
+            subject: id,
+            fields: &["email", "name", "phone"],
+        },
+    )
+    .await?;
+    Ok(subject)
+}
+
+/// Records a buyer's decision on a consent purpose with the exact wording they saw and the
+/// policy version it belongs to. Audited.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_consent(
+    tx: &mut WriteTx,
+    policy: &Policy,
+    subject: &str,
+    purpose: PurposeId,
+    granted: bool,
+    lang: hanjinbi_domain::Lang,
+    channel: &str,
+    now: i64,
+) -> Result<(), RecordError> {
+    let wording = policy
+        .purpose(purpose)
+        .consent_wording()
+        .ok_or(RecordError::NotAConsentPurpose(purpose.code()))?
+        .get(lang.into())
+        .to_owned();
+    subjects::insert_consent(
+        tx,
+        &ConsentRow {
+            subject_id: subject.to_owned(),
+            purpose: purpose.code().to_owned(),
+            granted,
+            policy_version: policy.version().to_owned(),
+            wording,
+            channel: channel.to_owned(),
+            at: now,
+        },
+    )
+    .await?;
+    audit::append(
+        tx,
+        AuditEvent {
+            at: now,
+            actor: Actor::Buyer.code(),
+            purpose: purpose.code(),
+            action: AuditAction::Consent,
+            subject,
+            fields: &[if granted { "granted" } else { "refused" }],
+        },
+    )
+    .await?;
+    Ok(())
+}
