@@ -2,6 +2,8 @@
 
 use crate::config::{self, FileConfig, ShopFile};
 use crate::server::{self, ServerSettings};
+use hanjinbi_services::checkout::ShippingFees;
+use hanjinbi_services::mail::MailSettings;
 use crate::telemetry::{self, LogFormat};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -36,6 +38,10 @@ pub struct Common {
         hide_env_values = true
     )]
     pub database_url: Option<String>,
+    /// The key file that seals buyers' personal data [default: DATA_DIR/keys.toml]. Created
+    /// with new keys, mode 0600, when missing.
+    #[arg(long, global = true, env = "HANJINBI_KEY_FILE")]
+    pub key_file: Option<PathBuf>,
     /// Log format on standard error. Levels come from HANJINBI_LOG (e.g. "debug").
     #[arg(
         long,
@@ -55,6 +61,32 @@ pub enum Command {
     Migrate,
     /// Load the demo catalog (72 products in 8 categories) into an empty shop and exit.
     Demo,
+    /// The hash-chained audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// The keys that seal personal data.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check every entry of the chain; exits non-zero naming the first bad entry.
+    Verify,
+    /// Print the number of entries and the newest hash, to record somewhere else.
+    Head,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new master key and rewrap every buyer's data key under it, while the shop keeps
+    /// serving. Data is not re-encrypted. The old master key stays in the file until
+    /// `--retire-old` is given (servers running with the old file need it until restarted).
+    Rotate {
+        /// Remove earlier master keys from the file once every data key is rewrapped.
+        #[arg(long)]
+        retire_old: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -68,6 +100,19 @@ pub struct ServeArgs {
     /// Largest number of database connections [default: 16 on PostgreSQL, 8 on SQLite].
     #[arg(long, env = "HANJINBI_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub max_connections: Option<u32>,
+    /// Send email through this SMTP server: smtp://USER:PASSWORD@HOST:587 (STARTTLS) or
+    /// smtps://…:465. Without it, emails are written as .eml files to DATA_DIR/mail.
+    #[arg(long, env = "HANJINBI_SMTP_URL", hide_env_values = true, conflicts_with = "smtp_url_file")]
+    pub smtp_url: Option<String>,
+    /// Read the SMTP URL from this file instead (keeps the password out of the environment).
+    #[arg(long, env = "HANJINBI_SMTP_URL_FILE")]
+    pub smtp_url_file: Option<PathBuf>,
+    /// Delivery fee for standard shipping, in đồng.
+    #[arg(long, env = "HANJINBI_FEE_STANDARD", default_value_t = 30_000, value_parser = clap::value_parser!(i64).range(0..=10_000_000))]
+    pub fee_standard: i64,
+    /// Delivery fee for express shipping, in đồng.
+    #[arg(long, env = "HANJINBI_FEE_EXPRESS", default_value_t = 50_000, value_parser = clap::value_parser!(i64).range(0..=10_000_000))]
+    pub fee_express: i64,
     #[command(flatten)]
     pub shop: ShopArgs,
 }
@@ -119,6 +164,8 @@ impl ShopArgs {
 struct Resolved {
     file: FileConfig,
     database_url: String,
+    data_dir: PathBuf,
+    key_file: PathBuf,
 }
 
 fn resolve(common: &Common) -> anyhow::Result<Resolved> {
@@ -138,7 +185,20 @@ fn resolve(common: &Common) -> anyhow::Result<Resolved> {
             .or_else(|| file.database_url.clone()),
         &data_dir,
     )?;
-    Ok(Resolved { file, database_url })
+    let key_file = common
+        .key_file
+        .clone()
+        .unwrap_or_else(|| data_dir.join("keys.toml"));
+    if let Some(parent) = key_file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create the folder of {}", key_file.display()))?;
+    }
+    Ok(Resolved {
+        file,
+        database_url,
+        data_dir,
+        key_file,
+    })
 }
 
 fn default_connections(url: &str) -> u32 {
@@ -159,7 +219,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .or_else(|| resolved.file.addr.clone())
                 .unwrap_or_else(|| "127.0.0.1:8080".into());
             let shop = config::shop_info(&args.shop.as_file(), &resolved.file.shop)?;
+            let mail = match (&args.smtp_url, &args.smtp_url_file) {
+                (Some(url), _) => MailSettings::Smtp { url: url.clone() },
+                (None, Some(path)) => MailSettings::Smtp {
+                    url: std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read the SMTP URL file {}", path.display()))?
+                        .trim()
+                        .to_owned(),
+                },
+                (None, None) => MailSettings::Folder(resolved.data_dir.join("mail")),
+            };
             let settings = ServerSettings {
+                key_file: resolved.key_file.clone(),
+                mail,
+                fees: ShippingFees {
+                    standard: hanjinbi_domain::Dong(args.fee_standard),
+                    express: hanjinbi_domain::Dong(args.fee_express),
+                },
+                outbox_every: std::time::Duration::from_secs(5),
                 max_connections: args
                     .max_connections
                     .or(resolved.file.max_connections)
@@ -178,7 +255,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "Hanjinbi is serving on http://{}",
                 listener.local_addr()?
             );
-            server::serve(listener, services, settings.shop, server::shutdown_signal()).await
+            server::serve(
+                listener,
+                services,
+                settings.shop,
+                settings.outbox_every,
+                server::shutdown_signal(),
+            )
+            .await
         }
         Command::Migrate => {
             let db = hanjinbi_store::Db::connect(&resolved.database_url, 1).await?;
@@ -201,6 +285,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
             Ok(())
+        }
+        Command::Audit(command) => {
+            let db = hanjinbi_store::Db::connect(&resolved.database_url, 2).await?;
+            db.migrate().await?;
+            crate::admin::audit(&db, command).await
+        }
+        Command::Keys(KeysCommand::Rotate { retire_old }) => {
+            let db = hanjinbi_store::Db::connect(&resolved.database_url, 2).await?;
+            db.migrate().await?;
+            crate::admin::rotate_keys(&db, &resolved.key_file, retire_old).await
         }
     }
 }

@@ -2,12 +2,19 @@
 
 use anyhow::Context;
 use hanjinbi_domain::ShopInfo;
-use hanjinbi_services::{Services, SystemClock};
+use hanjinbi_privacy::gate::Gate;
+use hanjinbi_privacy::policy::Policy;
+use hanjinbi_privacy::{keys, Vault};
+use hanjinbi_services::checkout::ShippingFees;
+use hanjinbi_services::mail::{MailSettings, Mailer};
+use hanjinbi_services::{ServiceSettings, Services, SystemClock};
 use hanjinbi_store::Db;
 use hanjinbi_web::AppState;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// What the server needs to run.
@@ -16,15 +23,48 @@ pub struct ServerSettings {
     pub max_connections: u32,
     pub shop: ShopInfo,
     pub load_demo: bool,
+    /// The operator's key file; created with new keys when missing.
+    pub key_file: PathBuf,
+    pub mail: MailSettings,
+    pub fees: ShippingFees,
+    /// How often the outbox worker looks for messages to send.
+    pub outbox_every: Duration,
 }
 
-/// Opens and migrates the database (and loads the demo catalog when asked).
+/// Loads the key file, creating it (with a loud warning) on a first run.
+pub fn load_keys(path: &Path) -> anyhow::Result<Vault> {
+    let (ring, created) = keys::load_or_create(path)?;
+    if created {
+        tracing::warn!(
+            key_file = %path.display(),
+            "NEW ENCRYPTION KEYS were generated because no key file existed. Every buyer's \
+             personal data will be sealed with them: back this file up now, apart from the \
+             database. Losing it makes all personal data unreadable; leaking it exposes it."
+        );
+    }
+    Ok(Vault::new(ring))
+}
+
+/// Opens and migrates the database, loads keys and policy (and the demo catalog when asked).
 pub async fn prepare(settings: &ServerSettings) -> anyhow::Result<Services> {
+    let vault = load_keys(&settings.key_file)?;
+    let policy = Arc::new(Policy::embedded().context("the privacy policy is invalid")?);
     let db = Db::connect(&settings.database_url, settings.max_connections)
         .await
         .context("cannot open the database")?;
     db.migrate().await.context("cannot migrate the database")?;
-    let services = Services::new(db, Arc::new(SystemClock));
+    let gate = Gate::new(db.clone(), policy, vault);
+    let mailer = Mailer::new(&settings.mail).context("cannot set up outgoing mail")?;
+    let services = Services::new(
+        db,
+        Arc::new(SystemClock),
+        gate,
+        ServiceSettings {
+            fees: settings.fees,
+            mailer,
+            shop: Arc::new(settings.shop.clone()),
+        },
+    );
     if settings.load_demo {
         let outcome = hanjinbi_services::demo::load(&services.db, &SystemClock)
             .await
@@ -39,9 +79,14 @@ pub async fn serve(
     listener: TcpListener,
     services: Services,
     shop: ShopInfo,
+    outbox_every: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let db = services.db.clone();
+    let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = tokio::spawn(services.notifier.clone().run(outbox_every, async {
+        let _ = worker_stopped.await;
+    }));
     let state = AppState {
         services,
         shop: Arc::new(shop),
@@ -52,6 +97,8 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
         .context("the server stopped with an error")?;
+    let _ = stop_worker.send(());
+    let _ = worker.await;
     db.close().await;
     Ok(())
 }
@@ -95,9 +142,15 @@ impl RunningServer {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(serve(listener, services.clone(), settings.shop, async {
-            let _ = stopped.await;
-        }));
+        let task = tokio::spawn(serve(
+            listener,
+            services.clone(),
+            settings.shop,
+            settings.outbox_every,
+            async {
+                let _ = stopped.await;
+            },
+        ));
         Ok(RunningServer {
             addr,
             services,

@@ -251,12 +251,12 @@ async fn carts_are_kept_on_the_server_across_restarts() {
     let crate::support::TestApp { server, dir, .. } = app;
     let _keep = dir;
     server.stop().await.unwrap();
-    let restarted = hanjinbi::server::RunningServer::start(hanjinbi::server::ServerSettings {
-        database_url: url,
-        max_connections: 4,
-        shop: hanjinbi_domain::ShopInfo::default(),
-        load_demo: true,
-    })
+    let restarted = hanjinbi::server::RunningServer::start(crate::support::settings(
+        &url,
+        _keep.path(),
+        true,
+        hanjinbi_domain::ShopInfo::default(),
+    ))
     .await
     .unwrap();
     let cart: serde_json::Value = reqwest::Client::new()

@@ -45,12 +45,7 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
 pub async fn spawn_with(load_demo: bool, shop: ShopInfo) -> TestApp {
     let dir = tempfile::tempdir().expect("temporary folder");
     let database_url = fresh_database(dir.path()).await;
-    let server = RunningServer::start(ServerSettings {
-        database_url: database_url.clone(),
-        max_connections: 8,
-        shop,
-        load_demo,
-    })
+    let server = RunningServer::start(settings(&database_url, dir.path(), load_demo, shop))
     .await
     .expect("the server starts");
     let http = reqwest::Client::builder()
@@ -66,12 +61,43 @@ pub async fn spawn_with(load_demo: bool, shop: ShopInfo) -> TestApp {
     }
 }
 
+/// Server settings for a test: keys and mail in the test's own folder. The outbox worker
+/// runs rarely; tests send mail when they want with `send_mail()`.
+pub fn settings(database_url: &str, dir: &std::path::Path, load_demo: bool, shop: ShopInfo) -> ServerSettings {
+    ServerSettings {
+        database_url: database_url.to_owned(),
+        max_connections: 8,
+        shop,
+        load_demo,
+        key_file: dir.join("keys.toml"),
+        mail: hanjinbi_services::mail::MailSettings::Folder(dir.join("mail")),
+        fees: hanjinbi_services::checkout::ShippingFees::default(),
+        outbox_every: std::time::Duration::from_secs(3600),
+    }
+}
+
 /// The shop with the demo catalog.
 pub async fn spawn() -> TestApp {
     spawn_with(true, ShopInfo::default()).await
 }
 
 impl TestApp {
+    /// Sends every due email now; returns how many went out.
+    pub async fn send_mail(&self) -> usize {
+        self.server.services.notifier.send_due().await.expect("outbox pass")
+    }
+
+    /// The emails written so far, as raw `.eml` text.
+    pub fn mails(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.dir.path().join("mail")) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .collect()
+    }
+
     pub fn url(&self, path: &str) -> String {
         self.server.url(path)
     }
