@@ -90,7 +90,10 @@ impl Place {
     }
 
     pub fn ward(&self) -> Option<&'static Ward> {
-        self.province()?.wards.iter().find(|w| w.code == self.ward_code)
+        self.province()?
+            .wards
+            .iter()
+            .find(|w| w.code == self.ward_code)
     }
 
     /// "Phường Ba Đình, Thành phố Hà Nội".
@@ -113,16 +116,31 @@ mod tests {
         let wards: usize = u.provinces.iter().map(|p| p.wards.len()).sum();
         assert!((3_300..=3_330).contains(&wards), "{wards}");
         assert!(u.provinces.windows(2).all(|w| w[0].code < w[1].code));
-        assert!(u.provinces.iter().all(|p| p.wards.windows(2).all(|w| w[0].code < w[1].code)));
-        assert_eq!(province("01").map(|p| p.short_name.as_str()), Some("Hà Nội"));
+        assert!(u
+            .provinces
+            .iter()
+            .all(|p| p.wards.windows(2).all(|w| w[0].code < w[1].code)));
+        assert_eq!(
+            province("01").map(|p| p.short_name.as_str()),
+            Some("Hà Nội")
+        );
     }
 
     #[test]
     fn a_ward_must_belong_to_its_province() {
         assert!(Place::parse("01", "00004").is_ok());
-        assert_eq!(Place::parse("79", "00004"), Err(AddressError::WardNotInProvince));
-        assert_eq!(Place::parse("99", "00004"), Err(AddressError::UnknownProvince));
+        assert_eq!(
+            Place::parse("79", "00004"),
+            Err(AddressError::WardNotInProvince)
+        );
+        assert_eq!(
+            Place::parse("99", "00004"),
+            Err(AddressError::UnknownProvince)
+        );
         assert_eq!(Place::parse("01", ""), Err(AddressError::WardNotInProvince));
-        assert_eq!(Place::parse("01", "00004").unwrap().describe(), "Phường Ba Đình, Thành phố Hà Nội");
+        assert_eq!(
+            Place::parse("01", "00004").unwrap().describe(),
+            "Phường Ba Đình, Thành phố Hà Nội"
+        );
     }
 }

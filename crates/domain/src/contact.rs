@@ -89,7 +89,9 @@ impl Email {
                     && !l.ends_with('-')
                     && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             })
-            && labels.last().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
+            && labels
+                .last()
+                .is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
         if local_ok && domain_ok {
             Ok(Email(format!("{local}@{}", domain.to_ascii_lowercase())))
         } else {
@@ -120,14 +122,21 @@ impl PhoneVn {
                 _ => return Err(ContactError::Phone),
             }
         }
-        let national = if let Some(rest) = digits.strip_prefix("84").filter(|_| text.starts_with('+') || digits.len() >= 11) {
+        let national = if let Some(rest) = digits
+            .strip_prefix("84")
+            .filter(|_| text.starts_with('+') || digits.len() >= 11)
+        {
             rest.to_owned()
         } else if let Some(rest) = digits.strip_prefix('0') {
             rest.to_owned()
         } else {
             return Err(ContactError::Phone);
         };
-        let mobile = national.len() == 9 && matches!(national.as_bytes().first(), Some(b'3' | b'5' | b'7' | b'8' | b'9'));
+        let mobile = national.len() == 9
+            && matches!(
+                national.as_bytes().first(),
+                Some(b'3' | b'5' | b'7' | b'8' | b'9')
+            );
         let landline = national.len() == 10 && national.starts_with('2');
         if mobile || landline {
             Ok(PhoneVn(format!("+84{national}")))
@@ -146,9 +155,9 @@ impl FullName {
     pub fn parse(text: &str) -> Result<FullName, ContactError> {
         let name = collapse(text);
         let chars = name.chars().count();
-        let letters_ok = name
-            .chars()
-            .all(|c| c.is_alphabetic() || c == ' ' || c == '-' || c == '\'' || c == '.' || unicode_mark(c));
+        let letters_ok = name.chars().all(|c| {
+            c.is_alphabetic() || c == ' ' || c == '-' || c == '\'' || c == '.' || unicode_mark(c)
+        });
         if (2..=100).contains(&chars) && letters_ok && name.chars().any(char::is_alphabetic) {
             Ok(FullName(name))
         } else {
@@ -181,7 +190,11 @@ impl OrderNote {
         if note.is_empty() {
             return Ok(None);
         }
-        if note.chars().count() > 500 || note.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
+        if note.chars().count() > 500
+            || note
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\r')
+        {
             return Err(ContactError::Note);
         }
         Ok(Some(OrderNote(note.to_owned())))
@@ -194,9 +207,24 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(Email::parse(" Lan.Nguyen@Gmail.COM ").unwrap().expose(), "Lan.Nguyen@gmail.com");
+        assert_eq!(
+            Email::parse(" Lan.Nguyen@Gmail.COM ").unwrap().expose(),
+            "Lan.Nguyen@gmail.com"
+        );
         assert_eq!(Email::parse("Lan@X.vn").unwrap().lookup_key(), "lan@x.vn");
-        for bad in ["", "a", "a@b", "a@b.c", "a b@c.vn", "@c.vn", "a@.vn", "a..b@c.vn", "a@c..vn", "a@-c.vn", "lan@gm\nail.com"] {
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "a@b.c",
+            "a b@c.vn",
+            "@c.vn",
+            "a@.vn",
+            "a..b@c.vn",
+            "a@c..vn",
+            "a@-c.vn",
+            "lan@gm\nail.com",
+        ] {
             assert_eq!(Email::parse(bad), Err(ContactError::Email), "{bad:?}");
         }
         assert!(Email::parse(&format!("{}@x.vn", "a".repeat(65))).is_err());
@@ -214,18 +242,34 @@ mod tests {
         ] {
             assert_eq!(PhoneVn::parse(input).unwrap().expose(), normal, "{input}");
         }
-        for bad in ["", "12345", "0112345678", "091234567", "09123456789", "+1 415 555 0100", "0912-abc-678", "0412345678", "+84+912345678"] {
+        for bad in [
+            "",
+            "12345",
+            "0112345678",
+            "091234567",
+            "09123456789",
+            "+1 415 555 0100",
+            "0912-abc-678",
+            "0412345678",
+            "+84+912345678",
+        ] {
             assert_eq!(PhoneVn::parse(bad), Err(ContactError::Phone), "{bad:?}");
         }
     }
 
     #[test]
     fn names_and_streets() {
-        assert_eq!(FullName::parse("  Nguyễn   Thị  Lan ").unwrap().expose(), "Nguyễn Thị Lan");
+        assert_eq!(
+            FullName::parse("  Nguyễn   Thị  Lan ").unwrap().expose(),
+            "Nguyễn Thị Lan"
+        );
         assert!(FullName::parse("A").is_err());
         assert!(FullName::parse("<script>").is_err());
         assert!(FullName::parse(&"a".repeat(101)).is_err());
-        assert_eq!(StreetLine::parse("Số 12, ngõ 34 Phố Huế").unwrap().expose(), "Số 12, ngõ 34 Phố Huế");
+        assert_eq!(
+            StreetLine::parse("Số 12, ngõ 34 Phố Huế").unwrap().expose(),
+            "Số 12, ngõ 34 Phố Huế"
+        );
         assert!(StreetLine::parse("12").is_err());
         assert_eq!(OrderNote::parse("  ").unwrap(), None);
         assert!(OrderNote::parse(&"x".repeat(501)).is_err());

@@ -3,8 +3,8 @@
 //! Everything here is pure: no I/O, no clock, no randomness. Parsers turn outside input into
 //! these types once, at the edge, so the layers above never re-validate.
 
-pub mod cart;
 pub mod address;
+pub mod cart;
 pub mod catalog;
 pub mod contact;
 pub mod lang;

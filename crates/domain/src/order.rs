@@ -41,7 +41,8 @@ pub enum PaymentMethod {
 }
 
 impl PaymentMethod {
-    pub const ALL: [PaymentMethod; 2] = [PaymentMethod::CashOnDelivery, PaymentMethod::BankTransfer];
+    pub const ALL: [PaymentMethod; 2] =
+        [PaymentMethod::CashOnDelivery, PaymentMethod::BankTransfer];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -103,12 +104,48 @@ impl OrderStatus {
     pub fn label(self, lang: crate::Lang) -> &'static str {
         let vi = lang == crate::Lang::Vi;
         match self {
-            OrderStatus::Placed => if vi { "Đã đặt hàng" } else { "Placed" },
-            OrderStatus::Confirmed => if vi { "Đã xác nhận" } else { "Confirmed" },
-            OrderStatus::Shipped => if vi { "Đang giao" } else { "Shipped" },
-            OrderStatus::Delivered => if vi { "Đã giao" } else { "Delivered" },
-            OrderStatus::Cancelled => if vi { "Đã hủy" } else { "Cancelled" },
-            OrderStatus::Returned => if vi { "Đã trả hàng" } else { "Returned" },
+            OrderStatus::Placed => {
+                if vi {
+                    "Đã đặt hàng"
+                } else {
+                    "Placed"
+                }
+            }
+            OrderStatus::Confirmed => {
+                if vi {
+                    "Đã xác nhận"
+                } else {
+                    "Confirmed"
+                }
+            }
+            OrderStatus::Shipped => {
+                if vi {
+                    "Đang giao"
+                } else {
+                    "Shipped"
+                }
+            }
+            OrderStatus::Delivered => {
+                if vi {
+                    "Đã giao"
+                } else {
+                    "Delivered"
+                }
+            }
+            OrderStatus::Cancelled => {
+                if vi {
+                    "Đã hủy"
+                } else {
+                    "Cancelled"
+                }
+            }
+            OrderStatus::Returned => {
+                if vi {
+                    "Đã trả hàng"
+                } else {
+                    "Returned"
+                }
+            }
         }
     }
 

@@ -59,7 +59,9 @@ pub async fn rotate_keys(db: &Db, key_file: &Path, retire_old: bool) -> anyhow::
         }
         let mut tx = db.begin_write().await?;
         for (subject, stored) in &batch {
-            let Some(bytes) = stored.wrapped.clone() else { continue };
+            let Some(bytes) = stored.wrapped.clone() else {
+                continue;
+            };
             let wrapped = hanjinbi_privacy::vault::WrappedKey {
                 master_key_id: stored.master_key_id.clone(),
                 bytes,
@@ -67,7 +69,15 @@ pub async fn rotate_keys(db: &Db, key_file: &Path, retire_old: bool) -> anyhow::
             let new = vault
                 .rewrap(subject, &wrapped)
                 .with_context(|| format!("cannot unwrap the data key of subject {subject}"))?;
-            if subjects::rewrap_key(&mut tx, subject, &stored.master_key_id, &new.master_key_id, &new.bytes).await? {
+            if subjects::rewrap_key(
+                &mut tx,
+                subject,
+                &stored.master_key_id,
+                &new.master_key_id,
+                &new.bytes,
+            )
+            .await?
+            {
                 rewrapped += 1;
             }
         }
@@ -90,7 +100,11 @@ pub async fn rotate_keys(db: &Db, key_file: &Path, retire_old: bool) -> anyhow::
     }
     println!(
         "rotated to master key {new_id}: {rewrapped} data keys rewrapped{}",
-        if retire_old { "; earlier master keys removed from the file" } else { "; earlier master keys kept for servers still running" }
+        if retire_old {
+            "; earlier master keys removed from the file"
+        } else {
+            "; earlier master keys kept for servers still running"
+        }
     );
     Ok(())
 }

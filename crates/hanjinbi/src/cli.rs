@@ -2,11 +2,11 @@
 
 use crate::config::{self, FileConfig, ShopFile};
 use crate::server::{self, ServerSettings};
-use hanjinbi_services::checkout::ShippingFees;
-use hanjinbi_services::mail::MailSettings;
 use crate::telemetry::{self, LogFormat};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use hanjinbi_services::checkout::ShippingFees;
+use hanjinbi_services::mail::MailSettings;
 use std::path::PathBuf;
 
 /// Hanjinbi: a Vietnamese online shop whose privacy policy is executable.
@@ -102,7 +102,12 @@ pub struct ServeArgs {
     pub max_connections: Option<u32>,
     /// Send email through this SMTP server: smtp://USER:PASSWORD@HOST:587 (STARTTLS) or
     /// smtps://…:465. Without it, emails are written as .eml files to DATA_DIR/mail.
-    #[arg(long, env = "HANJINBI_SMTP_URL", hide_env_values = true, conflicts_with = "smtp_url_file")]
+    #[arg(
+        long,
+        env = "HANJINBI_SMTP_URL",
+        hide_env_values = true,
+        conflicts_with = "smtp_url_file"
+    )]
     pub smtp_url: Option<String>,
     /// Read the SMTP URL from this file instead (keeps the password out of the environment).
     #[arg(long, env = "HANJINBI_SMTP_URL_FILE")]
@@ -223,7 +228,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 (Some(url), _) => MailSettings::Smtp { url: url.clone() },
                 (None, Some(path)) => MailSettings::Smtp {
                     url: std::fs::read_to_string(path)
-                        .with_context(|| format!("cannot read the SMTP URL file {}", path.display()))?
+                        .with_context(|| {
+                            format!("cannot read the SMTP URL file {}", path.display())
+                        })?
                         .trim()
                         .to_owned(),
                 },

@@ -131,7 +131,10 @@ impl Default for Verifier {
 
 impl Verifier {
     pub fn check(&mut self, row: &AuditRow) -> Result<(), AuditError> {
-        let broken = |reason| AuditError::Broken { seq: row.seq, reason };
+        let broken = |reason| AuditError::Broken {
+            seq: row.seq,
+            reason,
+        };
         if row.seq != self.expected_seq {
             return Err(broken(if row.seq > self.expected_seq {
                 BreakReason::Missing
@@ -249,11 +252,17 @@ mod tests {
 
         let mut edited = rows.clone();
         edited[2].subject = "someone-else".into();
-        assert_eq!(broken_at(verify_rows(&edited, (6, &head))), (3, BreakReason::Edited));
+        assert_eq!(
+            broken_at(verify_rows(&edited, (6, &head))),
+            (3, BreakReason::Edited)
+        );
 
         let mut deleted = rows.clone();
         deleted.remove(3);
-        assert_eq!(broken_at(verify_rows(&deleted, (6, &head))), (5, BreakReason::Missing));
+        assert_eq!(
+            broken_at(verify_rows(&deleted, (6, &head))),
+            (5, BreakReason::Missing)
+        );
 
         let mut swapped = rows.clone();
         swapped.swap(1, 2);
@@ -266,7 +275,10 @@ mod tests {
         assert_eq!(broken_at(verify_rows(&renumbered, (6, &head))).0, 2);
 
         let truncated = &rows[..4];
-        assert_eq!(broken_at(verify_rows(truncated, (6, &head))), (5, BreakReason::Truncated));
+        assert_eq!(
+            broken_at(verify_rows(truncated, (6, &head))),
+            (5, BreakReason::Truncated)
+        );
 
         let mut inserted = rows.clone();
         let mut extra = rows[1].clone();
@@ -276,6 +288,10 @@ mod tests {
         for (i, row) in inserted.iter_mut().enumerate() {
             row.seq = i as i64 + 1;
         }
-        assert_eq!(broken_at(verify_rows(&inserted, (6, &head))).0, 3, "the inserted entry");
+        assert_eq!(
+            broken_at(verify_rows(&inserted, (6, &head))).0,
+            3,
+            "the inserted entry"
+        );
     }
 }

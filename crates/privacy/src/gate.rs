@@ -20,11 +20,18 @@ pub enum PersonalItem {
     BuyerName,
     BuyerPhone,
     /// An order's delivery details: recipient name, phone and address.
-    ShipTo { order_id: String },
+    ShipTo {
+        order_id: String,
+    },
     /// The buyer's note on an order.
-    OrderNote { order_id: String },
+    OrderNote {
+        order_id: String,
+    },
     /// The sealed content of an outbox message (a one-time code).
-    MessagePayload { message_id: i64, order_id: String },
+    MessagePayload {
+        message_id: i64,
+        order_id: String,
+    },
 }
 
 impl PersonalItem {
@@ -33,9 +40,11 @@ impl PersonalItem {
         match self {
             PersonalItem::BuyerEmail | PersonalItem::BuyerPhone => &[DataCategory::Contact],
             PersonalItem::BuyerName => &[DataCategory::Identity],
-            PersonalItem::ShipTo { .. } => {
-                &[DataCategory::Address, DataCategory::Identity, DataCategory::Contact]
-            }
+            PersonalItem::ShipTo { .. } => &[
+                DataCategory::Address,
+                DataCategory::Identity,
+                DataCategory::Contact,
+            ],
             PersonalItem::OrderNote { .. } => &[DataCategory::Support],
             PersonalItem::MessagePayload { .. } => &[DataCategory::Account],
         }
@@ -94,15 +103,27 @@ pub mod slots {
     use crate::sealed::Slot;
 
     pub fn buyer<'a>(buyer_id: &'a str, field: &'a str) -> Slot<'a> {
-        Slot { table: "buyers", row: buyer_id, field }
+        Slot {
+            table: "buyers",
+            row: buyer_id,
+            field,
+        }
     }
 
     pub fn order<'a>(order_id: &'a str, field: &'a str) -> Slot<'a> {
-        Slot { table: "orders", row: order_id, field }
+        Slot {
+            table: "orders",
+            row: order_id,
+            field,
+        }
     }
 
     pub fn outbox(order_id: &str) -> Slot<'_> {
-        Slot { table: "outbox", row: order_id, field: "payload" }
+        Slot {
+            table: "outbox",
+            row: order_id,
+            field: "payload",
+        }
     }
 }
 
@@ -135,7 +156,11 @@ impl Gate {
         let mut opened = Vec::with_capacity(items.len());
         for item in items {
             let (slot_row, slot_field, sealed) = self.sealed(access.subject, item).await?;
-            let slot = Slot { table: slot_table(item), row: &slot_row, field: slot_field };
+            let slot = Slot {
+                table: slot_table(item),
+                row: &slot_row,
+                field: slot_field,
+            };
             opened.push(vault::open(&key, slot, &sealed)?);
         }
         self.record(access, AuditAction::Open, &fields, now).await?;
@@ -151,7 +176,8 @@ impl Gate {
             }
         }
         if needs_consent {
-            let latest = subjects::latest_consent(&self.db, access.subject, access.purpose.code()).await?;
+            let latest =
+                subjects::latest_consent(&self.db, access.subject, access.purpose.code()).await?;
             if !latest.is_some_and(|c| c.granted) {
                 return Err(GateError::NoConsent(access.purpose.code()));
             }
@@ -159,7 +185,13 @@ impl Gate {
         Ok(())
     }
 
-    async fn record(&self, access: Access<'_>, action: AuditAction, fields: &[&str], now: i64) -> Result<(), GateError> {
+    async fn record(
+        &self,
+        access: Access<'_>,
+        action: AuditAction,
+        fields: &[&str],
+        now: i64,
+    ) -> Result<(), GateError> {
         let mut tx = self.db.begin_write().await?;
         audit::append(
             &mut tx,
@@ -178,19 +210,30 @@ impl Gate {
     }
 
     async fn data_key(&self, subject: &str) -> Result<DataKey, GateError> {
-        let stored = subjects::key(&self.db, subject).await?.ok_or(GateError::NotFound)?;
+        let stored = subjects::key(&self.db, subject)
+            .await?
+            .ok_or(GateError::NotFound)?;
         let bytes = stored.wrapped.ok_or(GateError::Erased)?;
         Ok(self.vault.unwrap_key(
             subject,
-            &WrappedKey { master_key_id: stored.master_key_id, bytes },
+            &WrappedKey {
+                master_key_id: stored.master_key_id,
+                bytes,
+            },
         )?)
     }
 
     /// The stored ciphertext of `item`, with the row and field it is bound to. Items that
     /// belong to an order are only found when the order belongs to the subject.
-    async fn sealed(&self, subject: &str, item: &PersonalItem) -> Result<(String, &'static str, Sealed), GateError> {
+    async fn sealed(
+        &self,
+        subject: &str,
+        item: &PersonalItem,
+    ) -> Result<(String, &'static str, Sealed), GateError> {
         let buyer = || async {
-            subjects::buyer(&self.db, subject).await?.ok_or(GateError::NotFound)
+            subjects::buyer(&self.db, subject)
+                .await?
+                .ok_or(GateError::NotFound)
         };
         let order = |id: String| async move {
             orders::by_id(&self.db, &id)
@@ -199,20 +242,41 @@ impl Gate {
                 .ok_or(GateError::NotFound)
         };
         Ok(match item {
-            PersonalItem::BuyerEmail => (subject.to_owned(), "email", Sealed::from_stored(buyer().await?.email)),
-            PersonalItem::BuyerName => (subject.to_owned(), "name", Sealed::from_stored(buyer().await?.name)),
-            PersonalItem::BuyerPhone => (subject.to_owned(), "phone", Sealed::from_stored(buyer().await?.phone)),
+            PersonalItem::BuyerEmail => (
+                subject.to_owned(),
+                "email",
+                Sealed::from_stored(buyer().await?.email),
+            ),
+            PersonalItem::BuyerName => (
+                subject.to_owned(),
+                "name",
+                Sealed::from_stored(buyer().await?.name),
+            ),
+            PersonalItem::BuyerPhone => (
+                subject.to_owned(),
+                "phone",
+                Sealed::from_stored(buyer().await?.phone),
+            ),
             PersonalItem::ShipTo { order_id } => {
                 let o = order(order_id.clone()).await?;
                 (o.id, "ship_to", Sealed::from_stored(o.ship_to_sealed))
             }
             PersonalItem::OrderNote { order_id } => {
                 let o = order(order_id.clone()).await?;
-                (o.id, "note", Sealed::from_stored(o.note_sealed.ok_or(GateError::NotFound)?))
+                (
+                    o.id,
+                    "note",
+                    Sealed::from_stored(o.note_sealed.ok_or(GateError::NotFound)?),
+                )
             }
-            PersonalItem::MessagePayload { message_id, order_id } => {
+            PersonalItem::MessagePayload {
+                message_id,
+                order_id,
+            } => {
                 let o = order(order_id.clone()).await?;
-                let payload = outbox::payload(&self.db, *message_id, &o.id).await?.ok_or(GateError::NotFound)?;
+                let payload = outbox::payload(&self.db, *message_id, &o.id)
+                    .await?
+                    .ok_or(GateError::NotFound)?;
                 (o.id, "payload", Sealed::from_stored(payload))
             }
         })

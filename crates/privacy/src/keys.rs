@@ -19,10 +19,18 @@ pub const KEY_BYTES: usize = 32;
 #[derive(Debug, Error)]
 pub enum KeyFileError {
     #[error("cannot read the key file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write the key file {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
-    #[error("the key file {path} can be read by other users (mode {mode:o}); run `chmod 600 {path}`")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the key file {path} can be read by other users (mode {mode:o}); run `chmod 600 {path}`"
+    )]
     TooOpen { path: PathBuf, mode: u32 },
     #[error("the key file {path} is malformed: {reason}")]
     Malformed { path: PathBuf, reason: String },
@@ -53,7 +61,9 @@ impl Key {
 
     fn decode(text: &str) -> Option<Key> {
         let mut bytes = STANDARD.decode(text.trim()).ok()?;
-        let key = <[u8; KEY_BYTES]>::try_from(bytes.as_slice()).ok().map(Key::from_bytes);
+        let key = <[u8; KEY_BYTES]>::try_from(bytes.as_slice())
+            .ok()
+            .map(Key::from_bytes);
         bytes.zeroize();
         key
     }
@@ -146,7 +156,8 @@ struct MasterKeyText {
     key: String,
 }
 
-const HEADER: &str = "# Hanjinbi keys. Whoever holds this file and a copy of the database can read\n\
+const HEADER: &str =
+    "# Hanjinbi keys. Whoever holds this file and a copy of the database can read\n\
 # buyers' personal data: keep it secret, back it up apart from the database, mode 0600.\n";
 
 pub fn parse(text: &str, path: &Path) -> Result<KeyRing, KeyFileError> {
@@ -160,7 +171,10 @@ pub fn parse(text: &str, path: &Path) -> Result<KeyRing, KeyFileError> {
     let mut masters = Vec::new();
     for m in &file.master_keys {
         if m.id.is_empty() || !m.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(malformed(format!("master key id {:?} is not a plain identifier", m.id)));
+            return Err(malformed(format!(
+                "master key id {:?} is not a plain identifier",
+                m.id
+            )));
         }
         if masters.iter().any(|(id, _)| id == &m.id) {
             return Err(malformed(format!("master key {} appears twice", m.id)));
@@ -170,7 +184,10 @@ pub fn parse(text: &str, path: &Path) -> Result<KeyRing, KeyFileError> {
         masters.push((m.id.clone(), key));
     }
     if !masters.iter().any(|(id, _)| id == &file.current) {
-        return Err(malformed(format!("the current master key {} is not in the file", file.current)));
+        return Err(malformed(format!(
+            "the current master key {} is not in the file",
+            file.current
+        )));
     }
     Ok(KeyRing {
         current: file.current,
@@ -200,10 +217,13 @@ pub fn render(ring: &KeyRing) -> Zeroizing<String> {
 /// Reads the key file, refusing one that group or others may read.
 pub fn load(path: &Path) -> Result<KeyRing, KeyFileError> {
     check_permissions(path)?;
-    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|source| KeyFileError::Read {
-        path: path.to_owned(),
-        source,
-    })?);
+    let text =
+        Zeroizing::new(
+            std::fs::read_to_string(path).map_err(|source| KeyFileError::Read {
+                path: path.to_owned(),
+                source,
+            })?,
+        );
     parse(&text, path)
 }
 
@@ -274,7 +294,10 @@ mod tests {
         let (again, created) = load_or_create(&path).unwrap();
         assert!(!created);
         assert_eq!(ring.current, again.current);
-        assert_eq!(ring.current_master().1.bytes(), again.current_master().1.bytes());
+        assert_eq!(
+            ring.current_master().1.bytes(),
+            again.current_master().1.bytes()
+        );
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -302,8 +325,14 @@ mod tests {
         let good = render(&KeyRing::generate()).to_string();
         assert!(parse(&good, path).is_ok());
         let cases = [
-            (good.replace("current = \"mk-", "current = \"xx-"), "not in the file"),
-            (good.replacen("index_key = \"", "index_key = \"AAAA", 1), "index_key"),
+            (
+                good.replace("current = \"mk-", "current = \"xx-"),
+                "not in the file",
+            ),
+            (
+                good.replacen("index_key = \"", "index_key = \"AAAA", 1),
+                "index_key",
+            ),
             (format!("{good}\nextra = 1\n"), "unknown field"),
         ];
         for (text, expected) in cases {

@@ -31,6 +31,18 @@ use ids::Vocabulary;
 /// The policy file shipped with the binary.
 pub const EMBEDDED_POLICY_TOML: &str = include_str!("../policy/privacy-policy.toml");
 
+/// Every version of the policy ever published, oldest first, as `(version, policy file text)`.
+/// The last entry is the current policy, [`EMBEDDED_POLICY_TOML`].
+///
+/// Buyers consented to the version they saw, so every published version must stay readable at
+/// its own address for as long as the shop runs. Publishing a new version therefore means:
+/// copy the current `policy/privacy-policy.toml` to `policy/published/<its version>.toml`,
+/// replace its entry below with `("<its version>", include_str!("../policy/published/<its
+/// version>.toml"))`, then edit `privacy-policy.toml` and give it a new, later `version`. The
+/// tests check that every entry parses, carries the version it is listed under, that versions
+/// are unique and in order, and that the current file is the last entry.
+pub const POLICY_VERSIONS: &[(&str, &str)] = &[("2026-11-24", EMBEDDED_POLICY_TOML)];
+
 /// A loaded, validated privacy policy.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -52,6 +64,21 @@ impl Policy {
     /// The policy shipped with the binary ([`EMBEDDED_POLICY_TOML`]).
     pub fn embedded() -> Result<Policy, PolicyError> {
         Policy::from_toml(EMBEDDED_POLICY_TOML)
+    }
+
+    /// The published policy with this exact version: `None` if no such version was ever
+    /// published, else the result of loading its file (which the tests guarantee is `Ok`).
+    pub fn published(version: &str) -> Option<Result<Policy, PolicyError>> {
+        POLICY_VERSIONS
+            .iter()
+            .find(|(published, _)| *published == version)
+            .map(|(_, text)| Policy::from_toml(text))
+    }
+
+    /// The versions of every published policy, oldest first; the last is the current one.
+    pub fn published_versions() -> impl DoubleEndedIterator<Item = &'static str> + ExactSizeIterator
+    {
+        POLICY_VERSIONS.iter().map(|(version, _)| *version)
     }
 
     /// The policy version; consents record the version the buyer saw.
@@ -554,6 +581,44 @@ mod tests {
         assert_eq!(policy.actors().count(), Actor::COUNT);
         assert_eq!(policy.recipients().count(), RecipientKind::COUNT);
         assert_eq!(policy.controller().email(), "contact.hanjinbi@gmail.com");
+    }
+
+    #[test]
+    fn every_published_version_loads_under_its_own_version() {
+        assert!(!POLICY_VERSIONS.is_empty());
+        for (version, text) in POLICY_VERSIONS {
+            let policy = Policy::from_toml(text)
+                .unwrap_or_else(|error| panic!("published version {version} is invalid: {error}"));
+            assert_eq!(policy.version(), *version, "listed under the wrong version");
+            let published = Policy::published(version)
+                .expect("listed versions are found")
+                .expect("listed versions load");
+            assert_eq!(published.version(), *version);
+        }
+        // Versions are dates: unique and oldest first, so the last is the current one.
+        let versions: Vec<&str> = Policy::published_versions().collect();
+        assert!(
+            versions.windows(2).all(|pair| pair[0] < pair[1]),
+            "versions must be unique and oldest first: {versions:?}"
+        );
+    }
+
+    #[test]
+    fn the_current_policy_is_the_last_published_version() {
+        let current = embedded();
+        assert_eq!(
+            Policy::published_versions().next_back(),
+            Some(current.version())
+        );
+        let (version, text) = POLICY_VERSIONS.last().expect("at least one version");
+        assert_eq!(*version, current.version());
+        assert_eq!(
+            *text, EMBEDDED_POLICY_TOML,
+            "the current entry must be the embedded file itself"
+        );
+        assert!(Policy::published("1999-01-01").is_none());
+        assert!(Policy::published("").is_none());
+        assert!(Policy::published(&format!("{version} ")).is_none());
     }
 
     #[test]

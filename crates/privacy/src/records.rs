@@ -85,14 +85,28 @@ pub async fn buyer_for_checkout(
         Some(id) => {
             let stored = subjects::key_in(tx, id).await?.ok_or(RecordError::Erased)?;
             let bytes = stored.wrapped.ok_or(RecordError::Erased)?;
-            let key = vault.unwrap_key(id, &WrappedKey { master_key_id: stored.master_key_id, bytes })?;
-            SubjectKey { subject: id.clone(), key, new: false }
+            let key = vault.unwrap_key(
+                id,
+                &WrappedKey {
+                    master_key_id: stored.master_key_id,
+                    bytes,
+                },
+            )?;
+            SubjectKey {
+                subject: id.clone(),
+                key,
+                new: false,
+            }
         }
         None => {
             let id = new_id();
             let (key, wrapped) = vault.new_data_key(&id);
             subjects::insert_key(tx, &id, &wrapped.master_key_id, &wrapped.bytes, now).await?;
-            SubjectKey { subject: id, key, new: true }
+            SubjectKey {
+                subject: id,
+                key,
+                new: true,
+            }
         }
     };
     let id = subject.subject.as_str();
@@ -100,9 +114,15 @@ pub async fn buyer_for_checkout(
         id: id.to_owned(),
         email_index,
         phone_index,
-        email: subject.seal(slots::buyer(id, "email"), contact.email.expose()).to_stored(),
-        name: subject.seal(slots::buyer(id, "name"), contact.name.expose()).to_stored(),
-        phone: subject.seal(slots::buyer(id, "phone"), contact.phone.expose()).to_stored(),
+        email: subject
+            .seal(slots::buyer(id, "email"), contact.email.expose())
+            .to_stored(),
+        name: subject
+            .seal(slots::buyer(id, "name"), contact.name.expose())
+            .to_stored(),
+        phone: subject
+            .seal(slots::buyer(id, "phone"), contact.phone.expose())
+            .to_stored(),
     };
     if subject.new {
         subjects::insert_buyer(tx, &sealed, now).await?;

@@ -16,7 +16,9 @@ const NONCE_BYTES: usize = 24;
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum VaultError {
-    #[error("the sealed value does not open with this key in this place (tampered, moved or erased)")]
+    #[error(
+        "the sealed value does not open with this key in this place (tampered, moved or erased)"
+    )]
     DoesNotOpen,
     #[error("the data key was wrapped by master key {0}, which the key file does not hold")]
     UnknownMasterKey(String),
@@ -60,7 +62,13 @@ fn encrypt(key: &Key, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
     rand::rng().fill_bytes(&mut nonce);
     // Encryption with a valid key and nonce only fails past 2^38 bytes, far beyond any value.
     let ciphertext = cipher
-        .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad })
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
         .unwrap_or_default();
     let mut out = Vec::with_capacity(1 + NONCE_BYTES + ciphertext.len());
     out.push(Sealed::VERSION);
@@ -77,7 +85,13 @@ fn decrypt(key: &Key, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, V
     let (nonce, ciphertext) = rest.split_at(NONCE_BYTES);
     let cipher = XChaCha20Poly1305::new(key.bytes().into());
     cipher
-        .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad })
+        .decrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: ciphertext,
+                aad,
+            },
+        )
         .map(Zeroizing::new)
         .map_err(|_| VaultError::DoesNotOpen)
 }
@@ -135,7 +149,8 @@ impl Vault {
             .master(&wrapped.master_key_id)
             .ok_or_else(|| VaultError::UnknownMasterKey(wrapped.master_key_id.clone()))?;
         let bytes = decrypt(master, &wrap_aad(subject), &wrapped.bytes)?;
-        let array = <[u8; KEY_BYTES]>::try_from(bytes.as_slice()).map_err(|_| VaultError::DoesNotOpen)?;
+        let array =
+            <[u8; KEY_BYTES]>::try_from(bytes.as_slice()).map_err(|_| VaultError::DoesNotOpen)?;
         Ok(DataKey(Key::from_bytes(array)))
     }
 
@@ -189,7 +204,11 @@ impl Vault {
 
 /// Seals `plaintext` for `slot` under a data key.
 pub fn seal(key: &DataKey, slot: Slot<'_>, plaintext: &str) -> Sealed {
-    Sealed::from_parts(encrypt(&key.0, &slot.associated_data(), plaintext.as_bytes()))
+    Sealed::from_parts(encrypt(
+        &key.0,
+        &slot.associated_data(),
+        plaintext.as_bytes(),
+    ))
 }
 
 /// Opens a sealed value. Crate-private: only the gate calls it, after the policy said yes.
@@ -203,7 +222,11 @@ mod tests {
     use super::*;
 
     fn slot<'a>(row: &'a str, field: &'a str) -> Slot<'a> {
-        Slot { table: "buyers", row, field }
+        Slot {
+            table: "buyers",
+            row,
+            field,
+        }
     }
 
     #[test]
@@ -211,11 +234,23 @@ mod tests {
         let vault = Vault::new(KeyRing::generate());
         let (key, _) = vault.new_data_key("b1");
         let sealed = seal(&key, slot("b1", "email"), "lan@example.vn");
-        assert_eq!(open(&key, slot("b1", "email"), &sealed).unwrap(), "lan@example.vn");
-        assert_eq!(open(&key, slot("b2", "email"), &sealed), Err(VaultError::DoesNotOpen));
-        assert_eq!(open(&key, slot("b1", "phone"), &sealed), Err(VaultError::DoesNotOpen));
+        assert_eq!(
+            open(&key, slot("b1", "email"), &sealed).unwrap(),
+            "lan@example.vn"
+        );
+        assert_eq!(
+            open(&key, slot("b2", "email"), &sealed),
+            Err(VaultError::DoesNotOpen)
+        );
+        assert_eq!(
+            open(&key, slot("b1", "phone"), &sealed),
+            Err(VaultError::DoesNotOpen)
+        );
         let (other, _) = vault.new_data_key("b1");
-        assert_eq!(open(&other, slot("b1", "email"), &sealed), Err(VaultError::DoesNotOpen));
+        assert_eq!(
+            open(&other, slot("b1", "email"), &sealed),
+            Err(VaultError::DoesNotOpen)
+        );
         let mut tampered = sealed.to_stored();
         let last = tampered.len() - 1;
         tampered[last] ^= 1;
@@ -243,7 +278,10 @@ mod tests {
             VaultError::UnknownMasterKey(wrapped.master_key_id.clone())
         );
         let key = vault.unwrap_key("b1", &rewrapped).unwrap();
-        assert_eq!(open(&key, slot("b1", "name"), &sealed).unwrap(), "Nguyễn Thị Lan");
+        assert_eq!(
+            open(&key, slot("b1", "name"), &sealed).unwrap(),
+            "Nguyễn Thị Lan"
+        );
     }
 
     #[test]
@@ -251,9 +289,18 @@ mod tests {
         let a = Vault::new(KeyRing::generate());
         let b = Vault::new(KeyRing::generate());
         let value = "lan@example.vn";
-        assert_eq!(a.blind_index(IndexKind::Email, value), a.blind_index(IndexKind::Email, value));
-        assert_ne!(a.blind_index(IndexKind::Email, value), b.blind_index(IndexKind::Email, value));
-        assert_ne!(a.blind_index(IndexKind::Email, value), a.blind_index(IndexKind::Phone, value));
+        assert_eq!(
+            a.blind_index(IndexKind::Email, value),
+            a.blind_index(IndexKind::Email, value)
+        );
+        assert_ne!(
+            a.blind_index(IndexKind::Email, value),
+            b.blind_index(IndexKind::Email, value)
+        );
+        assert_ne!(
+            a.blind_index(IndexKind::Email, value),
+            a.blind_index(IndexKind::Phone, value)
+        );
     }
 
     proptest::proptest! {

@@ -65,8 +65,8 @@ pub struct CheckoutRequest {
     pub note: String,
     pub marketing: bool,
     pub suggestions: bool,
-    /// The total the buyer was shown; a different total now means the cart is stale.
-    pub expected_total: Option<i64>,
+    /// The subtotal the buyer was shown; a different one now means the cart is stale.
+    pub expected_subtotal: Option<i64>,
     pub idempotency_key: Option<String>,
     pub lang: Lang,
     /// "web" or "api": where consent was given.
@@ -117,7 +117,7 @@ pub enum CheckoutError {
     Invalid(Vec<CheckoutField>),
     #[error("the cart is empty")]
     EmptyCart,
-    #[error("prices or quantities changed; the total is now {total}")]
+    #[error("prices or quantities changed; the subtotal is now {total}")]
     TotalChanged { total: Dong },
     #[error("{sku} has only {available} left")]
     OutOfStock { sku: Sku, available: i64 },
@@ -146,9 +146,15 @@ struct ValidCheckout {
 
 fn validate(r: &CheckoutRequest) -> Result<ValidCheckout, CheckoutError> {
     let mut bad = Vec::new();
-    let email = Email::parse(&r.email).map_err(|_| bad.push(CheckoutField::Email)).ok();
-    let name = FullName::parse(&r.name).map_err(|_| bad.push(CheckoutField::Name)).ok();
-    let phone = PhoneVn::parse(&r.phone).map_err(|_| bad.push(CheckoutField::Phone)).ok();
+    let email = Email::parse(&r.email)
+        .map_err(|_| bad.push(CheckoutField::Email))
+        .ok();
+    let name = FullName::parse(&r.name)
+        .map_err(|_| bad.push(CheckoutField::Name))
+        .ok();
+    let phone = PhoneVn::parse(&r.phone)
+        .map_err(|_| bad.push(CheckoutField::Phone))
+        .ok();
     let place = Place::parse(&r.province_code, &r.ward_code)
         .map_err(|e| {
             bad.push(match e {
@@ -157,7 +163,9 @@ fn validate(r: &CheckoutRequest) -> Result<ValidCheckout, CheckoutError> {
             })
         })
         .ok();
-    let line = StreetLine::parse(&r.line).map_err(|_| bad.push(CheckoutField::Street)).ok();
+    let line = StreetLine::parse(&r.line)
+        .map_err(|_| bad.push(CheckoutField::Street))
+        .ok();
     let shipping = ShippingMethod::parse(&r.shipping_method);
     if shipping.is_none() {
         bad.push(CheckoutField::Shipping);
@@ -166,27 +174,38 @@ fn validate(r: &CheckoutRequest) -> Result<ValidCheckout, CheckoutError> {
     if payment.is_none() {
         bad.push(CheckoutField::Payment);
     }
-    let note = OrderNote::parse(&r.note).map_err(|_| bad.push(CheckoutField::Note)).ok();
-    let idempotency_key = r.idempotency_key.as_deref().map(str::trim).filter(|k| !k.is_empty());
+    let note = OrderNote::parse(&r.note)
+        .map_err(|_| bad.push(CheckoutField::Note))
+        .ok();
+    let idempotency_key = r
+        .idempotency_key
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
     if idempotency_key.is_some_and(|k| k.len() > 200 || k.chars().any(|c| !c.is_ascii_graphic())) {
         bad.push(CheckoutField::IdempotencyKey);
     }
     match (email, name, phone, place, line, shipping, payment, note) {
-        (Some(email), Some(name), Some(phone), Some(place), Some(line), Some(shipping), Some(payment), Some(note))
-            if bad.is_empty() =>
-        {
-            Ok(ValidCheckout {
-                email,
-                name,
-                phone,
-                place,
-                line,
-                shipping,
-                payment,
-                note,
-                idempotency_key: idempotency_key.map(str::to_owned),
-            })
-        }
+        (
+            Some(email),
+            Some(name),
+            Some(phone),
+            Some(place),
+            Some(line),
+            Some(shipping),
+            Some(payment),
+            Some(note),
+        ) if bad.is_empty() => Ok(ValidCheckout {
+            email,
+            name,
+            phone,
+            place,
+            line,
+            shipping,
+            payment,
+            note,
+            idempotency_key: idempotency_key.map(str::to_owned),
+        }),
         _ => Err(CheckoutError::Invalid(bad)),
     }
 }
@@ -234,7 +253,12 @@ pub struct ShipTo {
 
 impl Checkout {
     pub fn new(db: Db, clock: Arc<dyn Clock>, gate: Gate, fees: ShippingFees) -> Checkout {
-        Checkout { db, clock, gate, fees }
+        Checkout {
+            db,
+            clock,
+            gate,
+            fees,
+        }
     }
 
     pub fn fees(&self) -> ShippingFees {
@@ -246,7 +270,11 @@ impl Checkout {
     }
 
     /// Places an order from the cart, or explains why not. Nothing is written on failure.
-    pub async fn place(&self, access: &CartAccess, request: &CheckoutRequest) -> Result<PlacedOrder, CheckoutError> {
+    pub async fn place(
+        &self,
+        access: &CartAccess,
+        request: &CheckoutRequest,
+    ) -> Result<PlacedOrder, CheckoutError> {
         let valid = validate(request)?;
         let now = self.clock.now();
         let idempotency_hash = valid.idempotency_key.as_ref().map(|key| {
@@ -272,15 +300,24 @@ impl Checkout {
         let mut order_lines = Vec::with_capacity(lines.len());
         for line in &lines {
             if !orders::take_stock(&mut tx, line.sku.as_str(), line.quantity).await? {
-                return Err(CheckoutError::OutOfStock { sku: line.sku.clone(), available: line.stock.max(0) });
+                return Err(CheckoutError::OutOfStock {
+                    sku: line.sku.clone(),
+                    available: line.stock.max(0),
+                });
             }
             let total = line.line_total();
-            subtotal = subtotal.checked_add(total).ok_or(CheckoutError::EmptyCart)?;
+            subtotal = subtotal
+                .checked_add(total)
+                .ok_or(CheckoutError::EmptyCart)?;
             order_lines.push(OrderLineRow {
                 sku: line.sku.to_string(),
                 product_slug: line.product.to_string(),
                 product_name: line.name.vi.clone(),
-                variant_label: if line.size.is_empty() { line.color.vi.clone() } else { format!("{} / {}", line.size, line.color.vi) },
+                variant_label: if line.size.is_empty() {
+                    line.color.vi.clone()
+                } else {
+                    format!("{} / {}", line.size, line.color.vi)
+                },
                 unit_price: line.unit_price.amount(),
                 quantity: line.quantity,
                 line_total: total.amount(),
@@ -288,14 +325,21 @@ impl Checkout {
         }
         let fee = self.fees.fee(valid.shipping);
         let total = subtotal.checked_add(fee).ok_or(CheckoutError::EmptyCart)?;
-        if request.expected_total.is_some_and(|expected| expected != total.amount()) {
-            return Err(CheckoutError::TotalChanged { total });
+        if request
+            .expected_subtotal
+            .is_some_and(|expected| expected != subtotal.amount())
+        {
+            return Err(CheckoutError::TotalChanged { total: subtotal });
         }
 
         let buyer = records::buyer_for_checkout(
             &mut tx,
             self.gate.vault(),
-            BuyerContact { email: &valid.email, name: &valid.name, phone: &valid.phone },
+            BuyerContact {
+                email: &valid.email,
+                name: &valid.name,
+                phone: &valid.phone,
+            },
             now,
         )
         .await?;
@@ -319,8 +363,14 @@ impl Checkout {
             total: total.amount(),
             shipping_method: valid.shipping.code().to_owned(),
             payment_method: valid.payment.code().to_owned(),
-            ship_to_sealed: buyer.seal(slots::order(&order_id, "ship_to"), &ship_to_json).to_stored(),
-            note_sealed: valid.note.as_ref().map(|n| buyer.seal(slots::order(&order_id, "note"), n.expose()).to_stored()),
+            ship_to_sealed: buyer
+                .seal(slots::order(&order_id, "ship_to"), &ship_to_json)
+                .to_stored(),
+            note_sealed: valid.note.as_ref().map(|n| {
+                buyer
+                    .seal(slots::order(&order_id, "note"), n.expose())
+                    .to_stored()
+            }),
             policy_version: self.gate.policy().version().to_owned(),
             placed_at: now,
         };
@@ -333,18 +383,35 @@ impl Checkout {
                 purpose: PurposeId::OrderFulfilment.code(),
                 action: AuditAction::Seal,
                 subject: &buyer.subject,
-                fields: if valid.note.is_some() { &["ship_to", "note"] } else { &["ship_to"] },
+                fields: if valid.note.is_some() {
+                    &["ship_to", "note"]
+                } else {
+                    &["ship_to"]
+                },
             },
         )
         .await?;
         if let Some(hash) = &idempotency_hash {
             orders::insert_idempotency_key(&mut tx, hash, &order_id, now).await?;
         }
-        for (purpose, granted) in [(PurposeId::Marketing, request.marketing), (PurposeId::Suggestions, request.suggestions)] {
+        for (purpose, granted) in [
+            (PurposeId::Marketing, request.marketing),
+            (PurposeId::Suggestions, request.suggestions),
+        ] {
             // Boxes start unticked, so an unticked box is no decision at all: it neither
             // grants nor withdraws. Withdrawing is its own explicit act.
             if granted {
-                records::record_consent(&mut tx, self.gate.policy(), &buyer.subject, purpose, granted, request.lang, request.channel, now).await?;
+                records::record_consent(
+                    &mut tx,
+                    self.gate.policy(),
+                    &buyer.subject,
+                    purpose,
+                    granted,
+                    request.lang,
+                    request.channel,
+                    now,
+                )
+                .await?;
             }
         }
         outbox::enqueue(&mut tx, CONFIRMATION_EMAIL, &order_id, None, now).await?;
@@ -361,9 +428,9 @@ impl Checkout {
     }
 
     async fn replay(&self, order_id: &str) -> Result<PlacedOrder, CheckoutError> {
-        let order = orders::by_id(&self.db, order_id)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("idempotency key names a missing order {order_id}")))?;
+        let order = orders::by_id(&self.db, order_id).await?.ok_or_else(|| {
+            StoreError::Corrupt(format!("idempotency key names a missing order {order_id}"))
+        })?;
         Ok(PlacedOrder {
             token: self.gate.vault().order_token(&order.id),
             order_id: order.id,
@@ -417,12 +484,28 @@ mod tests {
         };
         assert_eq!(
             invalid_fields(&r),
-            vec![CheckoutField::Email, CheckoutField::Phone, CheckoutField::Ward, CheckoutField::Shipping]
+            vec![
+                CheckoutField::Email,
+                CheckoutField::Phone,
+                CheckoutField::Ward,
+                CheckoutField::Shipping
+            ]
         );
-        let r = CheckoutRequest { name: String::new(), line: "x".into(), payment_method: String::new(), note: "n".repeat(501), ..request() };
+        let r = CheckoutRequest {
+            name: String::new(),
+            line: "x".into(),
+            payment_method: String::new(),
+            note: "n".repeat(501),
+            ..request()
+        };
         assert_eq!(
             invalid_fields(&r),
-            vec![CheckoutField::Name, CheckoutField::Street, CheckoutField::Payment, CheckoutField::Note]
+            vec![
+                CheckoutField::Name,
+                CheckoutField::Street,
+                CheckoutField::Payment,
+                CheckoutField::Note
+            ]
         );
     }
 

@@ -44,9 +44,20 @@ impl Services {
         Services {
             catalog: Catalog::new(db.clone()),
             carts: Carts::new(db.clone(), Arc::clone(&clock)),
-            checkout: checkout::Checkout::new(db.clone(), Arc::clone(&clock), gate.clone(), settings.fees),
+            checkout: checkout::Checkout::new(
+                db.clone(),
+                Arc::clone(&clock),
+                gate.clone(),
+                settings.fees,
+            ),
             orders: orders::Orders::new(db.clone(), Arc::clone(&clock), gate.clone()),
-            notifier: notifications::Notifier::new(db.clone(), clock, gate.clone(), settings.mailer, settings.shop),
+            notifier: notifications::Notifier::new(
+                db.clone(),
+                clock,
+                gate.clone(),
+                settings.mailer,
+                settings.shop,
+            ),
             gate,
             db,
         }

@@ -55,9 +55,16 @@ impl Mailer {
 
     pub async fn send(&self, message: Message) -> Result<(), MailError> {
         match self {
-            Mailer::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| MailError::Send(e.to_string())),
-            Mailer::Folder(t, _) => t.send(message).await.map(|_| ()).map_err(|e| MailError::Send(e.to_string())),
+            Mailer::Smtp(t) => t
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| MailError::Send(e.to_string())),
+            Mailer::Folder(t, _) => t
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| MailError::Send(e.to_string())),
         }
     }
 }
-

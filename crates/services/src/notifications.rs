@@ -47,7 +47,10 @@ pub struct Notifier {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Waits before the next try: 30 s, 2 min, 8 min, … capped at a day.
@@ -56,8 +59,21 @@ fn backoff(attempts: i64) -> i64 {
 }
 
 impl Notifier {
-    pub fn new(db: Db, clock: Arc<dyn Clock>, gate: Gate, mailer: Mailer, shop: Arc<ShopInfo>) -> Notifier {
-        Notifier { db, clock, gate, mailer, shop, wake: Arc::new(tokio::sync::Notify::new()) }
+    pub fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        gate: Gate,
+        mailer: Mailer,
+        shop: Arc<ShopInfo>,
+    ) -> Notifier {
+        Notifier {
+            db,
+            clock,
+            gate,
+            mailer,
+            shop,
+            wake: Arc::new(tokio::sync::Notify::new()),
+        }
     }
 
     /// Asks the worker to look at the outbox now rather than at its next tick.
@@ -99,7 +115,8 @@ impl Notifier {
                     // The error names no personal value: gate, store and transport errors
                     // describe what failed, not what was in the message.
                     tracing::warn!(message = message.id, kind = %message.kind, attempts, error = %e, "sending failed");
-                    outbox::mark_failed(&self.db, message.id, &e.to_string(), now, retry_at).await?;
+                    outbox::mark_failed(&self.db, message.id, &e.to_string(), now, retry_at)
+                        .await?;
                 }
             }
         }
@@ -109,30 +126,63 @@ impl Notifier {
     async fn send(&self, message: &OutboxMessage) -> Result<(), SendError> {
         let order = orders::by_id(&self.db, &message.order_id)
             .await?
-            .ok_or_else(|| StoreError::Corrupt(format!("outbox names a missing order {}", message.order_id)))?;
-        let access = Access { actor: Actor::System, purpose: PurposeId::OrderFulfilment, subject: &order.buyer_id };
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("outbox names a missing order {}", message.order_id))
+            })?;
+        let access = Access {
+            actor: Actor::System,
+            purpose: PurposeId::OrderFulfilment,
+            subject: &order.buyer_id,
+        };
         let now = self.clock.now();
         let email = match message.kind.as_str() {
             CONFIRMATION_EMAIL => {
                 let opened = self
                     .gate
-                    .open(access, &[PersonalItem::BuyerEmail, PersonalItem::BuyerName, PersonalItem::ShipTo { order_id: order.id.clone() }], now)
+                    .open(
+                        access,
+                        &[
+                            PersonalItem::BuyerEmail,
+                            PersonalItem::BuyerName,
+                            PersonalItem::ShipTo {
+                                order_id: order.id.clone(),
+                            },
+                        ],
+                        now,
+                    )
                     .await?;
-                let [to, name, ship_to] = <[String; 3]>::try_from(opened).map_err(|_| SendError::Build("gate answer".into()))?;
+                let [to, name, ship_to] = <[String; 3]>::try_from(opened)
+                    .map_err(|_| SendError::Build("gate answer".into()))?;
                 self.confirmation(&order, &to, &name, &ship_to).await?
             }
             LOOKUP_CODE_EMAIL => {
                 let opened = self
                     .gate
-                    .open(access, &[PersonalItem::BuyerEmail, PersonalItem::MessagePayload { message_id: message.id, order_id: order.id.clone() }], now)
+                    .open(
+                        access,
+                        &[
+                            PersonalItem::BuyerEmail,
+                            PersonalItem::MessagePayload {
+                                message_id: message.id,
+                                order_id: order.id.clone(),
+                            },
+                        ],
+                        now,
+                    )
                     .await?;
-                let [to, code] = <[String; 2]>::try_from(opened).map_err(|_| SendError::Build("gate answer".into()))?;
+                let [to, code] = <[String; 2]>::try_from(opened)
+                    .map_err(|_| SendError::Build("gate answer".into()))?;
                 let text = format!(
                     "Mã tra cứu đơn hàng {} của bạn là: {code}\nMã có hiệu lực trong 15 phút. Nếu bạn không yêu cầu, hãy bỏ qua email này.\n\n\
                      Your code to look up order {} is: {code}\nIt works for 15 minutes. If you did not ask for it, ignore this email.\n\n{}\n",
                     order.number, order.number, self.shop.name
                 );
-                self.message(&to, &format!("{}: mã tra cứu đơn hàng {}", self.shop.name, order.number), text, None)?
+                self.message(
+                    &to,
+                    &format!("{}: mã tra cứu đơn hàng {}", self.shop.name, order.number),
+                    text,
+                    None,
+                )?
             }
             other => return Err(SendError::Build(format!("unknown message kind {other}"))),
         };
@@ -140,25 +190,53 @@ impl Notifier {
         Ok(())
     }
 
-    fn message(&self, to: &str, subject: &str, text: String, html: Option<String>) -> Result<Message, SendError> {
+    fn message(
+        &self,
+        to: &str,
+        subject: &str,
+        text: String,
+        html: Option<String>,
+    ) -> Result<Message, SendError> {
         let from: Mailbox = format!("{} <{}>", self.shop.name, self.shop.email)
             .parse()
             .map_err(|_| SendError::Build("the shop's email address".into()))?;
-        let to: Mailbox = to.parse().map_err(|_| SendError::Build("the recipient's address".into()))?;
+        let to: Mailbox = to
+            .parse()
+            .map_err(|_| SendError::Build("the recipient's address".into()))?;
         let builder = Message::builder().from(from).to(to).subject(subject);
         let built = match html {
-            Some(html) => builder.multipart(MultiPart::alternative().singlepart(SinglePart::plain(text)).singlepart(SinglePart::html(html))),
+            Some(html) => builder.multipart(
+                MultiPart::alternative()
+                    .singlepart(SinglePart::plain(text))
+                    .singlepart(SinglePart::html(html)),
+            ),
             None => builder.header(ContentType::TEXT_PLAIN).body(text),
         };
         built.map_err(|e| SendError::Build(e.to_string()))
     }
 
-    async fn confirmation(&self, order: &orders::OrderRow, to: &str, name: &str, ship_to_json: &str) -> Result<Message, SendError> {
-        let ship_to: ShipTo = serde_json::from_str(ship_to_json).map_err(|_| SendError::Build("delivery details".into()))?;
-        let place = Place { province_code: ship_to.province_code.clone(), ward_code: ship_to.ward_code.clone() };
+    async fn confirmation(
+        &self,
+        order: &orders::OrderRow,
+        to: &str,
+        name: &str,
+        ship_to_json: &str,
+    ) -> Result<Message, SendError> {
+        let ship_to: ShipTo = serde_json::from_str(ship_to_json)
+            .map_err(|_| SendError::Build("delivery details".into()))?;
+        let place = Place {
+            province_code: ship_to.province_code.clone(),
+            ward_code: ship_to.ward_code.clone(),
+        };
         let lines = orders::lines(&self.db, &order.id).await?;
-        let link = format!("{}/don-hang/{}?token={}", self.shop.public_url.trim_end_matches('/'), order.number, self.gate.vault().order_token(&order.id));
-        let shipping = ShippingMethod::parse(&order.shipping_method).map_or("", |m| m.label(Lang::Vi));
+        let link = format!(
+            "{}/don-hang/{}?token={}",
+            self.shop.public_url.trim_end_matches('/'),
+            order.number,
+            self.gate.vault().order_token(&order.id)
+        );
+        let shipping =
+            ShippingMethod::parse(&order.shipping_method).map_or("", |m| m.label(Lang::Vi));
         let payment = PaymentMethod::parse(&order.payment_method).map_or("", |m| m.label(Lang::Vi));
         let receipts: Vec<_> = subjects::consents(&self.db, &order.buyer_id)
             .await?
@@ -166,21 +244,35 @@ impl Notifier {
             .filter(|c| c.at == order.placed_at && c.granted)
             .collect();
 
-        let mut text = format!("Chào {name},\n\nCảm ơn bạn đã đặt hàng tại {}. Đơn hàng {} đã được ghi nhận.\n\n", self.shop.name, order.number);
+        let mut text = format!(
+            "Chào {name},\n\nCảm ơn bạn đã đặt hàng tại {}. Đơn hàng {} đã được ghi nhận.\n\n",
+            self.shop.name, order.number
+        );
         let mut html = format!(
             "<p>Chào {},</p><p>Cảm ơn bạn đã đặt hàng tại {}. Đơn hàng <strong>{}</strong> đã được ghi nhận.</p><table>",
             escape(name), escape(&self.shop.name), escape(&order.number)
         );
         for l in &lines {
-            text.push_str(&format!("- {} ({}) × {}: {}\n", l.product_name, l.variant_label, l.quantity, Dong(l.line_total)));
+            text.push_str(&format!(
+                "- {} ({}) × {}: {}\n",
+                l.product_name,
+                l.variant_label,
+                l.quantity,
+                Dong(l.line_total)
+            ));
             html.push_str(&format!(
                 "<tr><td>{} ({})</td><td>× {}</td><td>{}</td></tr>",
-                escape(&l.product_name), escape(&l.variant_label), l.quantity, escape(&Dong(l.line_total).to_string())
+                escape(&l.product_name),
+                escape(&l.variant_label),
+                l.quantity,
+                escape(&Dong(l.line_total).to_string())
             ));
         }
         let totals = format!(
             "Tạm tính: {}\nPhí giao hàng: {}\nTổng cộng: {}\n",
-            Dong(order.subtotal), Dong(order.shipping_fee), Dong(order.total)
+            Dong(order.subtotal),
+            Dong(order.shipping_fee),
+            Dong(order.total)
         );
         text.push_str(&format!("\n{totals}\nGiao đến: {}, {}, {}, {}\nVận chuyển: {shipping}\nThanh toán: {payment}\n\nXem đơn hàng: {link}\n",
             ship_to.name, ship_to.phone, ship_to.line, place.describe()));
@@ -193,19 +285,38 @@ impl Notifier {
             text.push_str("\nBiên nhận đồng ý của bạn:\n");
             html.push_str("<h2>Biên nhận đồng ý của bạn</h2><ul>");
             for c in &receipts {
-                text.push_str(&format!("- {} (chính sách phiên bản {}, kênh {}): “{}”\n", c.purpose, c.policy_version, c.channel, c.wording));
-                html.push_str(&format!("<li>{} (chính sách phiên bản {}, kênh {}): “{}”</li>", escape(&c.purpose), escape(&c.policy_version), escape(&c.channel), escape(&c.wording)));
+                text.push_str(&format!(
+                    "- {} (chính sách phiên bản {}, kênh {}): “{}”\n",
+                    c.purpose, c.policy_version, c.channel, c.wording
+                ));
+                html.push_str(&format!(
+                    "<li>{} (chính sách phiên bản {}, kênh {}): “{}”</li>",
+                    escape(&c.purpose),
+                    escape(&c.policy_version),
+                    escape(&c.channel),
+                    escape(&c.wording)
+                ));
             }
-            text.push_str("Bạn có thể rút lại sự đồng ý bất cứ lúc nào bằng cách liên hệ với chúng tôi.\n");
+            text.push_str(
+                "Bạn có thể rút lại sự đồng ý bất cứ lúc nào bằng cách liên hệ với chúng tôi.\n",
+            );
             html.push_str("</ul><p>Bạn có thể rút lại sự đồng ý bất cứ lúc nào bằng cách liên hệ với chúng tôi.</p>");
         }
         let footer = format!(
             "\n{} · {} · Hotline {}\nChính sách bảo mật: {}/chinh-sach-bao-mat\n",
-            self.shop.legal_name, self.shop.email, self.shop.hotline, self.shop.public_url.trim_end_matches('/')
+            self.shop.legal_name,
+            self.shop.email,
+            self.shop.hotline,
+            self.shop.public_url.trim_end_matches('/')
         );
         text.push_str(&footer);
         html.push_str(&format!("<p>{}</p>", escape(&footer).replace('\n', "<br>")));
-        self.message(to, &format!("{}: xác nhận đơn hàng {}", self.shop.name, order.number), text, Some(html))
+        self.message(
+            to,
+            &format!("{}: xác nhận đơn hàng {}", self.shop.name, order.number),
+            text,
+            Some(html),
+        )
     }
 }
 

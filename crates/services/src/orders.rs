@@ -88,7 +88,9 @@ fn code_hash(order_id: &str, code: &str) -> Vec<u8> {
 
 /// Order numbers as issued: `HJ` and ten base32 characters. Checked before any query.
 fn plausible_number(number: &str) -> bool {
-    number.len() == 12 && number.starts_with("HJ") && number.bytes().all(|b| b.is_ascii_alphanumeric())
+    number.len() == 12
+        && number.starts_with("HJ")
+        && number.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 impl Orders {
@@ -101,7 +103,9 @@ impl Orders {
         if !plausible_number(&number) {
             return Err(OrderError::NoMatch);
         }
-        orders::by_number(&self.db, &number).await?.ok_or(OrderError::NoMatch)
+        orders::by_number(&self.db, &number)
+            .await?
+            .ok_or(OrderError::NoMatch)
     }
 
     /// The order, for the holder of its number and token.
@@ -114,17 +118,30 @@ impl Orders {
     }
 
     async fn render(&self, order: OrderRow) -> Result<OrderView, OrderError> {
-        let mut items = vec![PersonalItem::ShipTo { order_id: order.id.clone() }];
+        let mut items = vec![PersonalItem::ShipTo {
+            order_id: order.id.clone(),
+        }];
         if order.note_sealed.is_some() {
-            items.push(PersonalItem::OrderNote { order_id: order.id.clone() });
+            items.push(PersonalItem::OrderNote {
+                order_id: order.id.clone(),
+            });
         }
-        let access = Access { actor: Actor::Buyer, purpose: PurposeId::OrderFulfilment, subject: &order.buyer_id };
+        let access = Access {
+            actor: Actor::Buyer,
+            purpose: PurposeId::OrderFulfilment,
+            subject: &order.buyer_id,
+        };
         let opened = self.gate.open(access, &items, self.clock.now()).await?;
         let ship_to: ShipTo = opened
             .first()
             .and_then(|json| serde_json::from_str(json).ok())
-            .ok_or_else(|| StoreError::Corrupt("sealed delivery details are not readable JSON".into()))?;
-        let place = Place { province_code: ship_to.province_code.clone(), ward_code: ship_to.ward_code.clone() };
+            .ok_or_else(|| {
+                StoreError::Corrupt("sealed delivery details are not readable JSON".into())
+            })?;
+        let place = Place {
+            province_code: ship_to.province_code.clone(),
+            ward_code: ship_to.ward_code.clone(),
+        };
         let lines = orders::lines(&self.db, &order.id)
             .await?
             .into_iter()
@@ -152,8 +169,10 @@ impl Orders {
             subtotal: Dong(order.subtotal),
             shipping_fee: Dong(order.shipping_fee),
             total: Dong(order.total),
-            shipping_method: ShippingMethod::parse(&order.shipping_method).unwrap_or(ShippingMethod::Standard),
-            payment_method: PaymentMethod::parse(&order.payment_method).unwrap_or(PaymentMethod::CashOnDelivery),
+            shipping_method: ShippingMethod::parse(&order.shipping_method)
+                .unwrap_or(ShippingMethod::Standard),
+            payment_method: PaymentMethod::parse(&order.payment_method)
+                .unwrap_or(PaymentMethod::CashOnDelivery),
             recipient_name: ship_to.name,
             recipient_phone: ship_to.phone,
             address: format!("{}, {}", ship_to.line, place.describe()),
@@ -165,12 +184,20 @@ impl Orders {
     /// Sends a one-time code to the order's email when `contact` (an email address or a
     /// phone number) matches the order's buyer. Answers the same either way.
     pub async fn request_code(&self, number: &str, contact: &str) -> Result<(), OrderError> {
-        let Ok(order) = self.find(number).await else { return Ok(()) };
-        let Some(buyer) = subjects::buyer(&self.db, &order.buyer_id).await? else { return Ok(()) };
+        let Ok(order) = self.find(number).await else {
+            return Ok(());
+        };
+        let Some(buyer) = subjects::buyer(&self.db, &order.buyer_id).await? else {
+            return Ok(());
+        };
         let vault = self.gate.vault();
         let matches = match (Email::parse(contact), PhoneVn::parse(contact)) {
-            (Ok(email), _) => vault.blind_index(IndexKind::Email, &email.lookup_key()) == buyer.email_index,
-            (_, Ok(phone)) => vault.blind_index(IndexKind::Phone, phone.expose()) == buyer.phone_index,
+            (Ok(email), _) => {
+                vault.blind_index(IndexKind::Email, &email.lookup_key()) == buyer.email_index
+            }
+            (_, Ok(phone)) => {
+                vault.blind_index(IndexKind::Phone, phone.expose()) == buyer.phone_index
+            }
             _ => false,
         };
         if !matches {
@@ -179,16 +206,29 @@ impl Orders {
         let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
         let now = self.clock.now();
         let stored = subjects::key(&self.db, &order.buyer_id).await?;
-        let Some(wrapped) = stored.and_then(|k| k.wrapped.map(|bytes| (k.master_key_id, bytes))) else {
+        let Some(wrapped) = stored.and_then(|k| k.wrapped.map(|bytes| (k.master_key_id, bytes)))
+        else {
             return Ok(());
         };
-        let key = vault.unwrap_key(
-            &order.buyer_id,
-            &hanjinbi_privacy::vault::WrappedKey { master_key_id: wrapped.0, bytes: wrapped.1 },
-        ).map_err(GateError::from)?;
-        let payload = hanjinbi_privacy::vault::seal(&key, slots::outbox(&order.id), &code).to_stored();
+        let key = vault
+            .unwrap_key(
+                &order.buyer_id,
+                &hanjinbi_privacy::vault::WrappedKey {
+                    master_key_id: wrapped.0,
+                    bytes: wrapped.1,
+                },
+            )
+            .map_err(GateError::from)?;
+        let payload =
+            hanjinbi_privacy::vault::seal(&key, slots::outbox(&order.id), &code).to_stored();
         let mut tx = self.db.begin_write().await?;
-        orders::set_lookup_code(&mut tx, &order.id, &code_hash(&order.id, &code), now + CODE_LIFETIME_SECS).await?;
+        orders::set_lookup_code(
+            &mut tx,
+            &order.id,
+            &code_hash(&order.id, &code),
+            now + CODE_LIFETIME_SECS,
+        )
+        .await?;
         outbox::enqueue(&mut tx, LOOKUP_CODE_EMAIL, &order.id, Some(&payload), now).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
@@ -199,7 +239,9 @@ impl Orders {
         let order = self.find(number).await?;
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await?;
-        let Some((hash, expires_at, attempts)) = orders::attempt_lookup_code(&mut tx, &order.id).await? else {
+        let Some((hash, expires_at, attempts)) =
+            orders::attempt_lookup_code(&mut tx, &order.id).await?
+        else {
             return Err(OrderError::NoMatch);
         };
         if expires_at < now || attempts > CODE_ATTEMPTS {

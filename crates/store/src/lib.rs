@@ -8,11 +8,11 @@ pub mod audit;
 pub mod carts;
 pub mod catalog;
 pub mod db;
+mod error;
+mod migrate;
 pub mod orders;
 pub mod outbox;
 pub mod subjects;
-mod error;
-mod migrate;
 
 pub use db::{Backend, Db, WriteTx};
 pub use error::StoreError;

@@ -188,7 +188,10 @@ pub async fn history(db: &Db, order_id: &str) -> Result<Vec<StatusRow>, StoreErr
 }
 
 /// The order an idempotency key already produced, if any.
-pub async fn by_idempotency_key(tx: &mut WriteTx, key_hash: &[u8]) -> Result<Option<String>, StoreError> {
+pub async fn by_idempotency_key(
+    tx: &mut WriteTx,
+    key_hash: &[u8],
+) -> Result<Option<String>, StoreError> {
     let row = sqlx::query("SELECT order_id FROM idempotency_keys WHERE key_hash = $1")
         .bind(key_hash)
         .fetch_optional(&mut **tx)
@@ -202,12 +205,14 @@ pub async fn insert_idempotency_key(
     order_id: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO idempotency_keys (key_hash, order_id, created_at) VALUES ($1, $2, $3)")
-        .bind(key_hash)
-        .bind(order_id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO idempotency_keys (key_hash, order_id, created_at) VALUES ($1, $2, $3)",
+    )
+    .bind(key_hash)
+    .bind(order_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -252,8 +257,14 @@ pub async fn attempt_lookup_code(
     .bind(order_id)
     .fetch_optional(&mut **tx)
     .await?;
-    row.map(|r| Ok((r.try_get("code_hash")?, r.try_get("expires_at")?, r.try_get("attempts")?)))
-        .transpose()
+    row.map(|r| {
+        Ok((
+            r.try_get("code_hash")?,
+            r.try_get("expires_at")?,
+            r.try_get("attempts")?,
+        ))
+    })
+    .transpose()
 }
 
 pub async fn delete_lookup_code(tx: &mut WriteTx, order_id: &str) -> Result<(), StoreError> {

@@ -36,7 +36,12 @@ pub async fn enqueue(
 }
 
 /// Claims up to `limit` due messages for `claim_secs`.
-pub async fn claim_due(db: &Db, now: i64, claim_secs: i64, limit: i64) -> Result<Vec<OutboxMessage>, StoreError> {
+pub async fn claim_due(
+    db: &Db,
+    now: i64,
+    claim_secs: i64,
+    limit: i64,
+) -> Result<Vec<OutboxMessage>, StoreError> {
     let mut tx = db.begin_write().await?;
     let rows = sqlx::query(
         "SELECT id, kind, order_id, attempts, payload_sealed FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
@@ -50,12 +55,14 @@ pub async fn claim_due(db: &Db, now: i64, claim_secs: i64, limit: i64) -> Result
     let mut claimed = Vec::with_capacity(rows.len());
     for r in &rows {
         let id: i64 = r.try_get("id")?;
-        let done = sqlx::query("UPDATE outbox SET claimed_until = $1 WHERE id = $2 AND claimed_until <= $3")
-            .bind(now + claim_secs)
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE outbox SET claimed_until = $1 WHERE id = $2 AND claimed_until <= $3",
+        )
+        .bind(now + claim_secs)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() == 1 {
             claimed.push(OutboxMessage {
                 id,
@@ -76,15 +83,21 @@ pub async fn mark_sent(tx: &mut WriteTx, id: i64, now: i64) -> Result<(), StoreE
         "UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL, \
          payload_sealed = NULL WHERE id = $2",
     )
-        .bind(now)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
 /// Records a failed attempt; retries at `retry_at`, or gives up when `retry_at` is `None`.
-pub async fn mark_failed(db: &Db, id: i64, error: &str, now: i64, retry_at: Option<i64>) -> Result<(), StoreError> {
+pub async fn mark_failed(
+    db: &Db,
+    id: i64,
+    error: &str,
+    now: i64,
+    retry_at: Option<i64>,
+) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, \
          failed_at = $3, claimed_until = 0 WHERE id = $4",
@@ -100,10 +113,12 @@ pub async fn mark_failed(db: &Db, id: i64, error: &str, now: i64, retry_at: Opti
 
 /// Messages not yet sent, for health reporting and tests.
 pub async fn pending_count(db: &Db) -> Result<i64, StoreError> {
-    Ok(sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL")
-        .fetch_one(db.pool())
-        .await?
-        .try_get("n")?)
+    Ok(
+        sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL")
+            .fetch_one(db.pool())
+            .await?
+            .try_get("n")?,
+    )
 }
 
 /// The sealed payload of message `id`, if it belongs to `order_id` and is not yet sent.
@@ -113,5 +128,8 @@ pub async fn payload(db: &Db, id: i64, order_id: &str) -> Result<Option<Vec<u8>>
         .bind(order_id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.map(|r| r.try_get::<Option<Vec<u8>>, _>("payload_sealed")).transpose()?.flatten())
+    Ok(row
+        .map(|r| r.try_get::<Option<Vec<u8>>, _>("payload_sealed"))
+        .transpose()?
+        .flatten())
 }

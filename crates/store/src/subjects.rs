@@ -255,9 +255,11 @@ pub async fn latest_consent(
 
 /// Every decision of `subject`, oldest first.
 pub async fn consents(db: &Db, subject: &str) -> Result<Vec<ConsentRow>, StoreError> {
-    let rows = sqlx::query(&format!("{CONSENT_COLUMNS} WHERE subject_id = $1 ORDER BY id"))
-        .bind(subject)
-        .fetch_all(db.pool())
-        .await?;
+    let rows = sqlx::query(&format!(
+        "{CONSENT_COLUMNS} WHERE subject_id = $1 ORDER BY id"
+    ))
+    .bind(subject)
+    .fetch_all(db.pool())
+    .await?;
     rows.iter().map(consent_from).collect()
 }

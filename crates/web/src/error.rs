@@ -18,6 +18,8 @@ pub struct Failure {
     pub code: &'static str,
     pub vi: Cow<'static, str>,
     pub en: Cow<'static, str>,
+    /// The input fields at fault, when the failure is about a form or body.
+    pub fields: Vec<&'static str>,
 }
 
 impl Failure {
@@ -32,6 +34,7 @@ impl Failure {
             code,
             vi: vi.into(),
             en: en.into(),
+            fields: Vec::new(),
         }
     }
 
@@ -194,6 +197,65 @@ impl From<CartError> for Failure {
     }
 }
 
+impl From<hanjinbi_services::checkout::CheckoutError> for Failure {
+    fn from(e: hanjinbi_services::checkout::CheckoutError) -> Failure {
+        use hanjinbi_services::checkout::CheckoutError;
+        match e {
+            CheckoutError::Invalid(fields) => {
+                let mut f = Failure::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_checkout",
+                    "Một số thông tin chưa hợp lệ. Vui lòng kiểm tra các ô được đánh dấu.",
+                    "Some details are not valid. Please check the marked fields.",
+                );
+                f.fields = fields.iter().map(|c| c.code()).collect();
+                f
+            }
+            CheckoutError::EmptyCart => Failure::new(
+                StatusCode::CONFLICT,
+                "empty_cart",
+                "Giỏ hàng đang trống.",
+                "The cart is empty.",
+            ),
+            CheckoutError::TotalChanged { total } => Failure::new(
+                StatusCode::CONFLICT,
+                "cart_changed",
+                format!("Giá hoặc số lượng trong giỏ đã thay đổi; tạm tính mới là {total}. Vui lòng xem lại giỏ hàng."),
+                format!("Prices or quantities in the cart changed; the subtotal is now {total}. Please review the cart."),
+            ),
+            CheckoutError::OutOfStock { sku, available } => Failure::new(
+                StatusCode::CONFLICT,
+                "out_of_stock",
+                format!("Sản phẩm {sku} không đủ hàng (còn {available}). Vui lòng giảm số lượng trong giỏ."),
+                format!("{sku} is out of stock ({available} left). Please lower the quantity in your cart."),
+            ),
+            CheckoutError::Cart(e) => e.into(),
+            other => Failure::internal(&other),
+        }
+    }
+}
+
+impl From<hanjinbi_services::orders::OrderError> for Failure {
+    fn from(e: hanjinbi_services::orders::OrderError) -> Failure {
+        use hanjinbi_services::orders::OrderError;
+        match e {
+            OrderError::NoMatch => Failure::new(
+                StatusCode::NOT_FOUND,
+                "order_not_found",
+                "Không tìm thấy đơn hàng khớp với thông tin này.",
+                "No order matches these details.",
+            ),
+            OrderError::CodeSpent => Failure::new(
+                StatusCode::GONE,
+                "code_spent",
+                "Mã đã hết hạn hoặc đã nhập sai quá nhiều lần. Vui lòng yêu cầu mã mới.",
+                "The code has expired or was mistyped too often. Please ask for a new one.",
+            ),
+            other => Failure::internal(&other),
+        }
+    }
+}
+
 fn store_failure(e: &hanjinbi_store::StoreError) -> Failure {
     if e.is_unavailable() {
         tracing::warn!(error = %e, "database unavailable");
@@ -252,6 +314,10 @@ pub fn problem_response(failure: &Failure, lang: Lang) -> Response {
         "detail": failure.message(lang),
         "code": failure.code,
     });
+    let mut body = body;
+    if !failure.fields.is_empty() {
+        body["fields"] = serde_json::json!(failure.fields);
+    }
     (
         failure.status,
         [(header::CONTENT_TYPE, "application/problem+json")],

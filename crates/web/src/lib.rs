@@ -40,6 +40,17 @@ pub struct AppState {
 }
 
 const STYLE_CSS: &str = include_str!("../assets/style.css");
+const CHECKOUT_JS: &str = include_str!("../assets/checkout.js");
+
+async fn checkout_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CHECKOUT_JS,
+    )
+}
 
 async fn style_css() -> impl IntoResponse {
     (
@@ -61,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(api::routes())
         .route("/static/style.css", get(style_css))
+        .route("/static/checkout.js", get(checkout_js))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .route("/ping", get(ops::ping))

@@ -46,8 +46,8 @@ pub async fn spawn_with(load_demo: bool, shop: ShopInfo) -> TestApp {
     let dir = tempfile::tempdir().expect("temporary folder");
     let database_url = fresh_database(dir.path()).await;
     let server = RunningServer::start(settings(&database_url, dir.path(), load_demo, shop))
-    .await
-    .expect("the server starts");
+        .await
+        .expect("the server starts");
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
@@ -63,7 +63,12 @@ pub async fn spawn_with(load_demo: bool, shop: ShopInfo) -> TestApp {
 
 /// Server settings for a test: keys and mail in the test's own folder. The outbox worker
 /// runs rarely; tests send mail when they want with `send_mail()`.
-pub fn settings(database_url: &str, dir: &std::path::Path, load_demo: bool, shop: ShopInfo) -> ServerSettings {
+pub fn settings(
+    database_url: &str,
+    dir: &std::path::Path,
+    load_demo: bool,
+    shop: ShopInfo,
+) -> ServerSettings {
     ServerSettings {
         database_url: database_url.to_owned(),
         max_connections: 8,
@@ -84,7 +89,12 @@ pub async fn spawn() -> TestApp {
 impl TestApp {
     /// Sends every due email now; returns how many went out.
     pub async fn send_mail(&self) -> usize {
-        self.server.services.notifier.send_due().await.expect("outbox pass")
+        self.server
+            .services
+            .notifier
+            .send_due()
+            .await
+            .expect("outbox pass")
     }
 
     /// The emails written so far, as raw `.eml` text.

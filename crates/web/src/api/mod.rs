@@ -2,6 +2,7 @@
 
 mod carts;
 mod catalog;
+mod checkout;
 mod json;
 
 use crate::AppState;
@@ -25,6 +26,13 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/carts/{id}/items/{sku}",
             patch(carts::set).delete(carts::remove),
+        )
+        .route("/api/v1/checkout", post(checkout::checkout))
+        .route("/api/v1/orders/{number}", get(checkout::order))
+        .route("/api/v1/address/provinces", get(checkout::provinces))
+        .route(
+            "/api/v1/address/provinces/{code}/wards",
+            get(checkout::wards),
         )
 }
 

@@ -37,7 +37,7 @@ struct CartPage {
 
 /// The cart the visitor's cookie names, if it names one that exists with the right token.
 /// A cookie for a cart that no longer exists is ignored; a wrong token is refused.
-async fn current_cart(
+pub(super) async fn current_cart(
     app: &AppState,
     ctx: &RequestContext,
 ) -> Result<Option<CartAccess>, PageError> {

@@ -3,6 +3,9 @@
 mod cart;
 pub use cart::CART_COOKIE;
 mod catalog;
+mod checkout;
+mod orders;
+pub use orders::iso_time;
 mod failures;
 pub mod images;
 
@@ -22,6 +25,12 @@ pub fn routes() -> Router<AppState> {
         .route("/gio-hang/them", post(cart::add))
         .route("/gio-hang/cap-nhat", post(cart::update))
         .route("/gio-hang/xoa", post(cart::remove))
+        .route("/thanh-toan", get(checkout::show).post(checkout::submit))
+        .route(
+            "/don-hang/tra-cuu",
+            get(orders::lookup_form).post(orders::lookup),
+        )
+        .route("/don-hang/{number}", get(orders::show))
         .route("/images/products/{file}", get(images::product_image))
 }
 

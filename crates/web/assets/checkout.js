@@ -1,0 +1,24 @@
+// Narrows the ward list to the chosen province without a page reload. Without JavaScript the
+// form's "show wards" button does the same through the server.
+(function () {
+  var province = document.getElementById("province_code");
+  var ward = document.getElementById("ward_code");
+  if (!province || !ward) return;
+  document.querySelectorAll(".js-hide").forEach(function (el) { el.hidden = true; });
+  province.addEventListener("change", function () {
+    var first = ward.options[0];
+    ward.innerHTML = "";
+    ward.appendChild(first);
+    if (!province.value) return;
+    fetch(province.dataset.wardsUrl + encodeURIComponent(province.value) + "/wards")
+      .then(function (r) { return r.ok ? r.json() : { wards: [] }; })
+      .then(function (body) {
+        body.wards.forEach(function (w) {
+          var option = document.createElement("option");
+          option.value = w.code;
+          option.textContent = w.name;
+          ward.appendChild(option);
+        });
+      });
+  });
+})();

@@ -1,0 +1,311 @@
+//! A guest's order: the page behind the confirmation link, and looking an order up with its
+//! number and either the secret token or a one-time code sent to the buyer.
+
+use super::html;
+use crate::context::{href, PageContext};
+use crate::error::{Failure, PageError};
+use crate::form::FormBody;
+use crate::views::{product_href, Chrome};
+use crate::AppState;
+use askama::Template;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use hanjinbi_domain::Lang;
+use hanjinbi_services::orders::OrderError;
+
+pub struct OrderTexts {
+    pub title: &'static str,
+    pub status: &'static str,
+    pub thanks: &'static str,
+    pub product: &'static str,
+    pub unit_price: &'static str,
+    pub quantity: &'static str,
+    pub line_total: &'static str,
+    pub subtotal: &'static str,
+    pub shipping_fee: &'static str,
+    pub total: &'static str,
+    pub recipient: &'static str,
+    pub phone: &'static str,
+    pub address: &'static str,
+    pub shipping: &'static str,
+    pub payment: &'static str,
+    pub note: &'static str,
+    pub history: &'static str,
+    pub keep_link: &'static str,
+}
+
+static VI: OrderTexts = OrderTexts {
+    title: "Đơn hàng",
+    status: "Trạng thái",
+    thanks: "Cảm ơn bạn đã mua sắm. Email xác nhận đã được gửi đến địa chỉ bạn cung cấp.",
+    product: "Sản phẩm",
+    unit_price: "Đơn giá",
+    quantity: "Số lượng",
+    line_total: "Thành tiền",
+    subtotal: "Tạm tính",
+    shipping_fee: "Phí giao hàng",
+    total: "Tổng cộng",
+    recipient: "Người nhận",
+    phone: "Điện thoại",
+    address: "Địa chỉ",
+    shipping: "Vận chuyển",
+    payment: "Thanh toán",
+    note: "Ghi chú",
+    history: "Lịch sử đơn hàng",
+    keep_link: "Giữ lại đường dẫn trong email xác nhận để xem đơn hàng sau này.",
+};
+
+static EN: OrderTexts = OrderTexts {
+    title: "Order",
+    status: "Status",
+    thanks: "Thank you for shopping with us. A confirmation email is on its way to the address you gave.",
+    product: "Product",
+    unit_price: "Unit price",
+    quantity: "Quantity",
+    line_total: "Line total",
+    subtotal: "Subtotal",
+    shipping_fee: "Delivery",
+    total: "Total",
+    recipient: "Recipient",
+    phone: "Phone",
+    address: "Address",
+    shipping: "Delivery method",
+    payment: "Payment",
+    note: "Note",
+    history: "Order history",
+    keep_link: "Keep the link in the confirmation email to see this order later.",
+};
+
+pub struct LineView {
+    pub href: String,
+    pub name: String,
+    pub variant: String,
+    pub sku: String,
+    pub unit_price: String,
+    pub quantity: i64,
+    pub total: String,
+}
+
+#[derive(Template)]
+#[template(path = "order.html")]
+struct OrderPage {
+    chrome: Chrome,
+    t: &'static OrderTexts,
+    number: String,
+    status: &'static str,
+    lines: Vec<LineView>,
+    subtotal: String,
+    shipping_fee: String,
+    total: String,
+    recipient: String,
+    phone: String,
+    address: String,
+    shipping: &'static str,
+    payment: &'static str,
+    note: String,
+    history: Vec<(&'static str, String)>,
+}
+
+/// Seconds since the epoch as an ISO 8601 UTC time.
+pub fn iso_time(secs: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+pub async fn show(
+    State(app): State<AppState>,
+    PageContext(ctx): PageContext,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, PageError> {
+    let number = path.map(|Path(n)| n).map_err(|_| Failure::not_found())?;
+    let token = ctx.params.get("token").unwrap_or_default();
+    let order = app.services.orders.view(&number, token).await?;
+    let lang = ctx.lang;
+    let page = OrderPage {
+        t: if lang == Lang::Vi { &VI } else { &EN },
+        number: order.number,
+        status: order.status.label(lang),
+        lines: order
+            .lines
+            .iter()
+            .map(|l| LineView {
+                href: product_href(&l.product_slug),
+                name: l.product_name.clone(),
+                variant: l.variant_label.clone(),
+                sku: l.sku.clone(),
+                unit_price: l.unit_price.to_string(),
+                quantity: l.quantity,
+                total: l.line_total.to_string(),
+            })
+            .collect(),
+        subtotal: order.subtotal.to_string(),
+        shipping_fee: order.shipping_fee.to_string(),
+        total: order.total.to_string(),
+        recipient: order.recipient_name,
+        phone: order.recipient_phone,
+        address: order.address,
+        shipping: order.shipping_method.label(lang),
+        payment: order.payment_method.label(lang),
+        note: order.note.unwrap_or_default(),
+        history: order
+            .history
+            .iter()
+            .map(|(s, at)| (s.label(lang), iso_time(*at)))
+            .collect(),
+        chrome: Chrome::new(&app.shop, &ctx),
+    };
+    let mut response = html(&page, &ctx)?;
+    // The page shows personal data: keep it out of shared caches and the back button's.
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+pub struct LookupTexts {
+    pub title: &'static str,
+    pub by_contact: &'static str,
+    pub by_token: &'static str,
+    pub number: &'static str,
+    pub contact: &'static str,
+    pub token: &'static str,
+    pub code: &'static str,
+    pub send_code: &'static str,
+    pub open: &'static str,
+    pub code_sent: &'static str,
+}
+
+static LOOKUP_VI: LookupTexts = LookupTexts {
+    title: "Tra cứu đơn hàng",
+    by_contact: "Nhận mã qua email",
+    by_token: "Dùng mã trong email xác nhận",
+    number: "Mã đơn hàng (ví dụ HJ7K3M9QX2AB)",
+    contact: "Email hoặc số điện thoại đã dùng khi đặt hàng",
+    token: "Mã truy cập trong email xác nhận",
+    code: "Mã 6 số trong email",
+    send_code: "Gửi mã",
+    open: "Xem đơn hàng",
+    code_sent: "Nếu thông tin khớp với một đơn hàng, chúng tôi đã gửi mã 6 số đến email của đơn hàng đó. Mã có hiệu lực 15 phút.",
+};
+
+static LOOKUP_EN: LookupTexts = LookupTexts {
+    title: "Look up an order",
+    by_contact: "Get a code by email",
+    by_token: "Use the code from the confirmation email",
+    number: "Order number (e.g. HJ7K3M9QX2AB)",
+    contact: "The email or phone number used for the order",
+    token: "Access code from the confirmation email",
+    code: "The 6-digit code from the email",
+    send_code: "Send the code",
+    open: "Open the order",
+    code_sent: "If the details match an order, we sent a 6-digit code to that order's email. It works for 15 minutes.",
+};
+
+#[derive(Template)]
+#[template(path = "lookup.html")]
+struct LookupPage {
+    chrome: Chrome,
+    t: &'static LookupTexts,
+    number: String,
+    error: String,
+    notice: &'static str,
+    code_step: bool,
+}
+
+fn lookup_page(app: &AppState, ctx: &crate::context::RequestContext, number: &str) -> LookupPage {
+    LookupPage {
+        t: if ctx.lang == Lang::Vi {
+            &LOOKUP_VI
+        } else {
+            &LOOKUP_EN
+        },
+        number: number.chars().take(12).collect(),
+        error: String::new(),
+        notice: "",
+        code_step: false,
+        chrome: Chrome::new(&app.shop, ctx),
+    }
+}
+
+pub async fn lookup_form(
+    State(app): State<AppState>,
+    PageContext(ctx): PageContext,
+) -> Result<Response, PageError> {
+    html(&lookup_page(&app, &ctx, ""), &ctx)
+}
+
+pub async fn lookup(
+    State(app): State<AppState>,
+    PageContext(ctx): PageContext,
+    form: FormBody,
+) -> Result<Response, PageError> {
+    let number = form
+        .params
+        .get("number")
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_uppercase();
+    let field = |n: &str| form.params.get(n).unwrap_or_default().to_owned();
+    let to_order = |token: &str| {
+        Redirect::to(&href(&format!("/don-hang/{number}"), &[("token", token)])).into_response()
+    };
+    let mut page = lookup_page(&app, &ctx, &number);
+    let outcome = match form.params.get("action").unwrap_or_default() {
+        "token" => app
+            .services
+            .orders
+            .view(&number, &field("token"))
+            .await
+            .map(|_| to_order(field("token").trim())),
+        "send_code" => {
+            app.services
+                .orders
+                .request_code(&number, &field("contact"))
+                .await?;
+            app.services.notifier.wake();
+            page.code_step = true;
+            page.notice = page.t.code_sent;
+            return html(&page, &ctx);
+        }
+        "code" => app
+            .services
+            .orders
+            .redeem_code(&number, &field("code"))
+            .await
+            .map(|token| to_order(&token)),
+        _ => {
+            return Err(Failure::bad_request(
+                "invalid_action",
+                "Thao tác không hợp lệ.",
+                "Unknown action.",
+            )
+            .into())
+        }
+    };
+    match outcome {
+        Ok(redirect) => Ok(redirect),
+        Err(e @ (OrderError::NoMatch | OrderError::CodeSpent)) => {
+            let code_step =
+                form.params.get("action") == Some("code") && matches!(e, OrderError::NoMatch);
+            let failure = Failure::from(e);
+            page.error = failure.message(ctx.lang).to_owned();
+            page.code_step = code_step;
+            let mut response = html(&page, &ctx)?;
+            *response.status_mut() = if failure.status == StatusCode::GONE {
+                StatusCode::GONE
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            Ok(response)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
