@@ -243,7 +243,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     standard: hanjinbi_domain::Dong(args.fee_standard),
                     express: hanjinbi_domain::Dong(args.fee_express),
                 },
-                outbox_every: std::time::Duration::from_secs(5),
+                outbox_every: Some(std::time::Duration::from_secs(5)),
                 max_connections: args
                     .max_connections
                     .or(resolved.file.max_connections)

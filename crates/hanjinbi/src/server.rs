@@ -27,8 +27,9 @@ pub struct ServerSettings {
     pub key_file: PathBuf,
     pub mail: MailSettings,
     pub fees: ShippingFees,
-    /// How often the outbox worker looks for messages to send.
-    pub outbox_every: Duration,
+    /// How often the outbox worker looks for messages to send; `None` runs no worker
+    /// (tests send mail explicitly).
+    pub outbox_every: Option<Duration>,
 }
 
 /// Loads the key file, creating it (with a loud warning) on a first run.
@@ -79,14 +80,16 @@ pub async fn serve(
     listener: TcpListener,
     services: Services,
     shop: ShopInfo,
-    outbox_every: Duration,
+    outbox_every: Option<Duration>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let db = services.db.clone();
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
-    let worker = tokio::spawn(services.notifier.clone().run(outbox_every, async {
-        let _ = worker_stopped.await;
-    }));
+    let worker = outbox_every.map(|every| {
+        tokio::spawn(services.notifier.clone().run(every, async {
+            let _ = worker_stopped.await;
+        }))
+    });
     let state = AppState {
         services,
         shop: Arc::new(shop),
@@ -98,7 +101,9 @@ pub async fn serve(
         .await
         .context("the server stopped with an error")?;
     let _ = stop_worker.send(());
-    let _ = worker.await;
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
     db.close().await;
     Ok(())
 }

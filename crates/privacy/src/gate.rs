@@ -45,7 +45,8 @@ impl PersonalItem {
                 DataCategory::Identity,
                 DataCategory::Contact,
             ],
-            PersonalItem::OrderNote { .. } => &[DataCategory::Support],
+            // Delivery instructions are part of the order, like its shipping method.
+            PersonalItem::OrderNote { .. } => &[DataCategory::Transaction],
             PersonalItem::MessagePayload { .. } => &[DataCategory::Account],
         }
     }

@@ -15,3 +15,18 @@ pub mod vault;
 
 pub use sealed::Sealed;
 pub use vault::Vault;
+
+/// Crate-private internals for the benchmarks in `benches/` only. Behind the
+/// `bench-internals` feature, which is off by default and which no crate of the workspace
+/// enables: shipped builds never contain it, so plaintext still comes only through the gate.
+#[cfg(feature = "bench-internals")]
+#[doc(hidden)]
+pub mod bench_internals {
+    use crate::sealed::{Sealed, Slot};
+    use crate::vault::{DataKey, VaultError};
+
+    /// [`crate::vault::open`], which is `pub(crate)` and so cannot be re-exported with `use`.
+    pub fn open(key: &DataKey, slot: Slot<'_>, sealed: &Sealed) -> Result<String, VaultError> {
+        crate::vault::open(key, slot, sealed)
+    }
+}

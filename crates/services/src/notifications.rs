@@ -15,7 +15,8 @@ use hanjinbi_privacy::gate::{Access, Gate, GateError, PersonalItem};
 use hanjinbi_privacy::policy::{Actor, PurposeId};
 use hanjinbi_store::outbox::{self, OutboxMessage};
 use hanjinbi_store::{orders, subjects, Db, StoreError};
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 use std::sync::Arc;
 use std::time::Duration;
@@ -156,6 +157,11 @@ impl Notifier {
                 self.confirmation(&order, &to, &name, &ship_to).await?
             }
             LOOKUP_CODE_EMAIL => {
+                // The buyer asked to see their order: answering a request, not fulfilment.
+                let access = Access {
+                    purpose: PurposeId::AnsweringRequests,
+                    ..access
+                };
                 let opened = self
                     .gate
                     .open(
@@ -204,13 +210,20 @@ impl Notifier {
             .parse()
             .map_err(|_| SendError::Build("the recipient's address".into()))?;
         let builder = Message::builder().from(from).to(to).subject(subject);
+        // Quoted-printable keeps ASCII (order numbers, codes, links) readable in the raw message.
+        let part = |content_type: ContentType, body: String| {
+            SinglePart::builder()
+                .header(content_type)
+                .header(ContentTransferEncoding::QuotedPrintable)
+                .body(body)
+        };
         let built = match html {
             Some(html) => builder.multipart(
                 MultiPart::alternative()
-                    .singlepart(SinglePart::plain(text))
-                    .singlepart(SinglePart::html(html)),
+                    .singlepart(part(ContentType::TEXT_PLAIN, text))
+                    .singlepart(part(ContentType::TEXT_HTML, html)),
             ),
-            None => builder.header(ContentType::TEXT_PLAIN).body(text),
+            None => builder.singlepart(part(ContentType::TEXT_PLAIN, text)),
         };
         built.map_err(|e| SendError::Build(e.to_string()))
     }

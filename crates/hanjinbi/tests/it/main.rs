@@ -4,6 +4,8 @@
 mod api;
 mod bad_input;
 mod browser;
+mod checkout;
 mod operations;
+mod privacy_proofs;
 mod storefront;
 mod support;

@@ -61,8 +61,8 @@ pub async fn spawn_with(load_demo: bool, shop: ShopInfo) -> TestApp {
     }
 }
 
-/// Server settings for a test: keys and mail in the test's own folder. The outbox worker
-/// runs rarely; tests send mail when they want with `send_mail()`.
+/// Server settings for a test: keys and mail in the test's own folder. No outbox worker
+/// runs; tests send mail when they want with `send_mail()`.
 pub fn settings(
     database_url: &str,
     dir: &std::path::Path,
@@ -77,7 +77,7 @@ pub fn settings(
         key_file: dir.join("keys.toml"),
         mail: hanjinbi_services::mail::MailSettings::Folder(dir.join("mail")),
         fees: hanjinbi_services::checkout::ShippingFees::default(),
-        outbox_every: std::time::Duration::from_secs(3600),
+        outbox_every: None,
     }
 }
 
