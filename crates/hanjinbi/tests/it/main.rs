@@ -6,6 +6,7 @@ mod bad_input;
 mod browser;
 mod checkout;
 mod operations;
+mod privacy_page;
 mod privacy_proofs;
 mod storefront;
 mod support;

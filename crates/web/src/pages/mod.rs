@@ -5,6 +5,7 @@ pub use cart::CART_COOKIE;
 mod catalog;
 mod checkout;
 mod orders;
+mod privacy;
 pub use orders::iso_time;
 mod failures;
 pub mod images;
@@ -26,6 +27,10 @@ pub fn routes() -> Router<AppState> {
         .route("/gio-hang/cap-nhat", post(cart::update))
         .route("/gio-hang/xoa", post(cart::remove))
         .route("/thanh-toan", get(checkout::show).post(checkout::submit))
+        .route("/chinh-sach-bao-mat", get(privacy::vietnamese))
+        .route("/chinh-sach-bao-mat/{version}", get(privacy::vietnamese_version))
+        .route("/privacy", get(privacy::english))
+        .route("/privacy/{version}", get(privacy::english_version))
         .route(
             "/don-hang/tra-cuu",
             get(orders::lookup_form).post(orders::lookup),
