@@ -14,7 +14,7 @@ pub enum PagingError {
 }
 
 /// A 1-based page number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Page(u32);
 
@@ -35,7 +35,7 @@ impl Page {
 }
 
 /// How many products a page shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct PerPage(u32);
 
@@ -67,7 +67,7 @@ impl PerPage {
 }
 
 /// The order of a product list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SortOrder {
     /// Featured first, then newest. The default for browsing.

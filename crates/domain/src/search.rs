@@ -60,7 +60,7 @@ pub enum SearchQueryError {
 
 /// A parsed search: folded words, each of which must match the start of a word in a product's
 /// name or description.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SearchQuery {
     words: Vec<String>,
 }

@@ -118,6 +118,11 @@ pub struct ServeArgs {
     /// Delivery fee for express shipping, in đồng.
     #[arg(long, env = "HANJINBI_FEE_EXPRESS", default_value_t = 50_000, value_parser = clap::value_parser!(i64).range(0..=10_000_000))]
     pub fee_express: i64,
+    /// How long catalog pages' data is kept in memory, in milliseconds (0 turns it off).
+    /// A checkout on this server clears it at once; with several servers on one database,
+    /// others show stock changes after at most this long.
+    #[arg(long, env = "HANJINBI_CATALOG_CACHE_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    pub catalog_cache_ms: u64,
     #[command(flatten)]
     pub shop: ShopArgs,
 }
@@ -244,6 +249,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     express: hanjinbi_domain::Dong(args.fee_express),
                 },
                 outbox_every: Some(std::time::Duration::from_secs(5)),
+                catalog_cache: std::time::Duration::from_millis(args.catalog_cache_ms),
                 max_connections: args
                     .max_connections
                     .or(resolved.file.max_connections)

@@ -27,6 +27,8 @@ pub struct ServerSettings {
     pub key_file: PathBuf,
     pub mail: MailSettings,
     pub fees: ShippingFees,
+    /// How long catalog reads are kept in memory (zero: always read the database).
+    pub catalog_cache: Duration,
     /// How often the outbox worker looks for messages to send; `None` runs no worker
     /// (tests send mail explicitly).
     pub outbox_every: Option<Duration>,
@@ -64,6 +66,7 @@ pub async fn prepare(settings: &ServerSettings) -> anyhow::Result<Services> {
             fees: settings.fees,
             mailer,
             shop: Arc::new(settings.shop.clone()),
+            catalog_cache: settings.catalog_cache,
         },
     );
     if settings.load_demo {

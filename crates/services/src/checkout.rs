@@ -229,6 +229,7 @@ pub struct Checkout {
     clock: Arc<dyn Clock>,
     gate: Gate,
     fees: ShippingFees,
+    catalog: crate::Catalog,
 }
 
 /// Order numbers: "HJ" and ten characters of Crockford's base32 (no I, L, O, U to misread).
@@ -252,12 +253,19 @@ pub struct ShipTo {
 }
 
 impl Checkout {
-    pub fn new(db: Db, clock: Arc<dyn Clock>, gate: Gate, fees: ShippingFees) -> Checkout {
+    pub fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        gate: Gate,
+        fees: ShippingFees,
+        catalog: crate::Catalog,
+    ) -> Checkout {
         Checkout {
             db,
             clock,
             gate,
             fees,
+            catalog,
         }
     }
 
@@ -417,6 +425,8 @@ impl Checkout {
         outbox::enqueue(&mut tx, CONFIRMATION_EMAIL, &order_id, None, now).await?;
         orders::clear_cart(&mut tx, access.id()).await?;
         tx.commit().await.map_err(StoreError::from)?;
+        // Stock changed: this server's product pages show it at once.
+        self.catalog.invalidate();
         Ok(PlacedOrder {
             token: self.gate.vault().order_token(&order_id),
             order_id,

@@ -1,6 +1,7 @@
 //! The shop's use cases. Each service takes parsed domain values, applies the shop's rules and
 //! calls the store; none of them knows about HTTP.
 
+pub mod cache;
 pub mod carts;
 pub mod catalog;
 pub mod checkout;
@@ -25,6 +26,8 @@ pub struct ServiceSettings {
     pub fees: checkout::ShippingFees,
     pub mailer: mail::Mailer,
     pub shop: Arc<ShopInfo>,
+    /// How long catalog reads are kept (zero: not at all).
+    pub catalog_cache: std::time::Duration,
 }
 
 /// Every service of the shop, sharing one database, one clock and one privacy gate.
@@ -41,14 +44,16 @@ pub struct Services {
 
 impl Services {
     pub fn new(db: Db, clock: Arc<dyn Clock>, gate: Gate, settings: ServiceSettings) -> Services {
+        let catalog = Catalog::new(db.clone(), settings.catalog_cache);
         Services {
-            catalog: Catalog::new(db.clone()),
+            catalog: catalog.clone(),
             carts: Carts::new(db.clone(), Arc::clone(&clock)),
             checkout: checkout::Checkout::new(
                 db.clone(),
                 Arc::clone(&clock),
                 gate.clone(),
                 settings.fees,
+                catalog,
             ),
             orders: orders::Orders::new(db.clone(), Arc::clone(&clock), gate.clone()),
             notifier: notifications::Notifier::new(

@@ -591,3 +591,42 @@ async fn a_guest_can_open_an_order_with_a_one_time_code() {
         .await;
     assert_eq!(r.status().as_u16(), 422);
 }
+
+#[tokio::test]
+async fn a_checkout_clears_this_servers_catalog_cache() {
+    let app = crate::support::spawn_tuned(true, hanjinbi_domain::ShopInfo::default(), |s| {
+        s.catalog_cache = std::time::Duration::from_secs(600);
+    })
+    .await;
+    sqlx::query("UPDATE variants SET stock = 1 WHERE sku = 'AKG2L-DEN-M'")
+        .execute(app.server.services.db.pool())
+        .await
+        .unwrap();
+    app.server.services.catalog.invalidate();
+    let (_, before) = app
+        .get_json("/api/v1/products/ao-khoac-gio-nam-2-lop")
+        .await;
+    let variant = |p: &Value| {
+        p["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["sku"] == "AKG2L-DEN-M")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(variant(&before)["stock"], 1);
+    let cart = cart_with(&app, "AKG2L-DEN-M", 1).await;
+    assert_eq!(
+        checkout(&app, &cart, buyer("lan@example.vn"))
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    let (_, after) = app
+        .get_json("/api/v1/products/ao-khoac-gio-nam-2-lop")
+        .await;
+    assert_eq!(variant(&after)["stock"], 0);
+    assert_eq!(variant(&after)["stock_state"], "out_of_stock");
+}

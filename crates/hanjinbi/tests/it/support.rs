@@ -43,9 +43,20 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
 }
 
 pub async fn spawn_with(load_demo: bool, shop: ShopInfo) -> TestApp {
+    spawn_tuned(load_demo, shop, |_| {}).await
+}
+
+/// A shop whose settings `tune` adjusts before it starts.
+pub async fn spawn_tuned(
+    load_demo: bool,
+    shop: ShopInfo,
+    tune: impl FnOnce(&mut ServerSettings),
+) -> TestApp {
     let dir = tempfile::tempdir().expect("temporary folder");
     let database_url = fresh_database(dir.path()).await;
-    let server = RunningServer::start(settings(&database_url, dir.path(), load_demo, shop))
+    let mut settings = settings(&database_url, dir.path(), load_demo, shop);
+    tune(&mut settings);
+    let server = RunningServer::start(settings)
         .await
         .expect("the server starts");
     let http = reqwest::Client::builder()
@@ -78,6 +89,7 @@ pub fn settings(
         mail: hanjinbi_services::mail::MailSettings::Folder(dir.join("mail")),
         fees: hanjinbi_services::checkout::ShippingFees::default(),
         outbox_every: None,
+        catalog_cache: std::time::Duration::ZERO,
     }
 }
 

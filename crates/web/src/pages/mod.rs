@@ -28,7 +28,10 @@ pub fn routes() -> Router<AppState> {
         .route("/gio-hang/xoa", post(cart::remove))
         .route("/thanh-toan", get(checkout::show).post(checkout::submit))
         .route("/chinh-sach-bao-mat", get(privacy::vietnamese))
-        .route("/chinh-sach-bao-mat/{version}", get(privacy::vietnamese_version))
+        .route(
+            "/chinh-sach-bao-mat/{version}",
+            get(privacy::vietnamese_version),
+        )
         .route("/privacy", get(privacy::english))
         .route("/privacy/{version}", get(privacy::english_version))
         .route(
