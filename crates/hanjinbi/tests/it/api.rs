@@ -153,6 +153,10 @@ async fn the_openapi_document_describes_every_route() {
         ("/api/v1/carts/{id}/items", "post"),
         ("/api/v1/carts/{id}/items/{sku}", "patch"),
         ("/api/v1/carts/{id}/items/{sku}", "delete"),
+        ("/api/v1/checkout", "post"),
+        ("/api/v1/orders/{number}", "get"),
+        ("/api/v1/address/provinces", "get"),
+        ("/api/v1/address/provinces/{code}/wards", "get"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),
