@@ -56,7 +56,7 @@ pub struct Common {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the shop: migrate the database, then serve the storefront and the API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply database migrations and exit.
     Migrate,
     /// Load the demo catalog (72 products in 8 categories) into an empty shop and exit.
