@@ -156,13 +156,8 @@ impl Gate {
         let key = self.data_key(access.subject).await?;
         let mut opened = Vec::with_capacity(items.len());
         for item in items {
-            let (slot_row, slot_field, sealed) = self.sealed(access.subject, item).await?;
-            let slot = Slot {
-                table: slot_table(item),
-                row: &slot_row,
-                field: slot_field,
-            };
-            opened.push(vault::open(&key, slot, &sealed)?);
+            let (row, sealed) = self.sealed(access.subject, item).await?;
+            opened.push(vault::open(&key, slot_of(item, &row), &sealed)?);
         }
         self.record(access, AuditAction::Open, &fields, now).await?;
         Ok(opened)
@@ -224,13 +219,13 @@ impl Gate {
         )?)
     }
 
-    /// The stored ciphertext of `item`, with the row and field it is bound to. Items that
-    /// belong to an order are only found when the order belongs to the subject.
+    /// The stored ciphertext of `item`, with the row it is bound to. Items that belong to an
+    /// order are only found when the order belongs to the subject.
     async fn sealed(
         &self,
         subject: &str,
         item: &PersonalItem,
-    ) -> Result<(String, &'static str, Sealed), GateError> {
+    ) -> Result<(String, Sealed), GateError> {
         let buyer = || async {
             subjects::buyer(&self.db, subject)
                 .await?
@@ -242,33 +237,17 @@ impl Gate {
                 .filter(|o| o.buyer_id == subject)
                 .ok_or(GateError::NotFound)
         };
-        Ok(match item {
-            PersonalItem::BuyerEmail => (
-                subject.to_owned(),
-                "email",
-                Sealed::from_stored(buyer().await?.email),
-            ),
-            PersonalItem::BuyerName => (
-                subject.to_owned(),
-                "name",
-                Sealed::from_stored(buyer().await?.name),
-            ),
-            PersonalItem::BuyerPhone => (
-                subject.to_owned(),
-                "phone",
-                Sealed::from_stored(buyer().await?.phone),
-            ),
+        let found: (String, Vec<u8>) = match item {
+            PersonalItem::BuyerEmail => (subject.to_owned(), buyer().await?.email),
+            PersonalItem::BuyerName => (subject.to_owned(), buyer().await?.name),
+            PersonalItem::BuyerPhone => (subject.to_owned(), buyer().await?.phone),
             PersonalItem::ShipTo { order_id } => {
                 let o = order(order_id.clone()).await?;
-                (o.id, "ship_to", Sealed::from_stored(o.ship_to_sealed))
+                (o.id, o.ship_to_sealed)
             }
             PersonalItem::OrderNote { order_id } => {
                 let o = order(order_id.clone()).await?;
-                (
-                    o.id,
-                    "note",
-                    Sealed::from_stored(o.note_sealed.ok_or(GateError::NotFound)?),
-                )
+                (o.id, o.note_sealed.ok_or(GateError::NotFound)?)
             }
             PersonalItem::MessagePayload {
                 message_id,
@@ -278,16 +257,21 @@ impl Gate {
                 let payload = outbox::payload(&self.db, *message_id, &o.id)
                     .await?
                     .ok_or(GateError::NotFound)?;
-                (o.id, "payload", Sealed::from_stored(payload))
+                (o.id, payload)
             }
-        })
+        };
+        Ok((found.0, Sealed::from_stored(found.1)))
     }
 }
 
-fn slot_table(item: &PersonalItem) -> &'static str {
+/// Where `item` was sealed: the same [`slots`] the writers use, so the two cannot drift.
+fn slot_of<'a>(item: &PersonalItem, row: &'a str) -> Slot<'a> {
     match item {
-        PersonalItem::BuyerEmail | PersonalItem::BuyerName | PersonalItem::BuyerPhone => "buyers",
-        PersonalItem::ShipTo { .. } | PersonalItem::OrderNote { .. } => "orders",
-        PersonalItem::MessagePayload { .. } => "outbox",
+        PersonalItem::BuyerEmail => slots::buyer(row, "email"),
+        PersonalItem::BuyerName => slots::buyer(row, "name"),
+        PersonalItem::BuyerPhone => slots::buyer(row, "phone"),
+        PersonalItem::ShipTo { .. } => slots::order(row, "ship_to"),
+        PersonalItem::OrderNote { .. } => slots::order(row, "note"),
+        PersonalItem::MessagePayload { .. } => slots::outbox(row),
     }
 }

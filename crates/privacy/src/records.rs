@@ -190,3 +190,41 @@ pub async fn record_consent(
     .await?;
     Ok(())
 }
+
+/// Seals a value for an existing subject inside the caller's transaction, such as a one-time
+/// code queued for sending. Audited as a seal by the system for `purpose`.
+pub async fn seal_for_subject(
+    tx: &mut WriteTx,
+    vault: &Vault,
+    subject: &str,
+    slot: Slot<'_>,
+    plaintext: &str,
+    purpose: PurposeId,
+    now: i64,
+) -> Result<Sealed, RecordError> {
+    let stored = subjects::key_in(tx, subject)
+        .await?
+        .ok_or(RecordError::Erased)?;
+    let bytes = stored.wrapped.ok_or(RecordError::Erased)?;
+    let key = vault.unwrap_key(
+        subject,
+        &WrappedKey {
+            master_key_id: stored.master_key_id,
+            bytes,
+        },
+    )?;
+    let sealed = vault::seal(&key, slot, plaintext);
+    audit::append(
+        tx,
+        AuditEvent {
+            at: now,
+            actor: Actor::System.code(),
+            purpose: purpose.code(),
+            action: AuditAction::Seal,
+            subject,
+            fields: &[slot.field],
+        },
+    )
+    .await?;
+    Ok(sealed)
+}

@@ -9,7 +9,7 @@ use hanjinbi_domain::order::{OrderStatus, PaymentMethod, ShippingMethod};
 use hanjinbi_domain::Dong;
 use hanjinbi_privacy::gate::{slots, Access, Gate, GateError, PersonalItem};
 use hanjinbi_privacy::policy::{Actor, PurposeId};
-use hanjinbi_privacy::records::RecordError;
+use hanjinbi_privacy::records::{self, RecordError};
 use hanjinbi_privacy::vault::IndexKind;
 use hanjinbi_store::orders::{self, OrderRow};
 use hanjinbi_store::{outbox, subjects, Db, StoreError};
@@ -205,23 +205,18 @@ impl Orders {
         }
         let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
         let now = self.clock.now();
-        let stored = subjects::key(&self.db, &order.buyer_id).await?;
-        let Some(wrapped) = stored.and_then(|k| k.wrapped.map(|bytes| (k.master_key_id, bytes)))
-        else {
-            return Ok(());
-        };
-        let key = vault
-            .unwrap_key(
-                &order.buyer_id,
-                &hanjinbi_privacy::vault::WrappedKey {
-                    master_key_id: wrapped.0,
-                    bytes: wrapped.1,
-                },
-            )
-            .map_err(GateError::from)?;
-        let payload =
-            hanjinbi_privacy::vault::seal(&key, slots::outbox(&order.id), &code).to_stored();
         let mut tx = self.db.begin_write().await?;
+        let payload = records::seal_for_subject(
+            &mut tx,
+            vault,
+            &order.buyer_id,
+            slots::outbox(&order.id),
+            &code,
+            PurposeId::AnsweringRequests,
+            now,
+        )
+        .await?
+        .to_stored();
         orders::set_lookup_code(
             &mut tx,
             &order.id,
