@@ -131,6 +131,17 @@ pub enum CheckoutError {
     Store(#[from] StoreError),
 }
 
+impl CheckoutError {
+    fn is_unique_violation(&self) -> bool {
+        match self {
+            CheckoutError::Store(e) | CheckoutError::Records(RecordError::Store(e)) => {
+                e.is_unique_violation()
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A checked request: every value is of its domain type.
 struct ValidCheckout {
     email: Email,
@@ -283,6 +294,20 @@ impl Checkout {
         access: &CartAccess,
         request: &CheckoutRequest,
     ) -> Result<PlacedOrder, CheckoutError> {
+        match self.place_once(access, request).await {
+            // Two first checkouts with the same new email raced to create the buyer (possible
+            // on PostgreSQL); the loser's transaction was rolled back whole. Once more finds
+            // the buyer the winner created.
+            Err(e) if e.is_unique_violation() => self.place_once(access, request).await,
+            other => other,
+        }
+    }
+
+    async fn place_once(
+        &self,
+        access: &CartAccess,
+        request: &CheckoutRequest,
+    ) -> Result<PlacedOrder, CheckoutError> {
         let valid = validate(request)?;
         let now = self.clock.now();
         let idempotency_hash = valid.idempotency_key.as_ref().map(|key| {
@@ -306,13 +331,19 @@ impl Checkout {
         }
         let mut subtotal = Dong::ZERO;
         let mut order_lines = Vec::with_capacity(lines.len());
-        for line in &lines {
+        // Stock rows are locked in SKU order, whatever the cart's order, so two checkouts of
+        // the same items can never wait on each other in a cycle (PostgreSQL row locks).
+        let mut by_sku: Vec<_> = lines.iter().collect();
+        by_sku.sort_by(|a, b| a.sku.cmp(&b.sku));
+        for line in by_sku {
             if !orders::take_stock(&mut tx, line.sku.as_str(), line.quantity).await? {
                 return Err(CheckoutError::OutOfStock {
                     sku: line.sku.clone(),
                     available: line.stock.max(0),
                 });
             }
+        }
+        for line in &lines {
             let total = line.line_total();
             subtotal = subtotal
                 .checked_add(total)

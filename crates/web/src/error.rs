@@ -20,6 +20,8 @@ pub struct Failure {
     pub en: Cow<'static, str>,
     /// The input fields at fault, when the failure is about a form or body.
     pub fields: Vec<&'static str>,
+    /// Cookies to remove with this answer (a cookie that can only ever fail again).
+    pub clear_cookies: Vec<&'static str>,
 }
 
 impl Failure {
@@ -35,6 +37,7 @@ impl Failure {
             vi: vi.into(),
             en: en.into(),
             fields: Vec::new(),
+            clear_cookies: Vec::new(),
         }
     }
 
@@ -279,6 +282,12 @@ impl<E: Into<Failure>> From<E> for PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let mut response = self.0.status.into_response();
+        for name in &self.0.clear_cookies {
+            let cleared = format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+            if let Ok(value) = axum::http::HeaderValue::from_str(&cleared) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+        }
         response.extensions_mut().insert(self.0);
         response
     }

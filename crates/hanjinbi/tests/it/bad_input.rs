@@ -336,6 +336,11 @@ async fn storefront_forms_refuse_bad_input_and_cross_site_posts() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 403);
+    let cleared = r.headers().get("set-cookie").unwrap().to_str().unwrap();
+    assert!(
+        cleared.starts_with("hj_cart=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
 }
 
 #[tokio::test]

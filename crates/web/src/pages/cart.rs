@@ -47,6 +47,12 @@ pub(super) async fn current_cart(
     match app.services.carts.open(id, token).await {
         Ok(access) => Ok(Some(access)),
         Err(CartError::UnknownCart) => Ok(None),
+        Err(e @ CartError::WrongToken) => {
+            // Refused, and the cookie removed, so the next action starts a fresh cart.
+            let mut failure = Failure::from(e);
+            failure.clear_cookies.push(CART_COOKIE);
+            Err(PageError(failure))
+        }
         Err(e) => Err(e.into()),
     }
 }

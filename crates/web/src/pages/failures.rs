@@ -54,11 +54,22 @@ pub async fn render_failures(State(app): State<AppState>, req: Request, next: Ne
         message,
         chrome,
     };
-    match html(&page, &ctx) {
-        Ok(mut rendered) => {
-            *rendered.status_mut() = failure.status;
-            rendered
-        }
+    let cookies: Vec<_> = response
+        .headers()
+        .get_all(axum::http::header::SET_COOKIE)
+        .iter()
+        .cloned()
+        .collect();
+    let mut rendered = match html(&page, &ctx) {
+        Ok(rendered) => rendered,
         Err(_) => failure.status.into_response(),
+    };
+    *rendered.status_mut() = failure.status;
+    // Cookies the handler set (or cleared) still apply when the answer is an error page.
+    for cookie in cookies {
+        rendered
+            .headers_mut()
+            .append(axum::http::header::SET_COOKIE, cookie);
     }
+    rendered
 }
