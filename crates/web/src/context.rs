@@ -24,7 +24,7 @@ pub struct RequestContext {
 }
 
 impl RequestContext {
-    fn from_parts(parts: &Parts) -> Result<RequestContext, (Failure, Lang)> {
+    fn from_parts(parts: &Parts) -> Result<RequestContext, Box<(Failure, Lang)>> {
         let cookie_header = parts
             .headers
             .get_all(header::COOKIE)
@@ -33,7 +33,7 @@ impl RequestContext {
             .collect::<Vec<_>>()
             .join("; ");
         let fallback_lang = negotiated(&parts.headers, &cookie_header);
-        let params = Params::parse(parts.uri.query()).map_err(|f| (f, fallback_lang))?;
+        let params = Params::parse(parts.uri.query()).map_err(|f| Box::new((f, fallback_lang)))?;
         let chosen = params.get("lang").and_then(Lang::from_code);
         Ok(RequestContext {
             lang: chosen.unwrap_or(fallback_lang),
@@ -125,7 +125,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         RequestContext::from_parts(parts)
             .map(PageContext)
-            .map_err(|(failure, _)| PageError(failure))
+            .map_err(|rejected| PageError(rejected.0))
     }
 }
 
@@ -138,7 +138,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiContext {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         RequestContext::from_parts(parts)
             .map(ApiContext)
-            .map_err(|(failure, lang)| ApiError::new(failure, lang))
+            .map_err(|rejected| ApiError::new(rejected.0, rejected.1))
     }
 }
 
