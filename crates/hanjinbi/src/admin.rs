@@ -3,6 +3,7 @@
 use crate::cli::AuditCommand;
 use anyhow::Context;
 use hanjinbi_privacy::audit::{self, AuditAction, AuditError, AuditEvent};
+use hanjinbi_privacy::policy::{Actor, PurposeId};
 use hanjinbi_privacy::{keys, Vault};
 use hanjinbi_services::{Clock, SystemClock};
 use hanjinbi_store::{subjects, Db};
@@ -51,9 +52,31 @@ pub async fn rotate_keys(db: &Db, key_file: &Path, retire_old: bool) -> anyhow::
     keys::store(key_file, &rotated).context("cannot write the new key file")?;
     let vault = Vault::new(rotated.clone());
     let new_id = vault.current_master_id();
+    let mut rewrapped = rewrap_all(db, &vault, &new_id).await?;
+    if retire_old {
+        // Servers re-read the key file within 10 seconds; until then they may still wrap new
+        // data keys with the old master key. Wait, sweep again, and only then drop it.
+        println!("waiting 15 s for running servers to pick up the new key file ...");
+        tokio::time::sleep(std::time::Duration::from_secs(15)).await;
+        rewrapped += rewrap_all(db, &vault, &new_id).await?;
+        keys::store(key_file, &rotated.without_retired()).context("cannot write the key file")?;
+    }
+    println!(
+        "rotated to master key {new_id}: {rewrapped} data keys rewrapped{}",
+        if retire_old {
+            "; earlier master keys removed from the file"
+        } else {
+            "; earlier master keys kept until `keys rotate --retire-old`"
+        }
+    );
+    Ok(())
+}
+
+/// Rewraps, batch by batch, every live data key not yet under `new_id`.
+async fn rewrap_all(db: &Db, vault: &Vault, new_id: &str) -> anyhow::Result<usize> {
     let mut rewrapped = 0usize;
     loop {
-        let batch = subjects::keys_not_wrapped_by(db, &new_id, 500).await?;
+        let batch = subjects::keys_not_wrapped_by(db, new_id, 500).await?;
         if batch.is_empty() {
             break;
         }
@@ -85,26 +108,15 @@ pub async fn rotate_keys(db: &Db, key_file: &Path, retire_old: bool) -> anyhow::
             &mut tx,
             AuditEvent {
                 at: SystemClock.now(),
-                actor: "owner",
-                purpose: "legal_obligations",
+                actor: Actor::Owner.code(),
+                purpose: PurposeId::LegalObligations.code(),
                 action: AuditAction::KeyRotation,
-                subject: &new_id,
+                subject: new_id,
                 fields: &["data_keys"],
             },
         )
         .await?;
         tx.commit().await?;
     }
-    if retire_old {
-        keys::store(key_file, &rotated.without_retired()).context("cannot write the key file")?;
-    }
-    println!(
-        "rotated to master key {new_id}: {rewrapped} data keys rewrapped{}",
-        if retire_old {
-            "; earlier master keys removed from the file"
-        } else {
-            "; earlier master keys kept for servers still running"
-        }
-    );
-    Ok(())
+    Ok(rewrapped)
 }

@@ -45,7 +45,7 @@ pub fn load_keys(path: &Path) -> anyhow::Result<Vault> {
              database. Losing it makes all personal data unreadable; leaking it exposes it."
         );
     }
-    Ok(Vault::new(ring))
+    Ok(Vault::from_file(ring, path))
 }
 
 /// Opens and migrates the database, loads keys and policy (and the demo catalog when asked).
@@ -88,6 +88,16 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let db = services.db.clone();
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+    // New data keys must be wrapped with the newest master key soon after a rotation, not
+    // only when an unknown key is met: look at the key file now and then.
+    let vault = services.gate.vault().clone();
+    let key_watch = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(10));
+        loop {
+            tick.tick().await;
+            vault.reload_if_changed();
+        }
+    });
     let worker = outbox_every.map(|every| {
         tokio::spawn(services.notifier.clone().run(every, async {
             let _ = worker_stopped.await;
@@ -103,6 +113,7 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
         .context("the server stopped with an error")?;
+    key_watch.abort();
     let _ = stop_worker.send(());
     if let Some(worker) = worker {
         let _ = worker.await;

@@ -54,6 +54,19 @@ pub enum IndexKind {
 #[derive(Debug, Clone)]
 pub struct Vault {
     ring: Arc<RwLock<Arc<KeyRing>>>,
+    /// The key file the ring came from, re-read when it changes: `hanjinbi keys rotate` runs
+    /// while servers keep serving, and they must pick up the new master key.
+    source: Option<Arc<KeySource>>,
+}
+
+#[derive(Debug)]
+struct KeySource {
+    path: std::path::PathBuf,
+    modified: RwLock<Option<std::time::SystemTime>>,
+}
+
+fn modified(path: &std::path::Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
 fn encrypt(key: &Key, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
@@ -104,6 +117,43 @@ impl Vault {
     pub fn new(ring: KeyRing) -> Vault {
         Vault {
             ring: Arc::new(RwLock::new(Arc::new(ring))),
+            source: None,
+        }
+    }
+
+    /// A vault over the key file at `path`, which it re-reads when the file changes.
+    pub fn from_file(ring: KeyRing, path: &std::path::Path) -> Vault {
+        Vault {
+            source: Some(Arc::new(KeySource {
+                path: path.to_owned(),
+                modified: RwLock::new(modified(path)),
+            })),
+            ..Vault::new(ring)
+        }
+    }
+
+    /// Re-reads the key file if it changed since it was read. Returns whether the ring was
+    /// replaced. A file that cannot be read keeps the ring in use (and says so in the log).
+    pub fn reload_if_changed(&self) -> bool {
+        let Some(source) = &self.source else {
+            return false;
+        };
+        let now = modified(&source.path);
+        let known = *source.modified.read().unwrap_or_else(|p| p.into_inner());
+        if now == known {
+            return false;
+        }
+        match crate::keys::load(&source.path) {
+            Ok(ring) => {
+                self.replace_ring(ring);
+                *source.modified.write().unwrap_or_else(|p| p.into_inner()) = now;
+                tracing::info!(key_file = %source.path.display(), "key file re-read");
+                true
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the key file changed but cannot be read; keeping the keys in use");
+                false
+            }
         }
     }
 
@@ -144,7 +194,11 @@ impl Vault {
     }
 
     pub fn unwrap_key(&self, subject: &str, wrapped: &WrappedKey) -> Result<DataKey, VaultError> {
-        let ring = self.ring();
+        let mut ring = self.ring();
+        if ring.master(&wrapped.master_key_id).is_none() && self.reload_if_changed() {
+            // Wrapped by a master key newer than ours: a rotation ran since we read the file.
+            ring = self.ring();
+        }
         let master = ring
             .master(&wrapped.master_key_id)
             .ok_or_else(|| VaultError::UnknownMasterKey(wrapped.master_key_id.clone()))?;
@@ -282,6 +336,30 @@ mod tests {
             open(&key, slot("b1", "name"), &sealed).unwrap(),
             "Nguyễn Thị Lan"
         );
+    }
+
+    #[test]
+    fn a_vault_follows_its_key_file_through_a_rotation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.toml");
+        let (ring, _) = crate::keys::load_or_create(&path).unwrap();
+        let serving = Vault::from_file(ring.clone(), &path);
+        let (key, wrapped) = serving.new_data_key("b1");
+        let sealed = seal(&key, slot("b1", "email"), "lan@example.vn");
+
+        // Another process rotates: new file, key rewrapped under the new master.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let rotated = ring.rotated();
+        crate::keys::store(&path, &rotated).unwrap();
+        let rewrapped = Vault::new(rotated).rewrap("b1", &wrapped).unwrap();
+
+        let key = serving.unwrap_key("b1", &rewrapped).unwrap();
+        assert_eq!(
+            open(&key, slot("b1", "email"), &sealed).unwrap(),
+            "lan@example.vn"
+        );
+        assert_eq!(serving.current_master_id(), rewrapped.master_key_id);
+        assert!(!serving.reload_if_changed(), "nothing changed since");
     }
 
     #[test]

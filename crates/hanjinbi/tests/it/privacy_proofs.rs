@@ -434,3 +434,58 @@ async fn consent_is_recorded_with_its_wording_and_policy_version() {
         .unwrap()
         .contains("Hanjinbi"));
 }
+
+#[tokio::test]
+async fn keys_rotate_while_the_shop_keeps_serving() {
+    let app = spawn().await;
+    let cart = cart_with(&app, "AKG2L-DEN-M", 1).await;
+    let placed: Value = checkout(&app, &cart, buyer("a@example.vn"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let key_file = app.dir.path().join("keys.toml");
+    let before = std::fs::read_to_string(&key_file).unwrap();
+
+    hanjinbi::admin::rotate_keys(&app.server.services.db, &key_file, false)
+        .await
+        .unwrap();
+    let after = std::fs::read_to_string(&key_file).unwrap();
+    assert_ne!(before, after);
+    let masters: Vec<String> = sqlx::query("SELECT DISTINCT master_key_id FROM data_keys")
+        .fetch_all(app.server.services.db.pool())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get("master_key_id").unwrap())
+        .collect();
+    assert_eq!(masters.len(), 1);
+    assert!(
+        after.contains(&format!("current = \"{}\"", masters[0])),
+        "every data key is under the new master key"
+    );
+
+    // The running server meets a key wrapped by a master it has not seen, re-reads the file,
+    // and goes on opening data: no restart.
+    let r = app
+        .http
+        .get(app.url(&format!(
+            "/api/v1/orders/{}",
+            placed["number"].as_str().unwrap()
+        )))
+        .header("x-order-token", placed["lookup_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let cart = cart_with(&app, "AKG2L-DEN-M", 1).await;
+    assert_eq!(
+        checkout(&app, &cart, buyer("b@example.vn"))
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    assert_eq!(app.send_mail().await, 2);
+    assert_audit_intact(&app).await;
+}
