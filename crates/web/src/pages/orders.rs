@@ -181,6 +181,7 @@ pub struct LookupTexts {
     pub send_code: &'static str,
     pub open: &'static str,
     pub code_sent: &'static str,
+    pub why: &'static str,
 }
 
 static LOOKUP_VI: LookupTexts = LookupTexts {
@@ -194,6 +195,7 @@ static LOOKUP_VI: LookupTexts = LookupTexts {
     send_code: "Gửi mã",
     open: "Xem đơn hàng",
     code_sent: "Nếu thông tin khớp với một đơn hàng, chúng tôi đã gửi mã 6 số đến email của đơn hàng đó. Mã có hiệu lực 15 phút.",
+    why: "Email hoặc số điện thoại chỉ dùng để so khớp với đơn hàng, không được lưu lại.",
 };
 
 static LOOKUP_EN: LookupTexts = LookupTexts {
@@ -207,6 +209,7 @@ static LOOKUP_EN: LookupTexts = LookupTexts {
     send_code: "Send the code",
     open: "Open the order",
     code_sent: "If the details match an order, we sent a 6-digit code to that order's email. It works for 15 minutes.",
+    why: "The email or phone number is only compared with the order's and is not kept.",
 };
 
 #[derive(Template)]
@@ -218,6 +221,7 @@ struct LookupPage {
     error: String,
     notice: &'static str,
     code_step: bool,
+    privacy_href: &'static str,
 }
 
 fn lookup_page(app: &AppState, ctx: &crate::context::RequestContext, number: &str) -> LookupPage {
@@ -231,6 +235,7 @@ fn lookup_page(app: &AppState, ctx: &crate::context::RequestContext, number: &st
         error: String::new(),
         notice: "",
         code_step: false,
+        privacy_href: if ctx.lang == Lang::Vi { "/chinh-sach-bao-mat" } else { "/privacy" },
         chrome: Chrome::new(&app.shop, ctx),
     }
 }
