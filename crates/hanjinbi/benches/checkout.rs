@@ -34,7 +34,7 @@ use anyhow::{bail, ensure, Context};
 use hanjinbi::server::{RunningServer, ServerSettings};
 use hanjinbi_domain::contact::{Email, FullName, PhoneVn};
 use hanjinbi_domain::{Lang, Quantity, ShopInfo, Sku};
-use hanjinbi_privacy::audit::{self, AuditAction, AuditEvent, GENESIS};
+use hanjinbi_privacy::audit::{self, AuditAction, AuditBatch, AuditEvent, GENESIS};
 use hanjinbi_privacy::gate::{slots, Gate};
 use hanjinbi_privacy::policy::{Actor, PurposeId};
 use hanjinbi_privacy::records::{self, BuyerContact};
@@ -344,9 +344,15 @@ async fn privacy_work(
     phone: &PhoneVn,
     now: i64,
 ) -> anyhow::Result<()> {
-    let buyer =
-        records::buyer_for_checkout(tx, gate.vault(), BuyerContact { email, name, phone }, now)
-            .await?;
+    let mut batch = AuditBatch::default();
+    let buyer = records::buyer_for_checkout(
+        tx,
+        gate.vault(),
+        BuyerContact { email, name, phone },
+        now,
+        &mut batch,
+    )
+    .await?;
     let order_id = records::new_id();
     let ship_to = ShipTo {
         name: name.expose().to_owned(),
@@ -360,18 +366,14 @@ async fn privacy_work(
         .seal(slots::order(&order_id, "ship_to"), &ship_to_json)
         .to_stored();
     black_box(sealed);
-    audit::append(
-        tx,
-        AuditEvent {
-            at: now,
-            actor: Actor::System.code(),
-            purpose: PurposeId::OrderFulfilment.code(),
-            action: AuditAction::Seal,
-            subject: &buyer.subject,
-            fields: &["ship_to"],
-        },
-    )
-    .await?;
+    batch.record(AuditEvent {
+        at: now,
+        actor: Actor::System.code(),
+        purpose: PurposeId::OrderFulfilment.code(),
+        action: AuditAction::Seal,
+        subject: &buyer.subject,
+        fields: &["ship_to"],
+    });
     records::record_consent(
         tx,
         gate.policy(),
@@ -381,8 +383,10 @@ async fn privacy_work(
         Lang::Vi,
         "api",
         now,
+        &mut batch,
     )
     .await?;
+    batch.write(tx).await?;
     Ok(())
 }
 

@@ -94,23 +94,56 @@ pub enum BreakReason {
     Truncated,
 }
 
-/// Appends an entry inside `tx`. Returns its sequence number.
+/// Appends one entry inside `tx`. Returns its sequence number.
 pub async fn append(tx: &mut WriteTx, event: AuditEvent<'_>) -> Result<i64, AuditError> {
-    let (seq, prev_hash) = audit::claim_next(tx).await?;
-    let mut row = AuditRow {
-        seq,
-        at: event.at,
-        actor: event.actor.to_owned(),
-        purpose: event.purpose.to_owned(),
-        action: event.action.code().to_owned(),
-        subject: event.subject.to_owned(),
-        fields: event.fields.join(","),
-        prev_hash,
-        hash: Vec::new(),
-    };
-    row.hash = entry_hash(&row.prev_hash, &row).to_vec();
-    audit::insert(tx, &row).await?;
-    Ok(seq)
+    let mut batch = AuditBatch::default();
+    batch.record(event);
+    batch.write(tx).await
+}
+
+/// Entries gathered while a transaction does its work and written, numbered and chained, just
+/// before it commits: three statements however many entries, and the head row is locked
+/// only for the end of the transaction, so concurrent transactions wait on each other less.
+#[derive(Debug, Default)]
+pub struct AuditBatch {
+    rows: Vec<AuditRow>,
+}
+
+impl AuditBatch {
+    pub fn record(&mut self, event: AuditEvent<'_>) {
+        self.rows.push(AuditRow {
+            seq: 0,
+            at: event.at,
+            actor: event.actor.to_owned(),
+            purpose: event.purpose.to_owned(),
+            action: event.action.code().to_owned(),
+            subject: event.subject.to_owned(),
+            fields: event.fields.join(","),
+            prev_hash: Vec::new(),
+            hash: Vec::new(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Writes the entries in `tx`. Returns the last sequence number (0 when empty).
+    pub async fn write(mut self, tx: &mut WriteTx) -> Result<i64, AuditError> {
+        if self.rows.is_empty() {
+            return Ok(0);
+        }
+        let count = self.rows.len() as i64;
+        let (last, mut prev) = audit::claim(tx, count).await?;
+        for (seq, row) in (last - count + 1..).zip(self.rows.iter_mut()) {
+            row.seq = seq;
+            row.prev_hash = prev;
+            row.hash = entry_hash(&row.prev_hash, row).to_vec();
+            prev = row.hash.clone();
+        }
+        audit::insert(tx, &self.rows).await?;
+        Ok(last)
+    }
 }
 
 /// Checks entries one by one, in order.

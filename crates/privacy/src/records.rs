@@ -2,7 +2,7 @@
 //! key, and recording consent. Each runs inside the caller's write transaction, together with
 //! its audit entry, so the data and its record commit or vanish together.
 
-use crate::audit::{self, AuditAction, AuditEvent};
+use crate::audit::{self, AuditAction, AuditBatch, AuditEvent};
 use crate::gate::slots;
 use crate::policy::{Actor, Language, Policy, PurposeId};
 use crate::sealed::{Sealed, Slot};
@@ -77,6 +77,7 @@ pub async fn buyer_for_checkout(
     vault: &Vault,
     contact: BuyerContact<'_>,
     now: i64,
+    audit: &mut AuditBatch,
 ) -> Result<SubjectKey, RecordError> {
     let email_index = vault.blind_index(IndexKind::Email, &contact.email.lookup_key());
     let phone_index = vault.blind_index(IndexKind::Phone, contact.phone.expose());
@@ -129,23 +130,19 @@ pub async fn buyer_for_checkout(
     } else {
         subjects::update_buyer_contact(tx, &sealed).await?;
     }
-    audit::append(
-        tx,
-        AuditEvent {
-            at: now,
-            actor: Actor::System.code(),
-            purpose: PurposeId::OrderFulfilment.code(),
-            action: AuditAction::Seal,
-            subject: id,
-            fields: &["email", "name", "phone"],
-        },
-    )
-    .await?;
+    audit.record(AuditEvent {
+        at: now,
+        actor: Actor::System.code(),
+        purpose: PurposeId::OrderFulfilment.code(),
+        action: AuditAction::Seal,
+        subject: id,
+        fields: &["email", "name", "phone"],
+    });
     Ok(subject)
 }
 
 /// Records a buyer's decision on a consent purpose with the exact wording they saw and the
-/// policy version it belongs to. Audited.
+/// policy version it belongs to. Audited (in `audit`, written before the transaction commits).
 #[allow(clippy::too_many_arguments)]
 pub async fn record_consent(
     tx: &mut WriteTx,
@@ -156,6 +153,7 @@ pub async fn record_consent(
     lang: hanjinbi_domain::Lang,
     channel: &str,
     now: i64,
+    audit: &mut AuditBatch,
 ) -> Result<(), RecordError> {
     let wording = policy
         .purpose(purpose)
@@ -176,23 +174,20 @@ pub async fn record_consent(
         },
     )
     .await?;
-    audit::append(
-        tx,
-        AuditEvent {
-            at: now,
-            actor: Actor::Buyer.code(),
-            purpose: purpose.code(),
-            action: AuditAction::Consent,
-            subject,
-            fields: &[if granted { "granted" } else { "refused" }],
-        },
-    )
-    .await?;
+    audit.record(AuditEvent {
+        at: now,
+        actor: Actor::Buyer.code(),
+        purpose: purpose.code(),
+        action: AuditAction::Consent,
+        subject,
+        fields: &[if granted { "granted" } else { "refused" }],
+    });
     Ok(())
 }
 
 /// Seals a value for an existing subject inside the caller's transaction, such as a one-time
 /// code queued for sending. Audited as a seal by the system for `purpose`.
+#[allow(clippy::too_many_arguments)]
 pub async fn seal_for_subject(
     tx: &mut WriteTx,
     vault: &Vault,
@@ -201,6 +196,7 @@ pub async fn seal_for_subject(
     plaintext: &str,
     purpose: PurposeId,
     now: i64,
+    audit: &mut AuditBatch,
 ) -> Result<Sealed, RecordError> {
     let stored = subjects::key_in(tx, subject)
         .await?
@@ -214,17 +210,13 @@ pub async fn seal_for_subject(
         },
     )?;
     let sealed = vault::seal(&key, slot, plaintext);
-    audit::append(
-        tx,
-        AuditEvent {
-            at: now,
-            actor: Actor::System.code(),
-            purpose: purpose.code(),
-            action: AuditAction::Seal,
-            subject,
-            fields: &[slot.field],
-        },
-    )
-    .await?;
+    audit.record(AuditEvent {
+        at: now,
+        actor: Actor::System.code(),
+        purpose: purpose.code(),
+        action: AuditAction::Seal,
+        subject,
+        fields: &[slot.field],
+    });
     Ok(sealed)
 }

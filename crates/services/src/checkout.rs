@@ -12,7 +12,7 @@ use hanjinbi_domain::address::{AddressError, Place};
 use hanjinbi_domain::contact::{Email, FullName, OrderNote, PhoneVn, StreetLine};
 use hanjinbi_domain::order::{OrderStatus, PaymentMethod, ShippingMethod};
 use hanjinbi_domain::{Dong, Lang, Sku};
-use hanjinbi_privacy::audit::{self, AuditAction, AuditEvent};
+use hanjinbi_privacy::audit::{self, AuditAction, AuditBatch, AuditEvent};
 use hanjinbi_privacy::gate::{slots, Gate};
 use hanjinbi_privacy::policy::{Actor, PurposeId};
 use hanjinbi_privacy::records::{self, BuyerContact, RecordError};
@@ -371,6 +371,7 @@ impl Checkout {
             return Err(CheckoutError::TotalChanged { total: subtotal });
         }
 
+        let mut audit = AuditBatch::default();
         let buyer = records::buyer_for_checkout(
             &mut tx,
             self.gate.vault(),
@@ -380,6 +381,7 @@ impl Checkout {
                 phone: &valid.phone,
             },
             now,
+            &mut audit,
         )
         .await?;
         let order_id = records::new_id();
@@ -414,22 +416,18 @@ impl Checkout {
             placed_at: now,
         };
         orders::insert(&mut tx, &order, &order_lines, Actor::Buyer.code()).await?;
-        audit::append(
-            &mut tx,
-            AuditEvent {
-                at: now,
-                actor: Actor::System.code(),
-                purpose: PurposeId::OrderFulfilment.code(),
-                action: AuditAction::Seal,
-                subject: &buyer.subject,
-                fields: if valid.note.is_some() {
-                    &["ship_to", "note"]
-                } else {
-                    &["ship_to"]
-                },
+        audit.record(AuditEvent {
+            at: now,
+            actor: Actor::System.code(),
+            purpose: PurposeId::OrderFulfilment.code(),
+            action: AuditAction::Seal,
+            subject: &buyer.subject,
+            fields: if valid.note.is_some() {
+                &["ship_to", "note"]
+            } else {
+                &["ship_to"]
             },
-        )
-        .await?;
+        });
         if let Some(hash) = &idempotency_hash {
             orders::insert_idempotency_key(&mut tx, hash, &order_id, now).await?;
         }
@@ -449,12 +447,15 @@ impl Checkout {
                     request.lang,
                     request.channel,
                     now,
+                    &mut audit,
                 )
                 .await?;
             }
         }
         outbox::enqueue(&mut tx, CONFIRMATION_EMAIL, &order_id, None, now).await?;
         orders::clear_cart(&mut tx, access.id()).await?;
+        // Last, so the audit chain's head row is locked only for the commit itself.
+        audit.write(&mut tx).await?;
         tx.commit().await.map_err(StoreError::from)?;
         // Stock changed: this server's product pages show it at once.
         self.catalog.invalidate();

@@ -7,6 +7,7 @@ use hanjinbi_domain::address::Place;
 use hanjinbi_domain::contact::{Email, PhoneVn};
 use hanjinbi_domain::order::{OrderStatus, PaymentMethod, ShippingMethod};
 use hanjinbi_domain::Dong;
+use hanjinbi_privacy::audit::AuditBatch;
 use hanjinbi_privacy::gate::{slots, Access, Gate, GateError, PersonalItem};
 use hanjinbi_privacy::policy::{Actor, PurposeId};
 use hanjinbi_privacy::records::{self, RecordError};
@@ -37,6 +38,8 @@ pub enum OrderError {
     Gate(#[from] GateError),
     #[error(transparent)]
     Records(#[from] RecordError),
+    #[error(transparent)]
+    Audit(#[from] hanjinbi_privacy::audit::AuditError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -206,6 +209,7 @@ impl Orders {
         let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await?;
+        let mut audit = AuditBatch::default();
         let payload = records::seal_for_subject(
             &mut tx,
             vault,
@@ -214,6 +218,7 @@ impl Orders {
             &code,
             PurposeId::AnsweringRequests,
             now,
+            &mut audit,
         )
         .await?
         .to_stored();
@@ -225,6 +230,7 @@ impl Orders {
         )
         .await?;
         outbox::enqueue(&mut tx, LOOKUP_CODE_EMAIL, &order.id, Some(&payload), now).await?;
+        audit.write(&mut tx).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
     }

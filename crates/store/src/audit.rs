@@ -19,35 +19,66 @@ pub struct AuditRow {
     pub hash: Vec<u8>,
 }
 
-/// Claims the next sequence number and returns it with the previous entry's hash. The head
-/// row stays locked until the transaction ends.
-pub async fn claim_next(tx: &mut WriteTx) -> Result<(i64, Vec<u8>), StoreError> {
-    let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+/// Claims `count` sequence numbers; returns the last one claimed and the hash of the entry
+/// before the first. The head row stays locked until the transaction ends, so concurrent
+/// writers take turns and the chain never forks.
+pub async fn claim(tx: &mut WriteTx, count: i64) -> Result<(i64, Vec<u8>), StoreError> {
+    let row = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(count)
         .fetch_one(&mut **tx)
         .await?;
     Ok((row.try_get("seq")?, row.try_get("hash")?))
 }
 
-pub async fn insert(tx: &mut WriteTx, entry: &AuditRow) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, purpose, action, subject, fields, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(entry.seq)
-    .bind(entry.at)
-    .bind(entry.actor.as_str())
-    .bind(entry.purpose.as_str())
-    .bind(entry.action.as_str())
-    .bind(entry.subject.as_str())
-    .bind(entry.fields.as_str())
-    .bind(entry.prev_hash.as_slice())
-    .bind(entry.hash.as_slice())
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(entry.hash.as_slice())
-        .execute(&mut **tx)
-        .await?;
+/// Rows per INSERT statement: far below either database's parameter limit.
+const ROWS_PER_INSERT: usize = 100;
+
+/// Stores entries already numbered and chained, and records the newest hash as the head.
+pub async fn insert(tx: &mut WriteTx, entries: &[AuditRow]) -> Result<(), StoreError> {
+    for chunk in entries.chunks(ROWS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO audit_log (seq, at, actor, purpose, action, subject, fields, prev_hash, \
+             hash) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 9;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 9
+            ));
+        }
+        let mut query = sqlx::query(&sql);
+        for e in chunk {
+            query = query
+                .bind(e.seq)
+                .bind(e.at)
+                .bind(e.actor.as_str())
+                .bind(e.purpose.as_str())
+                .bind(e.action.as_str())
+                .bind(e.subject.as_str())
+                .bind(e.fields.as_str())
+                .bind(e.prev_hash.as_slice())
+                .bind(e.hash.as_slice());
+        }
+        query.execute(&mut **tx).await?;
+    }
+    if let Some(last) = entries.last() {
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(last.hash.as_slice())
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 

@@ -52,10 +52,22 @@ pub async fn categories(
     Ok(Json(json!({ "categories": categories })))
 }
 
+/// A page of products, serialised straight from borrowed data (no intermediate JSON tree:
+/// this is the busiest API call).
+#[derive(Serialize)]
+pub struct ProductListJson<'a> {
+    items: Vec<SummaryJson<'a>>,
+    page: hanjinbi_domain::Page,
+    per_page: hanjinbi_domain::PerPage,
+    total: i64,
+    pages: u32,
+    sort: hanjinbi_domain::SortOrder,
+}
+
 pub async fn products(
     State(app): State<AppState>,
     ApiContext(ctx): ApiContext,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let fail = |e: Failure| ApiError::new(e, ctx.lang);
     let query = ListQuery::parse(&ctx.params).map_err(fail)?;
     let found = app
@@ -64,14 +76,15 @@ pub async fn products(
         .products(&query.filter, query.sort, query.page, query.per_page)
         .await
         .map_err(|e| fail(e.into()))?;
-    Ok(Json(json!({
-        "items": found.items.iter().map(summary_json).collect::<Vec<_>>(),
-        "page": query.page,
-        "per_page": query.per_page,
-        "total": found.total,
-        "pages": query.per_page.page_count(found.total),
-        "sort": query.sort,
-    })))
+    let body = ProductListJson {
+        items: found.items.iter().map(summary_json).collect(),
+        page: query.page,
+        per_page: query.per_page,
+        total: found.total,
+        pages: query.per_page.page_count(found.total),
+        sort: query.sort,
+    };
+    Ok(axum::response::IntoResponse::into_response(Json(body)))
 }
 
 fn product_json(p: &Product) -> Value {

@@ -235,7 +235,11 @@ fn lookup_page(app: &AppState, ctx: &crate::context::RequestContext, number: &st
         error: String::new(),
         notice: "",
         code_step: false,
-        privacy_href: if ctx.lang == Lang::Vi { "/chinh-sach-bao-mat" } else { "/privacy" },
+        privacy_href: if ctx.lang == Lang::Vi {
+            "/chinh-sach-bao-mat"
+        } else {
+            "/privacy"
+        },
         chrome: Chrome::new(&app.shop, ctx),
     }
 }
