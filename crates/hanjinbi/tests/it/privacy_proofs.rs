@@ -228,12 +228,41 @@ async fn editing_deleting_or_reordering_audit_rows_is_found_at_that_entry() {
     let total = audit::verify(db).await.unwrap().count;
     assert!(total >= 6, "{total}");
 
+    let cli = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_hanjinbi"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(app.dir.path())
+            .env("HANJINBI_DATABASE_URL", &app.database_url)
+            .output()
+            .unwrap()
+    };
+    let intact = cli(&["audit", "verify"]);
+    assert!(
+        intact.status.success(),
+        "{}",
+        String::from_utf8_lossy(&intact.stderr)
+    );
+    assert!(String::from_utf8_lossy(&intact.stdout).contains(&format!("{total} entries")));
+    let head = cli(&["audit", "head"]);
+    assert!(String::from_utf8_lossy(&head.stdout).starts_with(&format!("{total} ")));
+
     exec(
         &app,
         "UPDATE audit_log SET subject = 'someone-else' WHERE seq = 3",
     )
     .await;
     assert_eq!(broken_at(audit::verify(db).await), 3);
+    let broken = cli(&["audit", "verify"]);
+    assert!(
+        !broken.status.success(),
+        "audit verify exits non-zero on a broken chain"
+    );
+    let said = String::from_utf8_lossy(&broken.stderr);
+    assert!(
+        said.contains("BROKEN at entry 3") && said.contains("edited"),
+        "{said}"
+    );
     exec(&app, "DELETE FROM audit_log WHERE seq = 3").await;
     assert_eq!(
         broken_at(audit::verify(db).await),
