@@ -25,6 +25,14 @@ pub fn postgres_admin_url() -> Option<String> {
 
 /// A URL to a database nobody else uses.
 pub async fn fresh_database(dir: &std::path::Path) -> String {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| match postgres_admin_url() {
+        None => eprintln!(
+            "integration tests run on SQLite; set HANJINBI_TEST_DATABASE_URL=postgres://… to run \
+             them on PostgreSQL"
+        ),
+        Some(_) => eprintln!("integration tests run on PostgreSQL (HANJINBI_TEST_DATABASE_URL)"),
+    });
     match postgres_admin_url() {
         None => format!("sqlite://{}/shop.sqlite3", dir.display()),
         Some(admin) => {
