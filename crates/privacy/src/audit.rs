@@ -215,20 +215,12 @@ pub struct Verified {
 
 /// Verifies the whole log against the head row.
 pub async fn verify(db: &Db) -> Result<Verified, AuditError> {
-    /// Entries per page read from the database.
-    const PAGE: i64 = 20_000;
+    use futures_util::StreamExt;
     let (head_seq, head_hash) = audit::head(db).await?;
     let mut verifier = Verifier::default();
-    let mut after = i64::MIN;
-    loop {
-        let page = audit::page_after(db, after, PAGE).await?;
-        for row in &page {
-            verifier.check(row)?;
-        }
-        match page.last() {
-            Some(last) if page.len() as i64 == PAGE => after = last.seq,
-            _ => break,
-        }
+    let mut rows = audit::all(db);
+    while let Some(row) = rows.next().await {
+        verifier.check(&row?)?;
     }
     verifier.finish(head_seq, &head_hash)
 }
