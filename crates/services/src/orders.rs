@@ -25,6 +25,8 @@ pub const LOOKUP_CODE_EMAIL: &str = "lookup_code";
 pub const CODE_LIFETIME_SECS: i64 = 15 * 60;
 /// Wrong guesses allowed per code.
 pub const CODE_ATTEMPTS: i64 = 5;
+/// The shortest time between two codes for one order.
+pub const CODE_INTERVAL_SECS: i64 = 60;
 
 #[derive(Debug, Error)]
 pub enum OrderError {
@@ -206,8 +208,15 @@ impl Orders {
         if !matches {
             return Ok(());
         }
-        let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
         let now = self.clock.now();
+        // One code a minute per order: asking again sooner neither floods the buyer's inbox
+        // nor gives a guesser a fresh set of attempts.
+        if let Some(expires_at) = orders::lookup_code_expiry(&self.db, &order.id).await? {
+            if expires_at - CODE_LIFETIME_SECS > now - CODE_INTERVAL_SECS {
+                return Ok(());
+            }
+        }
+        let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
         let mut tx = self.db.begin_write().await?;
         let mut audit = AuditBatch::default();
         let payload = records::seal_for_subject(

@@ -245,6 +245,15 @@ pub async fn set_lookup_code(
     Ok(())
 }
 
+/// When the order's current one-time code expires, if it has one.
+pub async fn lookup_code_expiry(db: &Db, order_id: &str) -> Result<Option<i64>, StoreError> {
+    let row = sqlx::query("SELECT expires_at FROM lookup_codes WHERE order_id = $1")
+        .bind(order_id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(|r| r.try_get("expires_at")).transpose()?)
+}
+
 /// Counts an attempt at the code and returns the stored hash and expiry as they were.
 pub async fn attempt_lookup_code(
     tx: &mut WriteTx,

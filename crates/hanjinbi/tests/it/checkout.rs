@@ -549,6 +549,19 @@ async fn a_guest_can_open_an_order_with_a_one_time_code() {
         .map(|r| (r.try_get("kind").unwrap(), r.try_get("last_error").unwrap()))
         .collect();
     assert_eq!(sent, 1, "{dbg:?}");
+    // Asking again at once sends nothing new: one code a minute per order.
+    let again = app
+        .post_form(
+            "/don-hang/tra-cuu",
+            &[
+                ("action", "send_code"),
+                ("number", number),
+                ("contact", "0912345678"),
+            ],
+        )
+        .await;
+    assert_eq!(again.status().as_u16(), 200);
+    assert_eq!(app.send_mail().await, 0);
     let mail = app
         .mails()
         .into_iter()
