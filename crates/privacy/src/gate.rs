@@ -155,8 +155,9 @@ impl Gate {
         }
         let key = self.data_key(access.subject).await?;
         let mut opened = Vec::with_capacity(items.len());
+        let mut rows = Rows::default();
         for item in items {
-            let (row, sealed) = self.sealed(access.subject, item).await?;
+            let (row, sealed) = self.sealed(access.subject, item, &mut rows).await?;
             opened.push(vault::open(&key, slot_of(item, &row), &sealed)?);
         }
         self.record(access, AuditAction::Open, &fields, now).await?;
@@ -220,47 +221,92 @@ impl Gate {
     }
 
     /// The stored ciphertext of `item`, with the row it is bound to. Items that belong to an
-    /// order are only found when the order belongs to the subject.
+    /// order are only found when the order belongs to the subject. Rows already read for an
+    /// earlier item of the same opening are reused.
     async fn sealed(
         &self,
         subject: &str,
         item: &PersonalItem,
+        rows: &mut Rows,
     ) -> Result<(String, Sealed), GateError> {
-        let buyer = || async {
-            subjects::buyer(&self.db, subject)
-                .await?
-                .ok_or(GateError::NotFound)
-        };
-        let order = |id: String| async move {
-            orders::by_id(&self.db, &id)
-                .await?
-                .filter(|o| o.buyer_id == subject)
-                .ok_or(GateError::NotFound)
-        };
         let found: (String, Vec<u8>) = match item {
-            PersonalItem::BuyerEmail => (subject.to_owned(), buyer().await?.email),
-            PersonalItem::BuyerName => (subject.to_owned(), buyer().await?.name),
-            PersonalItem::BuyerPhone => (subject.to_owned(), buyer().await?.phone),
+            PersonalItem::BuyerEmail => (
+                subject.to_owned(),
+                rows.buyer(&self.db, subject).await?.email.clone(),
+            ),
+            PersonalItem::BuyerName => (
+                subject.to_owned(),
+                rows.buyer(&self.db, subject).await?.name.clone(),
+            ),
+            PersonalItem::BuyerPhone => (
+                subject.to_owned(),
+                rows.buyer(&self.db, subject).await?.phone.clone(),
+            ),
             PersonalItem::ShipTo { order_id } => {
-                let o = order(order_id.clone()).await?;
-                (o.id, o.ship_to_sealed)
+                let o = rows.order(&self.db, subject, order_id).await?;
+                (o.id.clone(), o.ship_to_sealed.clone())
             }
             PersonalItem::OrderNote { order_id } => {
-                let o = order(order_id.clone()).await?;
-                (o.id, o.note_sealed.ok_or(GateError::NotFound)?)
+                let o = rows.order(&self.db, subject, order_id).await?;
+                (
+                    o.id.clone(),
+                    o.note_sealed.clone().ok_or(GateError::NotFound)?,
+                )
             }
             PersonalItem::MessagePayload {
                 message_id,
                 order_id,
             } => {
-                let o = order(order_id.clone()).await?;
-                let payload = outbox::payload(&self.db, *message_id, &o.id)
+                let id = rows.order(&self.db, subject, order_id).await?.id.clone();
+                let payload = outbox::payload(&self.db, *message_id, &id)
                     .await?
                     .ok_or(GateError::NotFound)?;
-                (o.id, payload)
+                (id, payload)
             }
         };
         Ok((found.0, Sealed::from_stored(found.1)))
+    }
+}
+
+/// The rows one opening has read so far.
+#[derive(Default)]
+struct Rows {
+    buyer: Option<subjects::SealedBuyer>,
+    orders: Vec<orders::OrderRow>,
+}
+
+impl Rows {
+    async fn buyer(&mut self, db: &Db, subject: &str) -> Result<&subjects::SealedBuyer, GateError> {
+        if self.buyer.is_none() {
+            self.buyer = Some(
+                subjects::buyer(db, subject)
+                    .await?
+                    .ok_or(GateError::NotFound)?,
+            );
+        }
+        self.buyer.as_ref().ok_or(GateError::NotFound)
+    }
+
+    /// The order `id`, if it belongs to `subject`.
+    async fn order(
+        &mut self,
+        db: &Db,
+        subject: &str,
+        id: &str,
+    ) -> Result<&orders::OrderRow, GateError> {
+        let known = self.orders.iter().position(|o| o.id == id);
+        let index = match known {
+            Some(i) => i,
+            None => {
+                let order = orders::by_id(db, id)
+                    .await?
+                    .filter(|o| o.buyer_id == subject)
+                    .ok_or(GateError::NotFound)?;
+                self.orders.push(order);
+                self.orders.len() - 1
+            }
+        };
+        self.orders.get(index).ok_or(GateError::NotFound)
     }
 }
 
