@@ -8,7 +8,7 @@ use crate::views::Chrome;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -21,8 +21,13 @@ struct ErrorPage {
 }
 
 pub async fn render_failures(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    let lang = lang_of(req.headers(), req.uri().query());
-    let path = req.uri().path().to_owned();
+    // Kept cheaply (reference-counted clones) so that the language is worked out only for
+    // the rare request that fails, not on every request.
+    let uri = req.uri().clone();
+    let language_headers: Vec<_> = [header::COOKIE, header::ACCEPT_LANGUAGE]
+        .into_iter()
+        .filter_map(|name| req.headers().get(&name).cloned().map(|v| (name, v)))
+        .collect();
     let mut response = next.run(req).await;
     let failure = match response.extensions_mut().remove::<Failure>() {
         Some(failure) => failure,
@@ -34,10 +39,11 @@ pub async fn render_failures(State(app): State<AppState>, req: Request, next: Ne
         ),
         None => return response,
     };
-    if path.starts_with("/api/") {
+    let lang = lang_of(&HeaderMap::from_iter(language_headers), uri.query());
+    if uri.path().starts_with("/api/") {
         return problem_response(&failure, lang);
     }
-    let ctx = RequestContext::minimal(lang, path);
+    let ctx = RequestContext::minimal(lang, uri.path().to_owned());
     let chrome = Chrome::new(&app.shop, &ctx);
     let title = if failure.status == StatusCode::NOT_FOUND {
         chrome.t.not_found_title
