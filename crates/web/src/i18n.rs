@@ -4,6 +4,7 @@
 use hanjinbi_domain::{Lang, SortOrder, StockState};
 
 pub struct Texts {
+    pub lang: Lang,
     pub other_lang_label: &'static str,
     pub skip_to_content: &'static str,
     pub home: &'static str,
@@ -66,7 +67,7 @@ impl Texts {
     }
 
     pub fn sort_name(&self, sort: SortOrder) -> &'static str {
-        let vi = std::ptr::eq(self, &VI);
+        let vi = self.lang == Lang::Vi;
         match (sort, vi) {
             (SortOrder::Featured, true) => "Nổi bật",
             (SortOrder::Featured, false) => "Featured",
@@ -82,7 +83,7 @@ impl Texts {
     }
 
     pub fn stock_name(&self, state: StockState) -> &'static str {
-        let vi = std::ptr::eq(self, &VI);
+        let vi = self.lang == Lang::Vi;
         match (state, vi) {
             (StockState::InStock, true) => "Còn hàng",
             (StockState::InStock, false) => "In stock",
@@ -95,6 +96,7 @@ impl Texts {
 }
 
 pub static VI: Texts = Texts {
+    lang: Lang::Vi,
     other_lang_label: "English",
     skip_to_content: "Bỏ qua đến nội dung chính",
     home: "Trang chủ",
@@ -149,6 +151,7 @@ pub static VI: Texts = Texts {
 };
 
 pub static EN: Texts = Texts {
+    lang: Lang::En,
     other_lang_label: "Tiếng Việt",
     skip_to_content: "Skip to main content",
     home: "Home",

@@ -289,7 +289,7 @@ async fn render(
 ) -> Result<Response, PageError> {
     let cart = app.services.carts.view(access).await?;
     if cart.is_empty() {
-        return Ok(Redirect::to("/gio-hang").into_response());
+        return Ok(to_cart());
     }
     let lang = ctx.lang;
     let t = match lang {
@@ -445,23 +445,17 @@ async fn render(
     Ok(response)
 }
 
-async fn cart_or_redirect(
-    app: &AppState,
-    ctx: &RequestContext,
-) -> Result<Result<CartAccess, Response>, PageError> {
-    Ok(match current_cart(app, ctx).await? {
-        Some(access) => Ok(access),
-        None => Err(Redirect::to("/gio-hang").into_response()),
-    })
+fn to_cart() -> Response {
+    Redirect::to("/gio-hang").into_response()
 }
 
 pub async fn show(
     State(app): State<AppState>,
     PageContext(ctx): PageContext,
 ) -> Result<Response, PageError> {
-    match cart_or_redirect(&app, &ctx).await? {
-        Ok(access) => render(&app, &ctx, &access, &Typed::default(), None).await,
-        Err(redirect) => Ok(redirect),
+    match current_cart(&app, &ctx).await? {
+        Some(access) => render(&app, &ctx, &access, &Typed::default(), None).await,
+        None => Ok(to_cart()),
     }
 }
 
@@ -470,9 +464,8 @@ pub async fn submit(
     PageContext(ctx): PageContext,
     form: FormBody,
 ) -> Result<Response, PageError> {
-    let access = match cart_or_redirect(&app, &ctx).await? {
-        Ok(access) => access,
-        Err(redirect) => return Ok(redirect),
+    let Some(access) = current_cart(&app, &ctx).await? else {
+        return Ok(to_cart());
     };
     let typed = Typed::from_form(&form);
     if form.params.get("action") == Some("update") {
@@ -529,7 +522,7 @@ pub async fn submit(
             )
             .await
         }
-        Err(CheckoutError::EmptyCart) => Ok(Redirect::to("/gio-hang").into_response()),
+        Err(CheckoutError::EmptyCart) => Ok(to_cart()),
         Err(e) => Err(e.into()),
     }
 }
