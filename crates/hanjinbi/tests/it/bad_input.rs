@@ -1,42 +1,12 @@
 //! Every kind of bad input gets a clear 4xx and changes nothing.
 
-use crate::support::{assert_problem, spawn, TestApp};
+use crate::support::{assert_problem, cart_json, cart_with, spawn, TestApp};
 use serde_json::{json, Value};
 
 async fn cart_with_one_line(app: &TestApp) -> (String, String, Value) {
-    let body: Value = app
-        .http
-        .post(app.url("/api/v1/carts"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = body["id"].as_str().unwrap().to_owned();
-    let token = body["token"].as_str().unwrap().to_owned();
-    let r = app
-        .http
-        .post(app.url(&format!("/api/v1/carts/{id}/items")))
-        .header("x-cart-token", &token)
-        .json(&json!({"sku": "AKG2L-DEN-M", "quantity": 2}))
-        .send()
-        .await
-        .unwrap();
-    let cart: Value = r.json().await.unwrap();
+    let (id, token) = cart_with(app, "AKG2L-DEN-M", 2).await;
+    let cart = cart_json(app, &id, &token).await;
     (id, token, cart)
-}
-
-async fn current(app: &TestApp, id: &str, token: &str) -> Value {
-    app.http
-        .get(app.url(&format!("/api/v1/carts/{id}")))
-        .header("x-cart-token", token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -248,7 +218,7 @@ async fn bad_quantities_bodies_and_tokens_never_change_the_cart() {
     assert_problem(r, 404, "unknown_cart").await;
 
     assert_eq!(
-        current(&app, &id, &token).await,
+        cart_json(&app, &id, &token).await,
         before,
         "nothing changed the cart"
     );

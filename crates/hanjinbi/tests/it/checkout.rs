@@ -1,33 +1,9 @@
 //! Checkout: orders placed in one transaction, idempotent, never oversold; bad input writes
 //! nothing; orders reachable only with their token or a one-time code.
 
-use crate::support::{assert_problem, spawn, TestApp};
+use crate::support::{assert_problem, cart_with, spawn, TestApp};
 use serde_json::{json, Value};
 use sqlx::Row;
-
-pub async fn cart_with(app: &TestApp, sku: &str, quantity: i64) -> (String, String) {
-    let body: Value = app
-        .http
-        .post(app.url("/api/v1/carts"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = body["id"].as_str().unwrap().to_owned();
-    let token = body["token"].as_str().unwrap().to_owned();
-    let r = app
-        .http
-        .post(app.url(&format!("/api/v1/carts/{id}/items")))
-        .header("x-cart-token", &token)
-        .json(&json!({"sku": sku, "quantity": quantity}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
-    (id, token)
-}
 
 pub fn buyer(email: &str) -> Value {
     json!({

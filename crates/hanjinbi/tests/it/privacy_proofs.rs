@@ -2,8 +2,8 @@
 //! plaintext at rest or in logs, a tamper-evident audit log, sealed values bound to their
 //! place, and a gate that refuses and records.
 
-use crate::checkout::{buyer, cart_with, checkout};
-use crate::support::{postgres_admin_url, spawn, TestApp};
+use crate::checkout::{buyer, checkout};
+use crate::support::{cart_with, postgres_admin_url, spawn, TestApp};
 use hanjinbi_privacy::audit::{self, AuditError, BreakReason};
 use hanjinbi_privacy::gate::{Access, GateError, PersonalItem};
 use hanjinbi_privacy::policy::{Actor, PurposeId};

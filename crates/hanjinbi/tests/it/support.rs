@@ -7,6 +7,7 @@
 use hanjinbi::server::{RunningServer, ServerSettings};
 use hanjinbi_domain::ShopInfo;
 use rand::RngCore;
+use serde_json::{json, Value};
 use sqlx::Executor;
 
 pub struct TestApp {
@@ -182,4 +183,42 @@ pub async fn assert_problem(
     assert_eq!(body["status"], status);
     assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
     body
+}
+
+/// A new cart holding `quantity` of `sku`, made through the API: its id and token.
+pub async fn cart_with(app: &TestApp, sku: &str, quantity: i64) -> (String, String) {
+    let body: Value = app
+        .http
+        .post(app.url("/api/v1/carts"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = body["id"].as_str().unwrap().to_owned();
+    let token = body["token"].as_str().unwrap().to_owned();
+    let r = app
+        .http
+        .post(app.url(&format!("/api/v1/carts/{id}/items")))
+        .header("x-cart-token", &token)
+        .json(&json!({"sku": sku, "quantity": quantity}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "{}", r.text().await.unwrap());
+    (id, token)
+}
+
+/// A cart as the API shows it.
+pub async fn cart_json(app: &TestApp, id: &str, token: &str) -> Value {
+    app.http
+        .get(app.url(&format!("/api/v1/carts/{id}")))
+        .header("x-cart-token", token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
