@@ -164,6 +164,7 @@ impl Fresh {
             fees: ShippingFees::default(),
             catalog_cache: Duration::from_secs(1),
             outbox_every,
+            http: hanjinbi::server::HttpLimits::default().without_write_limit(),
         }
     }
 

@@ -1,12 +1,12 @@
 //! The command line: `serve`, `migrate`, `demo`.
 
-use crate::config::{self, FileConfig, ShopFile};
+use crate::config::{self, FileConfig, LimitsFile, ShopFile};
 use crate::server::{self, ServerSettings};
 use crate::telemetry::{self, LogFormat};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use hanjinbi_services::checkout::ShippingFees;
-use hanjinbi_services::mail::MailSettings;
+use hanjinbi_services::mail::{MailSettings, SmtpSettings};
 use std::path::PathBuf;
 
 /// Hanjinbi: a Vietnamese online shop whose privacy policy is executable.
@@ -100,8 +100,9 @@ pub struct ServeArgs {
     /// Largest number of database connections [default: 16 on PostgreSQL, 8 on SQLite].
     #[arg(long, env = "HANJINBI_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub max_connections: Option<u32>,
-    /// Send email through this SMTP server: smtp://USER:PASSWORD@HOST:587 (STARTTLS) or
-    /// smtps://…:465. Without it, emails are written as .eml files to DATA_DIR/mail.
+    /// Send email through this SMTP server: smtps://USER:PASSWORD@HOST:465 (TLS) or
+    /// smtp://…:587 (STARTTLS, which must succeed: nothing is sent in clear). Without it,
+    /// emails are written as .eml files (mode 0600) to DATA_DIR/mail.
     #[arg(
         long,
         env = "HANJINBI_SMTP_URL",
@@ -123,8 +124,66 @@ pub struct ServeArgs {
     /// others show stock changes after at most this long.
     #[arg(long, env = "HANJINBI_CATALOG_CACHE_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=600_000))]
     pub catalog_cache_ms: u64,
+    /// Longest wait for any one SMTP step, in seconds; a whole message gets three times as
+    /// long [default: 30].
+    #[arg(long, env = "HANJINBI_SMTP_TIMEOUT_SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub smtp_timeout_secs: Option<u64>,
+    /// INSECURE: send mail without TLS, in clear. Allowed only with an smtp:// URL whose host
+    /// is this machine (localhost or a loopback address), for a local relay that encrypts
+    /// onwards. Without it, smtp:// must succeed with STARTTLS and smtps:// uses TLS.
+    #[arg(long, env = "HANJINBI_SMTP_INSECURE_PLAINTEXT_LOCAL_RELAY")]
+    pub smtp_insecure_plaintext_local_relay: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     #[command(flatten)]
     pub shop: ShopArgs,
+}
+
+/// Timeouts and limits that keep slow or greedy clients from holding the server.
+#[derive(Debug, Args, Default)]
+pub struct LimitArgs {
+    /// Seconds for a request's line and headers to arrive (also the longest pause between
+    /// requests on a kept-alive connection) [default: 10].
+    #[arg(long, env = "HANJINBI_HEADER_TIMEOUT_SECS")]
+    pub header_timeout_secs: Option<u64>,
+    /// Seconds a connection may stay with no byte moving either way [default: 30].
+    #[arg(long, env = "HANJINBI_IDLE_TIMEOUT_SECS")]
+    pub idle_timeout_secs: Option<u64>,
+    /// Seconds for a whole request body to arrive [default: 30].
+    #[arg(long, env = "HANJINBI_BODY_TIMEOUT_SECS")]
+    pub body_timeout_secs: Option<u64>,
+    /// Connections served at once; more wait in the listen backlog [default: 1024].
+    #[arg(long, env = "HANJINBI_MAX_OPEN_CONNECTIONS")]
+    pub max_open_connections: Option<u32>,
+    /// On shutdown, seconds for requests in flight to finish before every connection is
+    /// closed [default: 10].
+    #[arg(long, env = "HANJINBI_SHUTDOWN_GRACE_SECS")]
+    pub shutdown_grace_secs: Option<u64>,
+    /// Writes (POST, PUT, PATCH, DELETE) a minute per client address; 0 turns the limit off
+    /// [default: 120].
+    #[arg(long, env = "HANJINBI_WRITES_PER_MINUTE")]
+    pub writes_per_minute: Option<u32>,
+    /// Writes a client address may make at once before the rate applies [default: 30].
+    #[arg(long, env = "HANJINBI_WRITE_BURST")]
+    pub write_burst: Option<u32>,
+    /// Seconds between the metrics recorder's upkeep runs [default: 5].
+    #[arg(long, env = "HANJINBI_METRICS_UPKEEP_SECS")]
+    pub metrics_upkeep_secs: Option<u64>,
+}
+
+impl LimitArgs {
+    fn as_file(&self) -> LimitsFile {
+        LimitsFile {
+            header_timeout_secs: self.header_timeout_secs,
+            idle_timeout_secs: self.idle_timeout_secs,
+            body_timeout_secs: self.body_timeout_secs,
+            max_open_connections: self.max_open_connections,
+            shutdown_grace_secs: self.shutdown_grace_secs,
+            writes_per_minute: self.writes_per_minute,
+            write_burst: self.write_burst,
+            metrics_upkeep_secs: self.metrics_upkeep_secs,
+        }
+    }
 }
 
 /// The shop's legal details, shown in every page's footer (Decree 52/2013/NĐ-CP).
@@ -229,18 +288,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .or_else(|| resolved.file.addr.clone())
                 .unwrap_or_else(|| "127.0.0.1:8080".into());
             let shop = config::shop_info(&args.shop.as_file(), &resolved.file.shop)?;
+            let smtp = |url: String| {
+                MailSettings::Smtp(SmtpSettings {
+                    url,
+                    timeout: std::time::Duration::from_secs(
+                        args.smtp_timeout_secs
+                            .or(resolved.file.smtp_timeout_secs)
+                            .unwrap_or(30),
+                    ),
+                    insecure_plaintext_local_relay: args.smtp_insecure_plaintext_local_relay
+                        || resolved.file.smtp_insecure_plaintext_local_relay == Some(true),
+                })
+            };
             let mail = match (&args.smtp_url, &args.smtp_url_file) {
-                (Some(url), _) => MailSettings::Smtp { url: url.clone() },
-                (None, Some(path)) => MailSettings::Smtp {
-                    url: std::fs::read_to_string(path)
+                (Some(url), _) => smtp(url.clone()),
+                (None, Some(path)) => smtp(
+                    std::fs::read_to_string(path)
                         .with_context(|| {
                             format!("cannot read the SMTP URL file {}", path.display())
                         })?
                         .trim()
                         .to_owned(),
-                },
+                ),
                 (None, None) => MailSettings::Folder(resolved.data_dir.join("mail")),
             };
+            let http = config::http_limits(&args.limits.as_file(), &resolved.file.limits)?;
             let settings = ServerSettings {
                 key_file: resolved.key_file.clone(),
                 mail,
@@ -257,6 +329,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 database_url: resolved.database_url,
                 shop,
                 load_demo: args.demo,
+                http,
             };
             let services = server::prepare(&settings).await?;
             let listener = tokio::net::TcpListener::bind(&addr)
@@ -273,6 +346,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 services,
                 settings.shop,
                 settings.outbox_every,
+                settings.http,
                 server::shutdown_signal(),
             )
             .await

@@ -1,10 +1,14 @@
 //! Settings: command-line flags, then `HANJINBI_*` environment variables, then an optional
 //! TOML file, then defaults. Unknown keys in the file are errors, not silently ignored.
 
+use crate::server::HttpLimits;
 use anyhow::{bail, Context};
 use hanjinbi_domain::ShopInfo;
+use hanjinbi_web::limits::{WebLimits, WriteRate};
 use serde::Deserialize;
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The optional configuration file.
 #[derive(Debug, Default, Deserialize)]
@@ -14,8 +18,119 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub max_connections: Option<u32>,
+    pub smtp_timeout_secs: Option<u64>,
+    pub smtp_insecure_plaintext_local_relay: Option<bool>,
     #[serde(default)]
     pub shop: ShopFile,
+    #[serde(default)]
+    pub limits: LimitsFile,
+}
+
+/// Timeouts and limits against slow or greedy clients (`[limits]` in the file).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsFile {
+    pub header_timeout_secs: Option<u64>,
+    pub idle_timeout_secs: Option<u64>,
+    pub body_timeout_secs: Option<u64>,
+    pub max_open_connections: Option<u32>,
+    pub shutdown_grace_secs: Option<u64>,
+    pub writes_per_minute: Option<u32>,
+    pub write_burst: Option<u32>,
+    pub metrics_upkeep_secs: Option<u64>,
+}
+
+/// The limits from flags/environment (`cli`) over the file over the defaults, each checked.
+pub fn http_limits(cli: &LimitsFile, file: &LimitsFile) -> anyhow::Result<HttpLimits> {
+    fn pick<T: Copy + PartialOrd + std::fmt::Display>(
+        a: Option<T>,
+        b: Option<T>,
+        default: T,
+        range: std::ops::RangeInclusive<T>,
+        what: &str,
+    ) -> anyhow::Result<T> {
+        let value = a.or(b).unwrap_or(default);
+        if !range.contains(&value) {
+            bail!(
+                "{what} must be between {} and {} (got {value})",
+                range.start(),
+                range.end()
+            );
+        }
+        Ok(value)
+    }
+    let d = HttpLimits::default();
+    let secs = |a, b, default: Duration, range, what| {
+        pick(a, b, default.as_secs(), range, what).map(Duration::from_secs)
+    };
+    let default_rate = d
+        .web
+        .write_rate
+        .map_or((0, 1), |r| (r.per_minute.get(), r.burst.get()));
+    let per_minute = pick(
+        cli.writes_per_minute,
+        file.writes_per_minute,
+        default_rate.0,
+        0..=100_000,
+        "writes_per_minute (0 turns the limit off)",
+    )?;
+    let burst = pick(
+        cli.write_burst,
+        file.write_burst,
+        default_rate.1,
+        1..=100_000,
+        "write_burst",
+    )?;
+    Ok(HttpLimits {
+        header_timeout: secs(
+            cli.header_timeout_secs,
+            file.header_timeout_secs,
+            d.header_timeout,
+            1..=3600,
+            "header_timeout_secs",
+        )?,
+        idle_timeout: secs(
+            cli.idle_timeout_secs,
+            file.idle_timeout_secs,
+            d.idle_timeout,
+            1..=86_400,
+            "idle_timeout_secs",
+        )?,
+        max_connections: pick(
+            cli.max_open_connections,
+            file.max_open_connections,
+            u32::try_from(d.max_connections).unwrap_or(u32::MAX),
+            1..=1_000_000,
+            "max_open_connections",
+        )? as usize,
+        shutdown_grace: secs(
+            cli.shutdown_grace_secs,
+            file.shutdown_grace_secs,
+            d.shutdown_grace,
+            0..=3600,
+            "shutdown_grace_secs",
+        )?,
+        metrics_upkeep: secs(
+            cli.metrics_upkeep_secs,
+            file.metrics_upkeep_secs,
+            d.metrics_upkeep,
+            1..=3600,
+            "metrics_upkeep_secs",
+        )?,
+        web: WebLimits {
+            body_timeout: secs(
+                cli.body_timeout_secs,
+                file.body_timeout_secs,
+                d.web.body_timeout,
+                1..=3600,
+                "body_timeout_secs",
+            )?,
+            write_rate: match (NonZeroU32::new(per_minute), NonZeroU32::new(burst)) {
+                (Some(per_minute), Some(burst)) => Some(WriteRate { per_minute, burst }),
+                _ => None,
+            },
+        },
+    })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -141,6 +256,43 @@ mod tests {
             ..ShopFile::default()
         };
         assert!(shop_info(&bad, &ShopFile::default()).is_err());
+    }
+
+    #[test]
+    fn limits_come_from_flags_then_the_file_then_defaults_and_are_checked() {
+        let file: FileConfig = toml::from_str(
+            "[limits]\nheader_timeout_secs = 3\nwrites_per_minute = 10\nwrite_burst = 4",
+        )
+        .unwrap();
+        let cli = LimitsFile {
+            header_timeout_secs: Some(5),
+            ..LimitsFile::default()
+        };
+        let limits = http_limits(&cli, &file.limits).unwrap();
+        assert_eq!(limits.header_timeout, Duration::from_secs(5));
+        let rate = limits.web.write_rate.unwrap();
+        assert_eq!((rate.per_minute.get(), rate.burst.get()), (10, 4));
+        assert_eq!(limits.idle_timeout, HttpLimits::default().idle_timeout);
+        let off = LimitsFile {
+            writes_per_minute: Some(0),
+            ..LimitsFile::default()
+        };
+        assert_eq!(
+            http_limits(&off, &LimitsFile::default())
+                .unwrap()
+                .web
+                .write_rate,
+            None
+        );
+        let zero = LimitsFile {
+            header_timeout_secs: Some(0),
+            ..LimitsFile::default()
+        };
+        let err = http_limits(&zero, &LimitsFile::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("header_timeout_secs"), "{err}");
+        assert!(toml::from_str::<FileConfig>("[limits]\nheader_timeout = 3").is_err());
     }
 
     #[test]

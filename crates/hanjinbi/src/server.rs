@@ -9,13 +9,17 @@ use hanjinbi_services::checkout::ShippingFees;
 use hanjinbi_services::mail::{MailSettings, Mailer};
 use hanjinbi_services::{ServiceSettings, Services, SystemClock};
 use hanjinbi_store::Db;
+use hanjinbi_web::limits::{Limiter, WebLimits};
 use hanjinbi_web::AppState;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
 
 /// What the server needs to run.
 pub struct ServerSettings {
@@ -32,6 +36,63 @@ pub struct ServerSettings {
     /// How often the outbox worker looks for messages to send; `None` runs no worker
     /// (tests send mail explicitly).
     pub outbox_every: Option<Duration>,
+    /// Timeouts and limits on connections and requests.
+    pub http: HttpLimits,
+}
+
+/// What one client may take from the server: how long it may be slow or silent, how many
+/// connections the server holds at once, and the web layer's body and write-rate limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// A request's line and headers must arrive within this time, counted from when the
+    /// server starts waiting for them (so it also bounds the pause between requests on a
+    /// kept-alive connection).
+    pub header_timeout: Duration,
+    /// A connection on which no byte moves either way for this long is closed: an idle
+    /// kept-alive connection, a stalled upload, a client that stops reading.
+    pub idle_timeout: Duration,
+    /// Connections served at once; more wait in the listening socket's backlog (and are
+    /// refused by the system when it is full).
+    pub max_connections: usize,
+    /// On shutdown, requests in flight get this long to finish; then every connection still
+    /// open is closed.
+    pub shutdown_grace: Duration,
+    /// How often the metrics recorder folds recorded latencies into its summaries, so that
+    /// memory stays flat whether or not anything scrapes `/metrics`.
+    pub metrics_upkeep: Duration,
+    pub web: WebLimits,
+}
+
+impl HttpLimits {
+    /// These limits with writes not rate-limited (benchmarks, tests of other behaviour).
+    pub fn without_write_limit(self) -> HttpLimits {
+        HttpLimits {
+            web: WebLimits {
+                write_rate: None,
+                ..self.web
+            },
+            ..self
+        }
+    }
+}
+
+impl Default for HttpLimits {
+    fn default() -> HttpLimits {
+        HttpLimits {
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+            shutdown_grace: Duration::from_secs(10),
+            metrics_upkeep: Duration::from_secs(5),
+            web: WebLimits {
+                body_timeout: Duration::from_secs(30),
+                write_rate: Some(hanjinbi_web::limits::WriteRate {
+                    per_minute: std::num::NonZeroU32::MIN.saturating_add(119),
+                    burst: std::num::NonZeroU32::MIN.saturating_add(29),
+                }),
+            },
+        }
+    }
 }
 
 /// Loads the key file, creating it (with a loud warning) on a first run.
@@ -78,12 +139,14 @@ pub async fn prepare(settings: &ServerSettings) -> anyhow::Result<Services> {
     Ok(services)
 }
 
-/// A server listening on `listener` until `shutdown` completes; requests in flight finish.
+/// A server listening on `listener` until `shutdown` completes; requests in flight get
+/// `limits.shutdown_grace` to finish, then every connection is closed.
 pub async fn serve(
     listener: TcpListener,
     services: Services,
     shop: ShopInfo,
     outbox_every: Option<Duration>,
+    limits: HttpLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let db = services.db.clone();
@@ -103,23 +166,237 @@ pub async fn serve(
             let _ = worker_stopped.await;
         }))
     });
+    let metrics = crate::telemetry::metrics();
+    let limiter = Limiter::new(limits.web);
+    let upkeep = tokio::spawn(upkeep(
+        metrics.clone(),
+        limiter.clone(),
+        limits.metrics_upkeep,
+    ));
     let state = AppState {
         services,
         shop: Arc::new(shop),
-        metrics: crate::telemetry::metrics(),
+        metrics,
+        limiter,
     };
     let app = hanjinbi_web::router(state);
-    axum::serve(listener, app.into_make_service())
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("the server stopped with an error")?;
+    let served = accept_loop(listener, app, limits, shutdown).await;
     key_watch.abort();
+    upkeep.abort();
     let _ = stop_worker.send(());
     if let Some(worker) = worker {
         let _ = worker.await;
     }
     db.close().await;
+    served
+}
+
+/// Runs the metrics recorder's upkeep and forgets rate-limit entries of quiet clients.
+async fn upkeep(
+    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    limiter: Limiter,
+    every: Duration,
+) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Some(handle) = &metrics {
+            handle.run_upkeep();
+        }
+        limiter.forget_idle_clients();
+    }
+}
+
+/// Accepts connections while fewer than `max_connections` are open and serves each with
+/// the header and idle timeouts; on shutdown, closes idle connections at once and the rest
+/// after the grace period.
+async fn accept_loop(
+    listener: TcpListener,
+    app: axum::Router,
+    limits: HttpLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let (closing, closing_seen) = tokio::sync::watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        // A slot first: beyond the limit, new connections wait in the backlog unaccepted.
+        let slot = tokio::select! {
+            () = &mut shutdown => break,
+            slot = slots.clone().acquire_owned() => slot.context("the connection slots closed")?,
+        };
+        let (stream, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        connections.spawn(serve_connection(
+            stream,
+            peer,
+            app.clone(),
+            limits,
+            closing_seen.clone(),
+            slot,
+        ));
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    tracing::info!(open = connections.len(), "closing connections");
+    let _ = closing.send(true);
+    let finished = tokio::time::timeout(limits.shutdown_grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if finished.is_err() {
+        tracing::warn!(
+            open = connections.len(),
+            "connections still open after the shutdown grace period are closed"
+        );
+        connections.abort_all();
+        while connections.join_next().await.is_some() {}
+    }
     Ok(())
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    app: axum::Router,
+    limits: HttpLimits,
+    mut closing: tokio::sync::watch::Receiver<bool>,
+    _slot: tokio::sync::OwnedSemaphorePermit,
+) {
+    use tower::ServiceExt;
+    let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        let mut req = req.map(axum::body::Body::new);
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        app.clone().oneshot(req)
+    });
+    let io = hyper_util::rt::TokioIo::new(IdleTimeout::new(stream, limits.idle_timeout));
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .keep_alive(true);
+    let connection = builder.serve_connection(io, service);
+    tokio::pin!(connection);
+    let outcome = tokio::select! {
+        outcome = connection.as_mut() => outcome,
+        () = async { let _ = closing.wait_for(|closing| *closing).await.map(|_| ()); } => {
+            // Idle connections close now; one with a request in flight after answering it.
+            connection.as_mut().graceful_shutdown();
+            connection.as_mut().await
+        }
+    };
+    if let Err(e) = outcome {
+        tracing::debug!(error = %e, "connection ended with an error");
+    }
+}
+
+/// A connection that fails once no byte has moved either way for `idle`.
+struct IdleTimeout {
+    inner: TcpStream,
+    idle: Duration,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl IdleTimeout {
+    fn new(inner: TcpStream, idle: Duration) -> IdleTimeout {
+        IdleTimeout {
+            inner,
+            idle,
+            deadline: Box::pin(tokio::time::sleep(idle)),
+        }
+    }
+
+    fn moved(&mut self) {
+        let next = tokio::time::Instant::now() + self.idle;
+        self.deadline.as_mut().reset(next);
+    }
+
+    /// Called when the socket is not ready: an error once the connection has been idle too
+    /// long, else pending (and woken at the deadline).
+    fn expired<T>(&mut self, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<T>> {
+        match self.deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the connection was idle too long",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl AsyncRead for IdleTimeout {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(result) => {
+                this.moved();
+                Poll::Ready(result)
+            }
+            Poll::Pending => this.expired(cx),
+        }
+    }
+}
+
+impl AsyncWrite for IdleTimeout {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_write(cx, buf) {
+            Poll::Ready(result) => {
+                this.moved();
+                Poll::Ready(result)
+            }
+            Poll::Pending => this.expired(cx),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_write_vectored(cx, bufs) {
+            Poll::Ready(result) => {
+                this.moved();
+                Poll::Ready(result)
+            }
+            Poll::Pending => this.expired(cx),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C.
@@ -166,6 +443,7 @@ impl RunningServer {
             services.clone(),
             settings.shop,
             settings.outbox_every,
+            settings.http,
             async {
                 let _ = stopped.await;
             },

@@ -25,6 +25,9 @@ use thiserror::Error;
 /// Attempts before a message is given up (and left for staff to see).
 pub const MAX_ATTEMPTS: i64 = 8;
 
+/// Messages sent at once: one slow or stuck server connection does not hold up the others.
+const SENDING_AT_ONCE: usize = 4;
+
 #[derive(Debug, Error)]
 enum SendError {
     #[error(transparent)]
@@ -55,7 +58,7 @@ fn escape(text: &str) -> String {
 }
 
 /// Waits before the next try: 30 s, 2 min, 8 min, … capped at a day.
-fn backoff(attempts: i64) -> i64 {
+pub fn backoff(attempts: i64) -> i64 {
     (30_i64.saturating_mul(4_i64.saturating_pow(attempts.clamp(0, 10) as u32))).min(86_400)
 }
 
@@ -83,11 +86,17 @@ impl Notifier {
     }
 
     /// Runs until `stop` resolves, checking the outbox every `every` and whenever woken.
+    /// A pass still sending when `stop` comes is abandoned: its messages stay claimed until
+    /// the claim expires and are tried again then (by this server after a restart, or by
+    /// another).
     pub async fn run(self, every: Duration, stop: impl std::future::Future<Output = ()>) {
         tokio::pin!(stop);
         loop {
-            if let Err(e) = self.send_due().await {
-                tracing::warn!(error = %e, "outbox pass failed");
+            tokio::select! {
+                () = &mut stop => break,
+                pass = self.send_due() => if let Err(e) = pass {
+                    tracing::warn!(error = %e, "outbox pass failed");
+                },
             }
             tokio::select! {
                 () = &mut stop => break,
@@ -97,31 +106,41 @@ impl Notifier {
         }
     }
 
-    /// Sends what is due now; returns how many were sent.
+    /// Sends what is due now, a few at a time; returns how many were sent.
     pub async fn send_due(&self) -> Result<usize, StoreError> {
-        let now = self.clock.now();
-        let due = outbox::claim_due(&self.db, now, 300, 20).await?;
-        let mut sent = 0;
-        for message in due {
-            match self.send(&message).await {
-                Ok(()) => {
-                    let mut tx = self.db.begin_write().await?;
-                    outbox::mark_sent(&mut tx, message.id, self.clock.now()).await?;
-                    tx.commit().await?;
-                    sent += 1;
-                }
-                Err(e) => {
-                    let attempts = message.attempts + 1;
-                    let retry_at = (attempts < MAX_ATTEMPTS).then(|| now + backoff(attempts));
-                    // The error names no personal value: gate, store and transport errors
-                    // describe what failed, not what was in the message.
-                    tracing::warn!(message = message.id, kind = %message.kind, attempts, error = %e, "sending failed");
-                    outbox::mark_failed(&self.db, message.id, &e.to_string(), now, retry_at)
-                        .await?;
-                }
+        use futures_util::stream::{self, StreamExt, TryStreamExt};
+        let due = outbox::claim_due(&self.db, self.clock.now(), 300, 20).await?;
+        let outcomes: Vec<bool> = stream::iter(due)
+            .map(|message| self.deliver(message))
+            .buffer_unordered(SENDING_AT_ONCE)
+            .try_collect()
+            .await?;
+        Ok(outcomes.into_iter().filter(|sent| *sent).count())
+    }
+
+    /// Sends one message and records the outcome; `true` when it went out.
+    async fn deliver(&self, message: OutboxMessage) -> Result<bool, StoreError> {
+        match self.send(&message).await {
+            Ok(()) => {
+                let mut tx = self.db.begin_write().await?;
+                outbox::mark_sent(&mut tx, message.id, self.clock.now()).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+            Err(e) => {
+                // The next try counts from this failure, not from when the pass began: a
+                // send that took long to fail must not be retried at once.
+                let failed_at = self.clock.now();
+                let attempts = message.attempts + 1;
+                let retry_at = (attempts < MAX_ATTEMPTS).then(|| failed_at + backoff(attempts));
+                // The error names no personal value: gate, store and transport errors
+                // describe what failed, not what was in the message.
+                tracing::warn!(message = message.id, kind = %message.kind, attempts, error = %e, "sending failed");
+                outbox::mark_failed(&self.db, message.id, &e.to_string(), failed_at, retry_at)
+                    .await?;
+                Ok(false)
             }
         }
-        Ok(sent)
     }
 
     async fn send(&self, message: &OutboxMessage) -> Result<(), SendError> {

@@ -38,7 +38,7 @@ impl RequestContext {
         Ok(RequestContext {
             lang: chosen.unwrap_or(fallback_lang),
             lang_chosen: chosen.is_some(),
-            path: parts.uri.path().to_owned(),
+            path: same_site_path(parts.uri.path()),
             secure: parts.uri.scheme_str() == Some("https")
                 || parts
                     .headers
@@ -55,7 +55,7 @@ impl RequestContext {
             lang,
             lang_chosen: false,
             params: Params::default(),
-            path,
+            path: same_site_path(&path),
             secure: false,
             cookie_header: String::new(),
         }
@@ -75,6 +75,22 @@ impl RequestContext {
         pairs.extend(extra.iter().filter(|(_, v)| !v.is_empty()).copied());
         href(&self.path, &pairs)
     }
+}
+
+/// The request's path made safe to put back into a link on our own pages: one leading `/`
+/// (a path starting `//` or `/\` is read by browsers as another site's address) and no
+/// backslash (which browsers read as `/`).
+pub fn same_site_path(raw: &str) -> String {
+    let rest = raw.trim_start_matches(['/', '\\']);
+    let mut out = String::with_capacity(rest.len() + 1);
+    out.push('/');
+    for c in rest.chars() {
+        match c {
+            '\\' => out.push_str("%5C"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// `path?n=v&…` with values percent-encoded.
@@ -157,6 +173,16 @@ pub fn lang_of(parts_headers: &HeaderMap, query: Option<&str>) -> Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_that_browsers_read_as_another_site_become_same_site_paths() {
+        assert_eq!(same_site_path("//evil.example/x"), "/evil.example/x");
+        assert_eq!(same_site_path("/\\evil.example"), "/evil.example");
+        assert_eq!(same_site_path("/\\/evil.example"), "/evil.example");
+        assert_eq!(same_site_path("/a\\b"), "/a%5Cb");
+        assert_eq!(same_site_path("/danh-muc/ao"), "/danh-muc/ao");
+        assert_eq!(same_site_path(""), "/");
+    }
 
     #[test]
     fn cookies_are_found_by_exact_name() {

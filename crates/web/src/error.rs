@@ -76,6 +76,27 @@ impl Failure {
         )
     }
 
+    /// A client that made too many writes; it may try again after `retry_after_secs`.
+    pub fn too_many_requests(retry_after_secs: u64) -> Failure {
+        let secs = retry_after_secs.max(1);
+        Failure::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            format!("Quý khách gửi quá nhiều yêu cầu. Vui lòng thử lại sau {secs} giây."),
+            format!("Too many requests. Please try again in {secs} seconds."),
+        )
+    }
+
+    /// A request body that did not arrive in time.
+    pub fn body_timeout() -> Failure {
+        Failure::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            "Dữ liệu gửi lên đến quá chậm nên yêu cầu đã bị dừng.",
+            "The request body arrived too slowly, so the request was stopped.",
+        )
+    }
+
     pub fn unavailable() -> Failure {
         Failure::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -8,6 +8,7 @@ mod context;
 mod error;
 mod form;
 mod i18n;
+pub mod limits;
 mod listing;
 pub mod ops;
 pub mod pages;
@@ -37,6 +38,8 @@ pub struct AppState {
     pub services: Services,
     pub shop: Arc<ShopInfo>,
     pub metrics: Option<PrometheusHandle>,
+    /// Body and write-rate limits with their running state.
+    pub limiter: limits::Limiter,
 }
 
 const STYLE_CSS: &str = include_str!("../assets/style.css");
@@ -77,6 +80,14 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/ping", get(ops::ping))
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.limiter.clone(),
+            limits::bounded_bodies,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.limiter.clone(),
+            limits::limit_writes,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             pages::render_failures,

@@ -99,6 +99,7 @@ pub fn settings(
         fees: hanjinbi_services::checkout::ShippingFees::default(),
         outbox_every: None,
         catalog_cache: std::time::Duration::ZERO,
+        http: hanjinbi::server::HttpLimits::default().without_write_limit(),
     }
 }
 

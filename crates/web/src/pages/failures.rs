@@ -40,8 +40,14 @@ pub async fn render_failures(State(app): State<AppState>, req: Request, next: Ne
         None => return response,
     };
     let lang = lang_of(&HeaderMap::from_iter(language_headers), uri.query());
+    // A client told to slow down is also told for how long, whatever the answer's form.
+    let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
     if uri.path().starts_with("/api/") {
-        return problem_response(&failure, lang);
+        let mut problem = problem_response(&failure, lang);
+        if let Some(value) = retry_after {
+            problem.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return problem;
     }
     let ctx = RequestContext::minimal(lang, uri.path().to_owned());
     let chrome = Chrome::new(&app.shop, &ctx);
@@ -71,6 +77,9 @@ pub async fn render_failures(State(app): State<AppState>, req: Request, next: Ne
         Err(_) => failure.status.into_response(),
     };
     *rendered.status_mut() = failure.status;
+    if let Some(value) = retry_after {
+        rendered.headers_mut().insert(header::RETRY_AFTER, value);
+    }
     // Cookies the handler set (or cleared) still apply when the answer is an error page.
     for cookie in cookies {
         rendered
