@@ -42,18 +42,58 @@ pub enum AddressError {
     WardNotInProvince,
 }
 
-/// The units, parsed on first use. The file is part of the binary and checked by tests, so a
-/// parse failure is a build defect; it yields an empty list rather than a crash.
+/// The units data could not be used: the binary was built with a broken data file.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum UnitsError {
+    #[error("the administrative units data is not valid JSON of the expected shape: {0}")]
+    Unreadable(String),
+    #[error("the administrative units data lists no provinces")]
+    Empty,
+    #[error("the administrative units data is not sorted by code (province {0})")]
+    Unsorted(String),
+}
+
+/// Parses and checks units data: provinces and each province's wards sorted by code (lookups
+/// search them by halves), none empty.
+pub fn parse_units(json: &str) -> Result<Units, UnitsError> {
+    let units: Units =
+        serde_json::from_str(json).map_err(|e| UnitsError::Unreadable(e.to_string()))?;
+    if units.provinces.is_empty() {
+        return Err(UnitsError::Empty);
+    }
+    if let Some(w) = units.provinces.windows(2).find(|w| w[0].code >= w[1].code) {
+        return Err(UnitsError::Unsorted(w[1].code.clone()));
+    }
+    if let Some(p) = units
+        .provinces
+        .iter()
+        .find(|p| p.wards.is_empty() || p.wards.windows(2).any(|w| w[0].code >= w[1].code))
+    {
+        return Err(UnitsError::Unsorted(p.code.clone()));
+    }
+    Ok(units)
+}
+
+/// The units built into the binary, parsed and checked on first use.
+pub fn try_units() -> Result<&'static Units, UnitsError> {
+    static UNITS: OnceLock<Result<Units, UnitsError>> = OnceLock::new();
+    UNITS
+        .get_or_init(|| parse_units(UNITS_JSON))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// The units built into the binary.
+///
+/// # Panics
+/// When the built-in data is broken, which `try_units` reports as an error: the server calls
+/// it before serving and refuses to start, and the tests below parse the same data, so a
+/// binary that gets past either never reaches the panic.
 pub fn units() -> &'static Units {
-    static UNITS: OnceLock<Units> = OnceLock::new();
-    UNITS.get_or_init(|| {
-        serde_json::from_str(UNITS_JSON).unwrap_or_else(|_| Units {
-            source: String::new(),
-            retrieved: String::new(),
-            effective: String::new(),
-            provinces: Vec::new(),
-        })
-    })
+    match try_units() {
+        Ok(units) => units,
+        Err(e) => panic!("{e}"),
+    }
 }
 
 pub fn province(code: &str) -> Option<&'static Province> {
@@ -124,6 +164,27 @@ mod tests {
             province("01").map(|p| p.short_name.as_str()),
             Some("Hà Nội")
         );
+    }
+
+    #[test]
+    fn broken_units_data_is_an_error_not_an_empty_list() {
+        assert!(matches!(
+            parse_units("not json"),
+            Err(UnitsError::Unreadable(_))
+        ));
+        assert_eq!(
+            parse_units(r#"{"source":"s","retrieved":"r","effective":"e","provinces":[]}"#)
+                .map(|u| u.provinces.len()),
+            Err(UnitsError::Empty)
+        );
+        let unsorted = r#"{"source":"s","retrieved":"r","effective":"e","provinces":[
+            {"code":"02","name":"B","short_name":"B","kind":"t","wards":[{"code":"1","name":"w","kind":"p"}]},
+            {"code":"01","name":"A","short_name":"A","kind":"t","wards":[{"code":"2","name":"w","kind":"p"}]}]}"#;
+        assert_eq!(
+            parse_units(unsorted).map(|u| u.provinces.len()),
+            Err(UnitsError::Unsorted("01".into()))
+        );
+        assert!(try_units().is_ok());
     }
 
     #[test]

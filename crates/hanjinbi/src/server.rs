@@ -111,6 +111,7 @@ pub fn load_keys(path: &Path) -> anyhow::Result<Vault> {
 
 /// Opens and migrates the database, loads keys and policy (and the demo catalog when asked).
 pub async fn prepare(settings: &ServerSettings) -> anyhow::Result<Services> {
+    hanjinbi_domain::address::try_units().context("this build cannot serve addresses")?;
     let vault = load_keys(&settings.key_file)?;
     let policy = Arc::new(Policy::embedded().context("the privacy policy is invalid")?);
     let db = Db::connect(&settings.database_url, settings.max_connections)

@@ -5,6 +5,8 @@ mod api;
 mod bad_input;
 mod browser;
 mod checkout;
+mod limits;
+mod mail;
 mod operations;
 mod privacy_page;
 mod privacy_proofs;

@@ -40,19 +40,54 @@ async fn responses_carry_security_headers() {
 }
 
 #[tokio::test]
-async fn graceful_shutdown_lets_requests_in_flight_finish() {
+async fn graceful_shutdown_lets_a_request_in_flight_finish() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let app = spawn().await;
-    let url = app.url("/danh-muc/ao?per_page=100");
-    let requests: Vec<_> = (0..20)
-        .map(|_| tokio::spawn(reqwest::get(url.clone())))
-        .collect();
-    tokio::task::yield_now().await;
+    let (id, token) = crate::support::cart_with(&app, "AKG2L-DEN-M", 1).await;
+    let body = r#"{"sku": "AKG2L-DEN-L", "quantity": 2}"#;
+    let mut stream = tokio::net::TcpStream::connect(app.server.addr)
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /api/v1/carts/{id}/items HTTP/1.1\r\nHost: shop\r\nX-Cart-Token: {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    // "100 Continue" comes when the application starts reading the body: the request is in
+    // flight from here on.
+    let mut buf = vec![0u8; 64 * 1024];
+    let n = stream.read(&mut buf).await.unwrap();
+    assert!(
+        buf[..n].starts_with(b"HTTP/1.1 100"),
+        "{}",
+        String::from_utf8_lossy(&buf[..n])
+    );
+
+    let addr = app.server.addr;
     let crate::support::TestApp { server, dir, .. } = app;
-    let _keep = dir;
-    server.stop().await.unwrap();
-    for r in requests {
-        if let Ok(Ok(response)) = r.await {
-            assert_eq!(response.status().as_u16(), 200);
+    let stopping = tokio::spawn(server.stop());
+    let mut refused = false;
+    for _ in 0..1000 {
+        if tokio::net::TcpStream::connect(addr).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(refused, "the server stopped accepting connections");
+
+    stream.write_all(body.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    loop {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
         }
     }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("AKG2L-DEN-L"), "{answer}");
+    stopping.await.unwrap().unwrap();
+    drop(dir);
 }

@@ -212,6 +212,9 @@ async fn cart_journey_with_cookie_survives_a_restart() {
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
     assert!(!cookie.contains("Secure"), "no Secure flag over plain HTTP");
 
+    let old_addr = app.server.addr;
+    let app = app.restart().await;
+    assert_ne!(app.server.addr, old_addr, "a new server answers");
     let (_, html) = app.get_text("/gio-hang").await;
     assert!(html.contains(&sku));
     assert!(html.contains(&hanjinbi_domain::Dong(price * 2).to_string()));

@@ -109,6 +109,32 @@ pub async fn spawn() -> TestApp {
 }
 
 impl TestApp {
+    /// Stops this server and starts a new one on the same database, key file and mail
+    /// folder; the HTTP client (and its cookies) carries over.
+    pub async fn restart(self) -> TestApp {
+        let TestApp {
+            server,
+            http,
+            database_url,
+            dir,
+        } = self;
+        server.stop().await.expect("the server stops");
+        let server = RunningServer::start(settings(
+            &database_url,
+            dir.path(),
+            false,
+            ShopInfo::default(),
+        ))
+        .await
+        .expect("the server starts again");
+        TestApp {
+            server,
+            http,
+            database_url,
+            dir,
+        }
+    }
+
     /// Sends every due email now; returns how many went out.
     pub async fn send_mail(&self) -> usize {
         self.server
