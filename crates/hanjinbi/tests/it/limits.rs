@@ -248,3 +248,39 @@ async fn shutdown_with_idle_and_half_sent_requests_open_ends_within_the_grace_pe
     assert!(!accepting(addr).await);
     drop(dir);
 }
+
+/// A raw `GET` of `target` exactly as written (clients would normalise `\` and `//`).
+async fn raw_get(addr: SocketAddr, target: &str) -> String {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {target} HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let answer = tokio::time::timeout(GENEROUS, read_until_closed(&mut stream))
+        .await
+        .expect("an answer");
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn paths_read_as_another_site_give_links_that_stay_on_the_site() {
+    let app = spawn_limited(|_| {}).await;
+    for target in [
+        "//evil.example/x",
+        "/\\evil.example",
+        "/\\/evil.example/x?lang=vi",
+    ] {
+        let page = raw_get(app.server.addr, target).await;
+        assert!(page.starts_with("HTTP/1.1 404"), "{target}: {page}");
+        assert!(
+            page.contains("hreflang=\"en\""),
+            "{target}: no language link"
+        );
+        for href in page.split("href=\"").skip(1) {
+            assert!(
+                !href.starts_with("//") && !href.starts_with("/\\") && !href.contains('\\'),
+                "{target}: a link leaves the site: {}",
+                &href[..href.find('"').unwrap_or(href.len())]
+            );
+        }
+        assert!(page.contains("href=\"/evil.example"), "{target}: {page}");
+    }
+}

@@ -7,6 +7,7 @@ mod browser;
 mod checkout;
 mod limits;
 mod mail;
+mod memory;
 mod operations;
 mod privacy_page;
 mod privacy_proofs;
