@@ -302,6 +302,19 @@ async fn bad_checkouts_write_nothing() {
         (with(&["phone"], json!("+1 415 555 0100")), "phone"),
         (with(&["name"], json!("")), "name"),
         (with(&["name"], json!("x".repeat(300))), "name"),
+        (with(&["name"], json!("\u{3164}\u{3164}\u{3164}")), "name"),
+        (with(&["name"], json!("Lan \u{202E}Nguyễn")), "name"),
+        (
+            with(
+                &["address", "line"],
+                json!("\u{200B}\u{FEFF}\u{00AD}\u{200B}\u{200B}"),
+            ),
+            "line",
+        ),
+        (
+            with(&["address", "line"], json!("Số 12 \u{2066}Phố Huế")),
+            "line",
+        ),
         (with(&["address", "ward_code"], json!("26740")), "ward_code"),
         (
             with(&["address", "province_code"], json!("99")),
