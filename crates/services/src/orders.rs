@@ -156,13 +156,17 @@ impl Orders {
     }
 
     async fn find(&self, number: &str) -> Result<OrderRow, OrderError> {
+        self.find_optional(number).await?.ok_or(OrderError::NoMatch)
+    }
+
+    /// The order with this number, `None` when there is none (or the number is not one we
+    /// issue). A database failure is an error, never "no such order".
+    async fn find_optional(&self, number: &str) -> Result<Option<OrderRow>, OrderError> {
         let number = number.trim().to_ascii_uppercase();
         if !plausible_number(&number) {
-            return Err(OrderError::NoMatch);
+            return Ok(None);
         }
-        orders::by_number(&self.db, &number)
-            .await?
-            .ok_or(OrderError::NoMatch)
+        Ok(orders::by_number(&self.db, &number).await?)
     }
 
     /// The order, for the holder of its number and token.
@@ -265,7 +269,7 @@ impl Orders {
     ) -> Result<(), OrderError> {
         let now = self.clock.now();
         let vault = self.gate.vault();
-        let order = self.find(number).await.ok();
+        let order = self.find_optional(number).await?;
         // An absent order still costs a buyer read (of an id no buyer has).
         let buyer_id = order.as_ref().map_or("", |o| o.buyer_id.as_str());
         let buyer = subjects::buyer(&self.db, buyer_id).await?;
@@ -363,7 +367,7 @@ impl Orders {
         let now = self.clock.now();
         let vault = self.gate.vault();
         let client = client_bucket(vault, client);
-        let order = self.find(number).await.ok();
+        let order = self.find_optional(number).await?;
         let buyer_id = order.as_ref().map_or("", |o| o.buyer_id.as_str());
         let contact = subjects::buyer(&self.db, buyer_id)
             .await?

@@ -997,3 +997,74 @@ async fn idle_carts_and_never_filled_carts_are_swept() {
         .unwrap();
     assert_problem(gone, 404, "unknown_cart").await;
 }
+
+#[tokio::test]
+async fn unknown_states_or_methods_read_back_are_errors_that_name_them() {
+    let app = spawn().await;
+    let cart = cart_with(&app, "AKG2L-DEN-M", 1).await;
+    let placed: Value = checkout(&app, &cart, buyer("lan@example.vn"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let number = placed["number"].as_str().unwrap();
+    let token = placed["lookup_token"].as_str().unwrap();
+    let orders = &app.server.services.orders;
+    for (column, value) in [
+        ("status", "misplaced"),
+        ("payment_method", "barter"),
+        ("shipping_method", "drone"),
+    ] {
+        sqlx::query(&format!(
+            "UPDATE orders SET {column} = $1 WHERE number = $2"
+        ))
+        .bind(value)
+        .bind(number)
+        .execute(app.server.services.db.pool())
+        .await
+        .unwrap();
+        let error = match orders.view(number, token).await {
+            Ok(_) => panic!("{column} = {value} was read as something else"),
+            Err(e) => e.to_string(),
+        };
+        assert!(error.contains(value), "{error}");
+        sqlx::query(&format!(
+            "UPDATE orders SET {column} = $1 WHERE number = $2"
+        ))
+        .bind(match column {
+            "status" => "placed",
+            "payment_method" => "cash_on_delivery",
+            _ => "standard",
+        })
+        .bind(number)
+        .execute(app.server.services.db.pool())
+        .await
+        .unwrap();
+    }
+    assert!(orders.view(number, token).await.is_ok());
+}
+
+#[tokio::test]
+async fn an_order_amount_too_large_to_compute_is_refused_as_such() {
+    let app = spawn().await;
+    let cart = cart_with(&app, "AKG2L-DEN-M", 2).await;
+    set_price(&app, "AKG2L-DEN-M", i64::MAX / 2 + 1).await;
+    let mut transfer = buyer("lan@example.vn");
+    transfer["payment_method"] = json!("bank_transfer");
+    assert_problem(
+        checkout(&app, &cart, transfer).await,
+        422,
+        "amount_too_large",
+    )
+    .await;
+    assert_eq!(count(&app, "orders").await, 0);
+}
+
+async fn set_price(app: &TestApp, sku: &str, price: i64) {
+    sqlx::query("UPDATE variants SET price = $1 WHERE sku = $2")
+        .bind(price)
+        .bind(sku)
+        .execute(app.server.services.db.pool())
+        .await
+        .unwrap();
+}
