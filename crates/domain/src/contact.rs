@@ -14,9 +14,11 @@ pub enum ContactError {
     Email,
     #[error("the phone number is not a Vietnamese mobile or landline number")]
     Phone,
-    #[error("the full name must be 2–100 characters of letters")]
+    #[error("the full name must be 2–100 visible letters, without text-direction controls")]
     Name,
-    #[error("the street address must be 5–200 characters")]
+    #[error(
+        "the street address must be 5–200 visible characters, without text-direction controls"
+    )]
     Street,
     #[error("the note must be at most 500 characters")]
     Note,
@@ -151,9 +153,57 @@ fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Bidirectional formatting controls: they reorder how the text around them is shown (a
+/// name that reads one way on screen and another in the data), so text holding one is
+/// refused.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// Characters that show nothing: Unicode's default-ignorable code points (zero-width spaces
+/// and joiners, soft hyphen, word joiner, byte-order mark, variation selectors, Hangul
+/// fillers, tags…) and the blank Braille pattern. They are dropped from names and street
+/// lines, so a value made only of them is empty and refused.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
+/// The visible text of a name or street line: refused (`None`) when it holds a bidi control;
+/// otherwise invisible characters dropped and whitespace collapsed.
+fn visible(text: &str) -> Option<String> {
+    if text.chars().any(is_bidi_control) {
+        return None;
+    }
+    let kept: String = text.chars().filter(|c| !is_invisible(*c)).collect();
+    Some(collapse(&kept))
+}
+
 impl FullName {
     pub fn parse(text: &str) -> Result<FullName, ContactError> {
-        let name = collapse(text);
+        let name = visible(text).ok_or(ContactError::Name)?;
         let chars = name.chars().count();
         let letters_ok = name.chars().all(|c| {
             c.is_alphabetic() || c == ' ' || c == '-' || c == '\'' || c == '.' || unicode_mark(c)
@@ -173,9 +223,13 @@ fn unicode_mark(c: char) -> bool {
 
 impl StreetLine {
     pub fn parse(text: &str) -> Result<StreetLine, ContactError> {
-        let line = collapse(text);
+        let line = visible(text).ok_or(ContactError::Street)?;
         let chars = line.chars().count();
-        if (5..=200).contains(&chars) && !line.chars().any(char::is_control) {
+        // At least one letter or digit: punctuation alone is no address.
+        if (5..=200).contains(&chars)
+            && !line.chars().any(char::is_control)
+            && line.chars().any(char::is_alphanumeric)
+        {
             Ok(StreetLine(line))
         } else {
             Err(ContactError::Street)
@@ -276,6 +330,53 @@ mod tests {
     }
 
     #[test]
+    fn invisible_names_and_streets_are_refused() {
+        for invisible in [
+            "\u{3164}\u{3164}\u{3164}",
+            "\u{200B}\u{200B}\u{200B}\u{200B}\u{200B}",
+            "\u{FEFF}\u{00AD}\u{2060}\u{200D}\u{200C}\u{FEFF}",
+            "\u{3164} \u{200B} \u{3164} \u{2800} \u{3164}",
+        ] {
+            assert_eq!(
+                FullName::parse(invisible),
+                Err(ContactError::Name),
+                "{invisible:?}"
+            );
+            assert_eq!(
+                StreetLine::parse(invisible),
+                Err(ContactError::Street),
+                "{invisible:?}"
+            );
+        }
+        assert_eq!(
+            FullName::parse("Lan\u{200B}\u{200B}").unwrap().expose(),
+            "Lan",
+            "invisible characters are dropped from what is kept"
+        );
+        assert_eq!(StreetLine::parse("..,,--"), Err(ContactError::Street));
+    }
+
+    #[test]
+    fn text_direction_controls_are_refused() {
+        for control in [
+            '\u{202E}', '\u{202A}', '\u{2066}', '\u{2069}', '\u{200F}', '\u{061C}',
+        ] {
+            let name = format!("Nguyễn {control}Thị Lan");
+            assert_eq!(
+                FullName::parse(&name),
+                Err(ContactError::Name),
+                "{control:?}"
+            );
+            let line = format!("Số 12 {control}Phố Huế");
+            assert_eq!(
+                StreetLine::parse(&line),
+                Err(ContactError::Street),
+                "{control:?}"
+            );
+        }
+    }
+
+    #[test]
     fn debug_never_shows_the_value() {
         let email = Email::parse("lan@example.vn").unwrap();
         assert_eq!(format!("{email:?}"), "Email(<personal>)");
@@ -290,6 +391,49 @@ mod tests {
             let _ = PhoneVn::parse(&text);
             let _ = FullName::parse(&text);
             let _ = StreetLine::parse(&text);
+        }
+
+        #[test]
+        fn a_value_made_only_of_invisible_characters_is_refused(
+            chars in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    '\u{00AD}', '\u{034F}', '\u{115F}', '\u{1160}', '\u{17B4}', '\u{180E}',
+                    '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{2063}', '\u{2800}',
+                    '\u{3164}', '\u{FE0F}', '\u{FEFF}', '\u{FFA0}', '\u{E0041}', ' ', '\t',
+                ]),
+                0..60,
+            )
+        ) {
+            let text: String = chars.into_iter().collect();
+            proptest::prop_assert_eq!(FullName::parse(&text), Err(ContactError::Name));
+            proptest::prop_assert_eq!(StreetLine::parse(&text), Err(ContactError::Street));
+        }
+
+        #[test]
+        fn a_value_holding_a_bidi_control_is_refused(
+            before in "[a-zA-Z0-9 ]{0,30}",
+            after in "[a-zA-Z0-9 ]{0,30}",
+            control in proptest::sample::select(vec![
+                '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}',
+                '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+            ]),
+        ) {
+            let text = format!("{before}{control}{after}");
+            proptest::prop_assert_eq!(FullName::parse(&text), Err(ContactError::Name));
+            proptest::prop_assert_eq!(StreetLine::parse(&text), Err(ContactError::Street));
+        }
+
+        #[test]
+        fn accepted_names_and_streets_hold_nothing_invisible(text in "\\PC{0,80}") {
+            for value in [
+                FullName::parse(&text).map(|n| n.expose().to_owned()),
+                StreetLine::parse(&text).map(|l| l.expose().to_owned()),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                proptest::prop_assert!(!value.chars().any(|c| is_invisible(c) || is_bidi_control(c)));
+            }
         }
 
         #[test]

@@ -162,6 +162,7 @@ impl Fresh {
             key_file: self.dir.path().join("keys.toml"),
             mail: MailSettings::Folder(self.dir.path().join("mail")),
             fees: ShippingFees::default(),
+            limits: hanjinbi_services::checkout::OrderLimits::default(),
             catalog_cache: Duration::from_secs(1),
             outbox_every,
             http: hanjinbi::server::HttpLimits::default().without_write_limit(),

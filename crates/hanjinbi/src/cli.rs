@@ -5,7 +5,7 @@ use crate::server::{self, ServerSettings};
 use crate::telemetry::{self, LogFormat};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use hanjinbi_services::checkout::ShippingFees;
+use hanjinbi_services::checkout::{OrderLimits, ShippingFees};
 use hanjinbi_services::mail::{MailSettings, SmtpSettings};
 use std::path::PathBuf;
 
@@ -124,6 +124,12 @@ pub struct ServeArgs {
     /// others show stock changes after at most this long.
     #[arg(long, env = "HANJINBI_CATALOG_CACHE_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=600_000))]
     pub catalog_cache_ms: u64,
+    /// Most units of one item in one order (and in one cart line).
+    #[arg(long, env = "HANJINBI_MAX_LINE_QUANTITY", default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..=999))]
+    pub max_line_quantity: i64,
+    /// Largest order total, in đồng, that may be paid in cash on delivery.
+    #[arg(long, env = "HANJINBI_MAX_COD_ORDER", default_value_t = 5_000_000, value_parser = clap::value_parser!(i64).range(0..=1_000_000_000_000))]
+    pub max_cod_order: i64,
     /// Longest wait for any one SMTP step, in seconds; a whole message gets three times as
     /// long [default: 30].
     #[arg(long, env = "HANJINBI_SMTP_TIMEOUT_SECS", value_parser = clap::value_parser!(u64).range(1..=600))]
@@ -319,6 +325,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 fees: ShippingFees {
                     standard: hanjinbi_domain::Dong(args.fee_standard),
                     express: hanjinbi_domain::Dong(args.fee_express),
+                },
+                limits: OrderLimits {
+                    max_line_quantity: args.max_line_quantity,
+                    max_cod_order: hanjinbi_domain::Dong(args.max_cod_order),
                 },
                 outbox_every: Some(std::time::Duration::from_secs(5)),
                 catalog_cache: std::time::Duration::from_millis(args.catalog_cache_ms),

@@ -5,7 +5,7 @@ use hanjinbi_domain::ShopInfo;
 use hanjinbi_privacy::gate::Gate;
 use hanjinbi_privacy::policy::Policy;
 use hanjinbi_privacy::{keys, Vault};
-use hanjinbi_services::checkout::ShippingFees;
+use hanjinbi_services::checkout::{OrderLimits, ShippingFees};
 use hanjinbi_services::mail::{MailSettings, Mailer};
 use hanjinbi_services::{ServiceSettings, Services, SystemClock};
 use hanjinbi_store::Db;
@@ -31,6 +31,7 @@ pub struct ServerSettings {
     pub key_file: PathBuf,
     pub mail: MailSettings,
     pub fees: ShippingFees,
+    pub limits: OrderLimits,
     /// How long catalog reads are kept in memory (zero: always read the database).
     pub catalog_cache: Duration,
     /// How often the outbox worker looks for messages to send; `None` runs no worker
@@ -126,6 +127,8 @@ pub async fn prepare(settings: &ServerSettings) -> anyhow::Result<Services> {
         gate,
         ServiceSettings {
             fees: settings.fees,
+            limits: settings.limits,
+            cart_idle: hanjinbi_services::carts::IDLE_CART,
             mailer,
             shop: Arc::new(settings.shop.clone()),
             catalog_cache: settings.catalog_cache,
@@ -162,6 +165,7 @@ pub async fn serve(
             vault.reload_if_changed();
         }
     });
+    let sweeper = tokio::spawn(services.clone().sweep_every(Duration::from_secs(600)));
     let worker = outbox_every.map(|every| {
         tokio::spawn(services.notifier.clone().run(every, async {
             let _ = worker_stopped.await;
@@ -184,6 +188,7 @@ pub async fn serve(
     let served = accept_loop(listener, app, limits, shutdown).await;
     key_watch.abort();
     upkeep.abort();
+    sweeper.abort();
     let _ = stop_worker.send(());
     if let Some(worker) = worker {
         let _ = worker.await;

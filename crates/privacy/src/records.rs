@@ -40,8 +40,6 @@ impl From<hanjinbi_domain::Lang> for Language {
 pub struct SubjectKey {
     pub subject: String,
     key: DataKey,
-    /// The subject was created by this transaction.
-    pub new: bool,
 }
 
 impl std::fmt::Debug for SubjectKey {
@@ -70,8 +68,16 @@ pub struct BuyerContact<'a> {
     pub phone: &'a PhoneVn,
 }
 
-/// Finds the buyer by email (through the blind index) or registers a new one, and seals
-/// the contact details given now. Audited as a seal for order fulfilment.
+/// Registers the buyer of one checkout: a new data subject with its own data key, and the
+/// contact details given now sealed under it. Audited as a seal for order fulfilment.
+///
+/// An email address already known does not lead to the record made with it before: a
+/// checkout proves nothing about who controls the address, and reusing that record would let
+/// anyone who knows an address change its name and phone, record consents on it, and receive
+/// its orders' lookup codes. So every checkout has its own subject, and its details,
+/// consents and erasure stay with it. Records made with the same address share its blind
+/// index (`subjects::buyers_by_email_index`); linking them into one buyer is for the code
+/// that has verified the address, and only that code.
 pub async fn buyer_for_checkout(
     tx: &mut WriteTx,
     vault: &Vault,
@@ -81,35 +87,10 @@ pub async fn buyer_for_checkout(
 ) -> Result<SubjectKey, RecordError> {
     let email_index = vault.blind_index(IndexKind::Email, &contact.email.lookup_key());
     let phone_index = vault.blind_index(IndexKind::Phone, contact.phone.expose());
-    let existing = subjects::buyer_by_email_index(tx, &email_index).await?;
-    let subject = match &existing {
-        Some(id) => {
-            let stored = subjects::key_in(tx, id).await?.ok_or(RecordError::Erased)?;
-            let bytes = stored.wrapped.ok_or(RecordError::Erased)?;
-            let key = vault.unwrap_key(
-                id,
-                &WrappedKey {
-                    master_key_id: stored.master_key_id,
-                    bytes,
-                },
-            )?;
-            SubjectKey {
-                subject: id.clone(),
-                key,
-                new: false,
-            }
-        }
-        None => {
-            let id = new_id();
-            let (key, wrapped) = vault.new_data_key(&id);
-            subjects::insert_key(tx, &id, &wrapped.master_key_id, &wrapped.bytes, now).await?;
-            SubjectKey {
-                subject: id,
-                key,
-                new: true,
-            }
-        }
-    };
+    let id = new_id();
+    let (key, wrapped) = vault.new_data_key(&id);
+    subjects::insert_key(tx, &id, &wrapped.master_key_id, &wrapped.bytes, now).await?;
+    let subject = SubjectKey { subject: id, key };
     let id = subject.subject.as_str();
     let sealed = SealedBuyer {
         id: id.to_owned(),
@@ -125,11 +106,7 @@ pub async fn buyer_for_checkout(
             .seal(slots::buyer(id, "phone"), contact.phone.expose())
             .to_stored(),
     };
-    if subject.new {
-        subjects::insert_buyer(tx, &sealed, now).await?;
-    } else {
-        subjects::update_buyer_contact(tx, &sealed).await?;
-    }
+    subjects::insert_buyer(tx, &sealed, now).await?;
     audit.record(AuditEvent {
         at: now,
         actor: Actor::System.code(),
@@ -143,6 +120,10 @@ pub async fn buyer_for_checkout(
 
 /// Records a buyer's decision on a consent purpose with the exact wording they saw and the
 /// policy version it belongs to. Audited (in `audit`, written before the transaction commits).
+///
+/// The decision is recorded as unverified: whoever gave it has not proved control of the
+/// buyer's email address (a checkout does not), so a grant counts for nothing until the
+/// address is confirmed, while a refusal counts at once.
 #[allow(clippy::too_many_arguments)]
 pub async fn record_consent(
     tx: &mut WriteTx,
@@ -171,6 +152,7 @@ pub async fn record_consent(
             wording,
             channel: channel.to_owned(),
             at: now,
+            verified: false,
         },
     )
     .await?;

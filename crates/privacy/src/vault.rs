@@ -48,6 +48,9 @@ pub struct WrappedKey {
 pub enum IndexKind {
     Email,
     Phone,
+    /// One-time order lookup codes and the lookup's rate-limit buckets (client addresses):
+    /// stored only as this keyed hash, so the database alone cannot reverse them.
+    Lookup,
 }
 
 /// Holds the key ring. Cheap to clone; the ring can be replaced after a rotation.
@@ -224,6 +227,7 @@ impl Vault {
         mac.update(match kind {
             IndexKind::Email => b"email\0",
             IndexKind::Phone => b"phone\0",
+            IndexKind::Lookup => b"lookup\0",
         });
         mac.update(normalised.as_bytes());
         mac.finalize().into_bytes().to_vec()

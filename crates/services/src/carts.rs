@@ -29,8 +29,8 @@ pub enum CartError {
     NotInCart,
     #[error("only {available} in stock")]
     NotEnoughStock { available: i64 },
-    #[error("a cart line holds at most {} units", Quantity::MAX)]
-    TooMany,
+    #[error("a cart line holds at most {max} units")]
+    TooMany { max: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -58,7 +58,18 @@ pub struct NewCart {
 pub struct Carts {
     db: Db,
     clock: Arc<dyn Clock>,
+    /// Units of one variant a line may hold (the per-order limit).
+    max_line_quantity: i64,
+    /// Seconds without a change after which a cart is gone.
+    idle_secs: i64,
 }
+
+/// How long a cart lives without a change, unless configured otherwise.
+pub const IDLE_CART: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 60 * 60);
+
+/// Seconds after which a cart that never held a line is deleted: an abandoned or scripted
+/// cart costs a row for an hour at most.
+pub const EMPTY_CART_SECS: i64 = 60 * 60;
 
 /// Ids are 128 random bits, tokens 256: neither can be guessed.
 const ID_BYTES: usize = 16;
@@ -84,8 +95,29 @@ fn well_formed(text: &str, bytes: usize) -> bool {
 }
 
 impl Carts {
-    pub fn new(db: Db, clock: Arc<dyn Clock>) -> Carts {
-        Carts { db, clock }
+    pub fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        max_line_quantity: i64,
+        idle: std::time::Duration,
+    ) -> Carts {
+        Carts {
+            db,
+            clock,
+            max_line_quantity: max_line_quantity.min(Quantity::MAX),
+            idle_secs: i64::try_from(idle.as_secs()).unwrap_or(i64::MAX),
+        }
+    }
+
+    /// Deletes carts idle for the configured time and empty carts older than
+    /// [`EMPTY_CART_SECS`]; returns how many.
+    pub async fn sweep(&self, now: i64) -> Result<u64, StoreError> {
+        carts::sweep(
+            &self.db,
+            now.saturating_sub(self.idle_secs),
+            now.saturating_sub(EMPTY_CART_SECS),
+        )
+        .await
     }
 
     pub async fn create(&self) -> Result<NewCart, CartError> {
@@ -103,7 +135,8 @@ impl Carts {
         if !well_formed(id, ID_BYTES) {
             return Err(CartError::UnknownCart);
         }
-        let stored = carts::token_hash(&self.db, id)
+        let active_since = self.clock.now().saturating_sub(self.idle_secs);
+        let stored = carts::token_hash(&self.db, id, active_since)
             .await?
             .ok_or(CartError::UnknownCart)?;
         let presented = token_hash(token);
@@ -151,18 +184,26 @@ impl Carts {
         let variant = variant_stock(&self.db, sku)
             .await?
             .ok_or(CartError::UnknownSku)?;
+        let now = self.clock.now();
         let mut tx = self.db.begin_write().await?;
+        // The cart's row first, as checkout does: a change waits for a checkout in progress
+        // and then sees what it left, so no unit added is lost.
+        if !carts::lock(&mut tx, &access.id, now).await? {
+            return Err(CartError::UnknownCart);
+        }
         let held = carts::quantity(&mut tx, &access.id, variant.id).await?;
         let wanted = new_quantity(held);
-        if wanted > Quantity::MAX {
-            return Err(CartError::TooMany);
-        }
         if wanted > variant.stock {
             return Err(CartError::NotEnoughStock {
                 available: variant.stock,
             });
         }
-        carts::set_quantity(&mut tx, &access.id, variant.id, wanted, self.clock.now()).await?;
+        if wanted > self.max_line_quantity {
+            return Err(CartError::TooMany {
+                max: self.max_line_quantity,
+            });
+        }
+        carts::set_quantity(&mut tx, &access.id, variant.id, wanted, now).await?;
         tx.commit().await.map_err(StoreError::from)?;
         self.view(access).await
     }
@@ -172,7 +213,10 @@ impl Carts {
             .await?
             .ok_or(CartError::UnknownSku)?;
         let mut tx = self.db.begin_write().await?;
-        if !carts::remove(&mut tx, &access.id, variant.id, self.clock.now()).await? {
+        if !carts::lock(&mut tx, &access.id, self.clock.now()).await? {
+            return Err(CartError::UnknownCart);
+        }
+        if !carts::remove(&mut tx, &access.id, variant.id).await? {
             return Err(CartError::NotInCart);
         }
         tx.commit().await.map_err(StoreError::from)?;

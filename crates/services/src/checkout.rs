@@ -3,8 +3,10 @@
 //! The order, its lines at today's prices, the stock taken, the sealed buyer record, the
 //! consents, their audit entries and the confirmation email's outbox row are written
 //! together or not at all. Stock is taken with a conditional update, so concurrent checkouts
-//! never sell more than there is. A retried submission with the same idempotency key gets
-//! the order the first one placed.
+//! never sell more than there is. The cart's row is locked first, so a cart becomes at most
+//! one order however many checkouts of it run at once. A retried submission with the same
+//! idempotency key gets the order the first one placed; the same key with another request is
+//! refused.
 
 use crate::carts::{CartAccess, CartError};
 use crate::Clock;
@@ -47,6 +49,25 @@ impl ShippingFees {
         match method {
             ShippingMethod::Standard => self.standard,
             ShippingMethod::Express => self.express,
+        }
+    }
+}
+
+/// Limits on one order, from configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderLimits {
+    /// Units of one variant in one order (and in one cart line).
+    pub max_line_quantity: i64,
+    /// The largest total payable in cash on delivery.
+    pub max_cod_order: Dong,
+}
+
+impl Default for OrderLimits {
+    /// Sized for a clothing shop: ten of one item, five million đồng in cash at the door.
+    fn default() -> OrderLimits {
+        OrderLimits {
+            max_line_quantity: 10,
+            max_cod_order: Dong(5_000_000),
         }
     }
 }
@@ -121,6 +142,14 @@ pub enum CheckoutError {
     TotalChanged { total: Dong },
     #[error("{sku} has only {available} left")]
     OutOfStock { sku: Sku, available: i64 },
+    #[error("{sku}: at most {max} units per order")]
+    LineTooLarge { sku: Sku, max: i64 },
+    #[error("cash on delivery is for orders up to {max}; this one is {total}")]
+    CashOnDeliveryTooLarge { max: Dong, total: Dong },
+    #[error("the order's amount is too large to compute")]
+    AmountTooLarge,
+    #[error("this idempotency key was already used with a different request")]
+    IdempotencyKeyReused,
     #[error(transparent)]
     Cart(#[from] CartError),
     #[error(transparent)]
@@ -129,17 +158,6 @@ pub enum CheckoutError {
     Audit(#[from] audit::AuditError),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl CheckoutError {
-    fn is_unique_violation(&self) -> bool {
-        match self {
-            CheckoutError::Store(e) | CheckoutError::Records(RecordError::Store(e)) => {
-                e.is_unique_violation()
-            }
-            _ => false,
-        }
-    }
 }
 
 /// A checked request: every value is of its domain type.
@@ -153,6 +171,37 @@ struct ValidCheckout {
     payment: PaymentMethod,
     note: Option<OrderNote>,
     idempotency_key: Option<String>,
+}
+
+impl ValidCheckout {
+    /// A hash of the request in canonical form (values as parsed, each length-prefixed), kept
+    /// with an idempotency key so that the key cannot be replayed with another request.
+    fn fingerprint(&self, request: &CheckoutRequest) -> Vec<u8> {
+        let mut h = Sha256::new();
+        let email = self.email.lookup_key();
+        let note = self.note.as_ref().map_or("", |n| n.expose());
+        let subtotal = request
+            .expected_subtotal
+            .map_or_else(String::new, |s| s.to_string());
+        for part in [
+            email.as_str(),
+            self.name.expose(),
+            self.phone.expose(),
+            self.place.province_code.as_str(),
+            self.place.ward_code.as_str(),
+            self.line.expose(),
+            self.shipping.code(),
+            self.payment.code(),
+            note,
+            if request.marketing { "1" } else { "0" },
+            if request.suggestions { "1" } else { "0" },
+            subtotal.as_str(),
+        ] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part.as_bytes());
+        }
+        h.finalize().to_vec()
+    }
 }
 
 fn validate(r: &CheckoutRequest) -> Result<ValidCheckout, CheckoutError> {
@@ -240,6 +289,7 @@ pub struct Checkout {
     clock: Arc<dyn Clock>,
     gate: Gate,
     fees: ShippingFees,
+    limits: OrderLimits,
     catalog: crate::Catalog,
 }
 
@@ -269,6 +319,7 @@ impl Checkout {
         clock: Arc<dyn Clock>,
         gate: Gate,
         fees: ShippingFees,
+        limits: OrderLimits,
         catalog: crate::Catalog,
     ) -> Checkout {
         Checkout {
@@ -276,8 +327,13 @@ impl Checkout {
             clock,
             gate,
             fees,
+            limits,
             catalog,
         }
+    }
+
+    pub fn limits(&self) -> OrderLimits {
+        self.limits
     }
 
     pub fn fees(&self) -> ShippingFees {
@@ -294,20 +350,6 @@ impl Checkout {
         access: &CartAccess,
         request: &CheckoutRequest,
     ) -> Result<PlacedOrder, CheckoutError> {
-        match self.place_once(access, request).await {
-            // Two first checkouts with the same new email raced to create the buyer (possible
-            // on PostgreSQL); the loser's transaction was rolled back whole. Once more finds
-            // the buyer the winner created.
-            Err(e) if e.is_unique_violation() => self.place_once(access, request).await,
-            other => other,
-        }
-    }
-
-    async fn place_once(
-        &self,
-        access: &CartAccess,
-        request: &CheckoutRequest,
-    ) -> Result<PlacedOrder, CheckoutError> {
         let valid = validate(request)?;
         let now = self.clock.now();
         let idempotency_hash = valid.idempotency_key.as_ref().map(|key| {
@@ -317,17 +359,36 @@ impl Checkout {
             h.update(key.as_bytes());
             h.finalize().to_vec()
         });
+        let fingerprint = valid.fingerprint(request);
 
         let mut tx = self.db.begin_write().await?;
+        // The cart's row first: concurrent checkouts of this cart (and changes to it) wait
+        // here for this one to finish, then find the cart emptied or the key stored.
+        if !carts::lock(&mut tx, access.id(), now).await? {
+            return Err(CartError::UnknownCart.into());
+        }
         if let Some(hash) = &idempotency_hash {
-            if let Some(order_id) = orders::by_idempotency_key(&mut tx, hash).await? {
+            if let Some((order_id, first)) = orders::by_idempotency_key(&mut tx, hash).await? {
                 tx.rollback().await.map_err(StoreError::from)?;
+                // Keys stored before requests were hashed have nothing to compare with.
+                if first.is_some_and(|first| first != fingerprint) {
+                    return Err(CheckoutError::IdempotencyKeyReused);
+                }
                 return self.replay(&order_id).await;
             }
         }
         let lines = carts::lines_in(&mut tx, access.id()).await?;
         if lines.is_empty() {
             return Err(CheckoutError::EmptyCart);
+        }
+        if let Some(line) = lines
+            .iter()
+            .find(|l| l.quantity > self.limits.max_line_quantity)
+        {
+            return Err(CheckoutError::LineTooLarge {
+                sku: line.sku.clone(),
+                max: self.limits.max_line_quantity,
+            });
         }
         let mut subtotal = Dong::ZERO;
         let mut order_lines = Vec::with_capacity(lines.len());
@@ -344,10 +405,13 @@ impl Checkout {
             }
         }
         for line in &lines {
-            let total = line.line_total();
+            let total = line
+                .unit_price
+                .checked_mul(line.quantity)
+                .ok_or(CheckoutError::AmountTooLarge)?;
             subtotal = subtotal
                 .checked_add(total)
-                .ok_or(CheckoutError::EmptyCart)?;
+                .ok_or(CheckoutError::AmountTooLarge)?;
             order_lines.push(OrderLineRow {
                 sku: line.sku.to_string(),
                 product_slug: line.product.to_string(),
@@ -363,12 +427,20 @@ impl Checkout {
             });
         }
         let fee = self.fees.fee(valid.shipping);
-        let total = subtotal.checked_add(fee).ok_or(CheckoutError::EmptyCart)?;
+        let total = subtotal
+            .checked_add(fee)
+            .ok_or(CheckoutError::AmountTooLarge)?;
         if request
             .expected_subtotal
             .is_some_and(|expected| expected != subtotal.amount())
         {
             return Err(CheckoutError::TotalChanged { total: subtotal });
+        }
+        if valid.payment == PaymentMethod::CashOnDelivery && total > self.limits.max_cod_order {
+            return Err(CheckoutError::CashOnDeliveryTooLarge {
+                max: self.limits.max_cod_order,
+                total,
+            });
         }
 
         let mut audit = AuditBatch::default();
@@ -392,8 +464,8 @@ impl Checkout {
             ward_code: valid.place.ward_code.clone(),
             line: valid.line.expose().to_owned(),
         };
-        // Serialising a struct of strings cannot fail.
-        let ship_to_json = serde_json::to_string(&ship_to).unwrap_or_default();
+        let ship_to_json = serde_json::to_string(&ship_to)
+            .map_err(|e| StoreError::Corrupt(format!("delivery details not serialisable: {e}")))?;
         let order = OrderRow {
             id: order_id.clone(),
             number: new_order_number(),
@@ -429,7 +501,7 @@ impl Checkout {
             },
         });
         if let Some(hash) = &idempotency_hash {
-            orders::insert_idempotency_key(&mut tx, hash, &order_id, now).await?;
+            orders::insert_idempotency_key(&mut tx, hash, &fingerprint, &order_id, now).await?;
         }
         for (purpose, granted) in [
             (PurposeId::Marketing, request.marketing),
@@ -473,11 +545,17 @@ impl Checkout {
         let order = orders::by_id(&self.db, order_id).await?.ok_or_else(|| {
             StoreError::Corrupt(format!("idempotency key names a missing order {order_id}"))
         })?;
+        let status = OrderStatus::parse(&order.status).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "order {} has unknown status {:?}",
+                order.id, order.status
+            ))
+        })?;
         Ok(PlacedOrder {
             token: self.gate.vault().order_token(&order.id),
             order_id: order.id,
             number: order.number,
-            status: OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Placed),
+            status,
             total: Dong(order.total),
             replayed: true,
         })

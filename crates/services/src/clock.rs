@@ -19,3 +19,23 @@ impl Clock for SystemClock {
             .unwrap_or(0)
     }
 }
+
+/// A clock that stands still until told to move: for tests of expiry, limits and lockouts.
+#[derive(Debug, Default)]
+pub struct FakeClock(std::sync::atomic::AtomicI64);
+
+impl FakeClock {
+    pub fn at(now: i64) -> FakeClock {
+        FakeClock(std::sync::atomic::AtomicI64::new(now))
+    }
+
+    pub fn advance(&self, secs: i64) {
+        self.0.fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for FakeClock {
+    fn now(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}

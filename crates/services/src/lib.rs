@@ -13,7 +13,7 @@ pub mod orders;
 
 pub use carts::{CartAccess, CartError, Carts};
 pub use catalog::{Catalog, CatalogError};
-pub use clock::{Clock, SystemClock};
+pub use clock::{Clock, FakeClock, SystemClock};
 
 use hanjinbi_domain::ShopInfo;
 use hanjinbi_privacy::gate::Gate;
@@ -24,6 +24,9 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct ServiceSettings {
     pub fees: checkout::ShippingFees,
+    pub limits: checkout::OrderLimits,
+    /// Carts untouched this long are deleted by [`Services::sweep_carts`].
+    pub cart_idle: std::time::Duration,
     pub mailer: mail::Mailer,
     pub shop: Arc<ShopInfo>,
     /// How long catalog reads are kept (zero: not at all).
@@ -40,6 +43,7 @@ pub struct Services {
     pub checkout: checkout::Checkout,
     pub orders: orders::Orders,
     pub notifier: notifications::Notifier,
+    clock: Arc<dyn Clock>,
 }
 
 impl Services {
@@ -47,24 +51,51 @@ impl Services {
         let catalog = Catalog::new(db.clone(), settings.catalog_cache);
         Services {
             catalog: catalog.clone(),
-            carts: Carts::new(db.clone(), Arc::clone(&clock)),
+            carts: Carts::new(
+                db.clone(),
+                Arc::clone(&clock),
+                settings.limits.max_line_quantity,
+                settings.cart_idle,
+            ),
             checkout: checkout::Checkout::new(
                 db.clone(),
                 Arc::clone(&clock),
                 gate.clone(),
                 settings.fees,
+                settings.limits,
                 catalog,
             ),
             orders: orders::Orders::new(db.clone(), Arc::clone(&clock), gate.clone()),
             notifier: notifications::Notifier::new(
                 db.clone(),
-                clock,
+                Arc::clone(&clock),
                 gate.clone(),
                 settings.mailer,
                 settings.shop,
             ),
             gate,
             db,
+            clock,
+        }
+    }
+
+    /// Deletes idle carts and lookup counters whose window ended; returns how many rows.
+    pub async fn sweep(&self, now: i64) -> Result<u64, hanjinbi_store::StoreError> {
+        let carts = self.carts.sweep(now).await?;
+        let limits = self.orders.sweep_limits(now).await?;
+        Ok(carts + limits)
+    }
+
+    /// Runs [`Services::sweep`] every `every`, for as long as the task lives. A failed sweep
+    /// is logged and tried again next time: nothing is lost by waiting.
+    pub async fn sweep_every(self, every: std::time::Duration) {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match self.sweep(self.clock.now()).await {
+                Ok(rows) => tracing::debug!(rows, "swept idle carts and lookup counters"),
+                Err(error) => tracing::warn!(%error, "sweeping idle carts failed"),
+            }
         }
     }
 }

@@ -19,13 +19,48 @@ pub async fn create(db: &Db, id: &str, token_hash: &[u8], now: i64) -> Result<()
     Ok(())
 }
 
-/// The stored token hash of cart `id`, if the cart exists.
-pub async fn token_hash(db: &Db, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
-    let row = sqlx::query("SELECT token_hash FROM carts WHERE id = $1")
+/// The stored token hash of cart `id`, if the cart exists and was changed at or after
+/// `active_since` (an idle cart is as good as gone, even before the sweep deletes it).
+pub async fn token_hash(
+    db: &Db,
+    id: &str,
+    active_since: i64,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let row = sqlx::query("SELECT token_hash FROM carts WHERE id = $1 AND updated_at >= $2")
         .bind(id)
+        .bind(active_since)
         .fetch_optional(db.pool())
         .await?;
     Ok(row.map(|r| r.try_get("token_hash")).transpose()?)
+}
+
+/// Locks cart `id` for the rest of the write transaction (and marks it used now); `false`
+/// when there is no such cart. Every change to a cart's lines and every checkout starts
+/// here, so on PostgreSQL they take turns on this row and each reads the lines the one
+/// before left: a cart is checked out once, and units added during a checkout are either
+/// in the order or still in the cart.
+pub async fn lock(tx: &mut WriteTx, id: &str, now: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE carts SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Deletes carts last changed before `idle_before`, and carts that never held a line last
+/// changed before `empty_before`, with their lines. Returns how many carts went.
+pub async fn sweep(db: &Db, idle_before: i64, empty_before: i64) -> Result<u64, StoreError> {
+    // Lines go with their cart (ON DELETE CASCADE).
+    let done = sqlx::query(
+        "DELETE FROM carts WHERE updated_at < $1 OR (updated_at < $2 AND NOT EXISTS \
+         (SELECT 1 FROM cart_items i WHERE i.cart_id = carts.id))",
+    )
+    .bind(idle_before)
+    .bind(empty_before)
+    .execute(db.pool())
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// The cart's lines at today's prices and stock, oldest first.
@@ -91,7 +126,8 @@ pub async fn quantity(
     Ok(row.map(|r| r.try_get("quantity")).transpose()?)
 }
 
-/// Sets a line's quantity, adding the line when the cart does not have it.
+/// Sets a line's quantity, adding the line when the cart does not have it. The caller has
+/// [`lock`]ed the cart.
 pub async fn set_quantity(
     tx: &mut WriteTx,
     cart_id: &str,
@@ -109,30 +145,15 @@ pub async fn set_quantity(
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    touch(tx, cart_id, now).await
+    Ok(())
 }
 
 /// Removes a line; `false` when the cart had no such line.
-pub async fn remove(
-    tx: &mut WriteTx,
-    cart_id: &str,
-    variant_id: i64,
-    now: i64,
-) -> Result<bool, StoreError> {
+pub async fn remove(tx: &mut WriteTx, cart_id: &str, variant_id: i64) -> Result<bool, StoreError> {
     let done = sqlx::query("DELETE FROM cart_items WHERE cart_id = $1 AND variant_id = $2")
         .bind(cart_id)
         .bind(variant_id)
         .execute(&mut **tx)
         .await?;
-    touch(tx, cart_id, now).await?;
     Ok(done.rows_affected() > 0)
-}
-
-async fn touch(tx: &mut WriteTx, cart_id: &str, now: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE carts SET updated_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(cart_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }

@@ -24,6 +24,11 @@ const SQLITE: &[Script] = &[
         "orders",
         include_str!("../migrations/sqlite/0003_orders.sql"),
     ),
+    (
+        6,
+        "checkout integrity",
+        include_str!("../migrations/sqlite/0006_checkout_integrity.sql"),
+    ),
 ];
 
 const POSTGRES: &[Script] = &[
@@ -41,6 +46,11 @@ const POSTGRES: &[Script] = &[
         3,
         "orders",
         include_str!("../migrations/postgres/0003_orders.sql"),
+    ),
+    (
+        6,
+        "checkout integrity",
+        include_str!("../migrations/postgres/0006_checkout_integrity.sql"),
     ),
 ];
 

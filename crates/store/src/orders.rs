@@ -187,28 +187,34 @@ pub async fn history(db: &Db, order_id: &str) -> Result<Vec<StatusRow>, StoreErr
         .collect()
 }
 
-/// The order an idempotency key already produced, if any.
+/// The order an idempotency key already produced, with the hash of the request it came with
+/// (`None` for keys stored before requests were hashed).
 pub async fn by_idempotency_key(
     tx: &mut WriteTx,
     key_hash: &[u8],
-) -> Result<Option<String>, StoreError> {
-    let row = sqlx::query("SELECT order_id FROM idempotency_keys WHERE key_hash = $1")
-        .bind(key_hash)
-        .fetch_optional(&mut **tx)
-        .await?;
-    Ok(row.map(|r| r.try_get("order_id")).transpose()?)
+) -> Result<Option<(String, Option<Vec<u8>>)>, StoreError> {
+    let row =
+        sqlx::query("SELECT order_id, request_hash FROM idempotency_keys WHERE key_hash = $1")
+            .bind(key_hash)
+            .fetch_optional(&mut **tx)
+            .await?;
+    row.map(|r| Ok((r.try_get("order_id")?, r.try_get("request_hash")?)))
+        .transpose()
 }
 
 pub async fn insert_idempotency_key(
     tx: &mut WriteTx,
     key_hash: &[u8],
+    request_hash: &[u8],
     order_id: &str,
     now: i64,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO idempotency_keys (key_hash, order_id, created_at) VALUES ($1, $2, $3)",
+        "INSERT INTO idempotency_keys (key_hash, request_hash, order_id, created_at) \
+         VALUES ($1, $2, $3, $4)",
     )
     .bind(key_hash)
+    .bind(request_hash)
     .bind(order_id)
     .bind(now)
     .execute(&mut **tx)
@@ -225,36 +231,35 @@ pub async fn clear_cart(tx: &mut WriteTx, cart_id: &str) -> Result<(), StoreErro
     Ok(())
 }
 
-/// Replaces the order's one-time lookup code.
-pub async fn set_lookup_code(
+/// Stores a new one-time code for the order unless one was issued after `issued_after`
+/// (`false` then). One statement decides, so parallel requests cannot send two codes.
+pub async fn issue_lookup_code(
     tx: &mut WriteTx,
     order_id: &str,
     code_hash: &[u8],
     expires_at: i64,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO lookup_codes (order_id, code_hash, expires_at, attempts) VALUES ($1, $2, $3, 0) \
+    now: i64,
+    issued_after: i64,
+) -> Result<bool, StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO lookup_codes (order_id, code_hash, expires_at, attempts, issued_at) \
+         VALUES ($1, $2, $3, 0, $4) \
          ON CONFLICT (order_id) DO UPDATE SET code_hash = excluded.code_hash, \
-         expires_at = excluded.expires_at, attempts = 0",
+         expires_at = excluded.expires_at, attempts = 0, issued_at = excluded.issued_at \
+         WHERE lookup_codes.issued_at <= $5 \
+         RETURNING order_id",
     )
     .bind(order_id)
     .bind(code_hash)
     .bind(expires_at)
-    .execute(&mut **tx)
+    .bind(now)
+    .bind(issued_after)
+    .fetch_optional(&mut **tx)
     .await?;
-    Ok(())
+    Ok(row.is_some())
 }
 
-/// When the order's current one-time code expires, if it has one.
-pub async fn lookup_code_expiry(db: &Db, order_id: &str) -> Result<Option<i64>, StoreError> {
-    let row = sqlx::query("SELECT expires_at FROM lookup_codes WHERE order_id = $1")
-        .bind(order_id)
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(row.map(|r| r.try_get("expires_at")).transpose()?)
-}
-
-/// Counts an attempt at the code and returns the stored hash and expiry as they were.
+/// Counts an attempt at the code and returns the stored hash, expiry and attempts so far.
 pub async fn attempt_lookup_code(
     tx: &mut WriteTx,
     order_id: &str,
@@ -276,10 +281,81 @@ pub async fn attempt_lookup_code(
     .transpose()
 }
 
+/// Removes a code that was used. The row of a code that was guessed at too often or ran out
+/// is kept: its issue time still spaces out the next code.
 pub async fn delete_lookup_code(tx: &mut WriteTx, order_id: &str) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM lookup_codes WHERE order_id = $1")
         .bind(order_id)
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// A fixed-window counter as it stands: hits in the window that started at `window_start`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitWindow {
+    pub hits: i64,
+    pub window_start: i64,
+}
+
+/// Counts one hit on the counter `(scope, bucket)` and returns it. A window that started at
+/// or before `expired_at_or_before` is over: the count starts again at one from `now`.
+pub async fn hit_limit(
+    tx: &mut WriteTx,
+    scope: &str,
+    bucket: &[u8],
+    now: i64,
+    expired_at_or_before: i64,
+) -> Result<LimitWindow, StoreError> {
+    let row = sqlx::query(
+        "INSERT INTO lookup_limits (scope, bucket, window_start, hits) VALUES ($1, $2, $3, 1) \
+         ON CONFLICT (scope, bucket) DO UPDATE SET \
+         hits = CASE WHEN lookup_limits.window_start <= $4 THEN 1 \
+                ELSE lookup_limits.hits + 1 END, \
+         window_start = CASE WHEN lookup_limits.window_start <= $5 \
+                THEN excluded.window_start ELSE lookup_limits.window_start END \
+         RETURNING hits, window_start",
+    )
+    .bind(scope)
+    .bind(bucket)
+    .bind(now)
+    .bind(expired_at_or_before)
+    .bind(expired_at_or_before)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(LimitWindow {
+        hits: row.try_get("hits")?,
+        window_start: row.try_get("window_start")?,
+    })
+}
+
+/// The counter `(scope, bucket)`, read inside the caller's write transaction.
+pub async fn limit(
+    tx: &mut WriteTx,
+    scope: &str,
+    bucket: &[u8],
+) -> Result<Option<LimitWindow>, StoreError> {
+    let row = sqlx::query(
+        "SELECT hits, window_start FROM lookup_limits WHERE scope = $1 AND bucket = $2",
+    )
+    .bind(scope)
+    .bind(bucket)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|r| {
+        Ok(LimitWindow {
+            hits: r.try_get("hits")?,
+            window_start: r.try_get("window_start")?,
+        })
+    })
+    .transpose()
+}
+
+/// Deletes counters whose window started before `before`: they no longer limit anything.
+pub async fn sweep_limits(db: &Db, before: i64) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM lookup_limits WHERE window_start < $1")
+        .bind(before)
+        .execute(db.pool())
+        .await?;
+    Ok(done.rows_affected())
 }

@@ -128,15 +128,15 @@ pub struct SealedBuyer {
     pub phone: Vec<u8>,
 }
 
-pub async fn buyer_by_email_index(
-    tx: &mut WriteTx,
-    email_index: &[u8],
-) -> Result<Option<String>, StoreError> {
-    let row = sqlx::query("SELECT id FROM buyers WHERE email_index = $1")
+/// Every buyer record made with the email whose blind index is `email_index`, oldest first.
+/// Each checkout has its own record (a checkout proves nothing about who controls an
+/// address); once the address is verified, these are the records to link.
+pub async fn buyers_by_email_index(db: &Db, email_index: &[u8]) -> Result<Vec<String>, StoreError> {
+    let rows = sqlx::query("SELECT id FROM buyers WHERE email_index = $1 ORDER BY created_at, id")
         .bind(email_index)
-        .fetch_optional(&mut **tx)
+        .fetch_all(db.pool())
         .await?;
-    Ok(row.map(|r| r.try_get("id")).transpose()?)
+    rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
 }
 
 pub async fn insert_buyer(tx: &mut WriteTx, b: &SealedBuyer, now: i64) -> Result<(), StoreError> {
@@ -151,22 +151,6 @@ pub async fn insert_buyer(tx: &mut WriteTx, b: &SealedBuyer, now: i64) -> Result
     .bind(b.name.as_slice())
     .bind(b.phone.as_slice())
     .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Updates the sealed name and phone given at a later checkout.
-pub async fn update_buyer_contact(tx: &mut WriteTx, b: &SealedBuyer) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE buyers SET phone_index = $1, email_sealed = $2, name_sealed = $3, \
-         phone_sealed = $4 WHERE id = $5",
-    )
-    .bind(b.phone_index.as_slice())
-    .bind(b.email.as_slice())
-    .bind(b.name.as_slice())
-    .bind(b.phone.as_slice())
-    .bind(b.id.as_str())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -203,12 +187,15 @@ pub struct ConsentRow {
     pub wording: String,
     pub channel: String,
     pub at: i64,
+    /// Given by someone who had proved control of the buyer's email address. Unverified
+    /// grants are kept as given but count for nothing until confirmed.
+    pub verified: bool,
 }
 
 pub async fn insert_consent(tx: &mut WriteTx, c: &ConsentRow) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO consents (subject_id, purpose, granted, policy_version, wording, channel, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO consents (subject_id, purpose, granted, policy_version, wording, channel, at, \
+         verified) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(c.subject_id.as_str())
     .bind(c.purpose.as_str())
@@ -217,6 +204,7 @@ pub async fn insert_consent(tx: &mut WriteTx, c: &ConsentRow) -> Result<(), Stor
     .bind(c.wording.as_str())
     .bind(c.channel.as_str())
     .bind(c.at)
+    .bind(i64::from(c.verified))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -231,20 +219,24 @@ fn consent_from(r: &sqlx::any::AnyRow) -> Result<ConsentRow, StoreError> {
         wording: r.try_get("wording")?,
         channel: r.try_get("channel")?,
         at: r.try_get("at")?,
+        verified: r.try_get::<i64, _>("verified")? != 0,
     })
 }
 
 const CONSENT_COLUMNS: &str =
-    "SELECT subject_id, purpose, granted, policy_version, wording, channel, at FROM consents";
+    "SELECT subject_id, purpose, granted, policy_version, wording, channel, at, verified \
+     FROM consents";
 
-/// The newest decision of `subject` on `purpose`.
+/// The newest decision of `subject` on `purpose` that counts: a refusal or withdrawal always
+/// does; a grant only once verified (see [`ConsentRow::verified`]).
 pub async fn latest_consent(
     db: &Db,
     subject: &str,
     purpose: &str,
 ) -> Result<Option<ConsentRow>, StoreError> {
     let row = sqlx::query(&format!(
-        "{CONSENT_COLUMNS} WHERE subject_id = $1 AND purpose = $2 ORDER BY id DESC LIMIT 1"
+        "{CONSENT_COLUMNS} WHERE subject_id = $1 AND purpose = $2 \
+         AND (verified = 1 OR granted = 0) ORDER BY id DESC LIMIT 1"
     ))
     .bind(subject)
     .bind(purpose)

@@ -210,11 +210,11 @@ impl From<CartError> for Failure {
                 format!("Không đủ hàng: chỉ còn {available} sản phẩm."),
                 format!("Not enough stock: only {available} left."),
             ),
-            CartError::TooMany => Failure::new(
+            CartError::TooMany { max } => Failure::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_quantity",
-                "Mỗi dòng trong giỏ có tối đa 999 sản phẩm.",
-                "A cart line holds at most 999 units.",
+                format!("Mỗi sản phẩm được đặt tối đa {max} chiếc trong một đơn hàng."),
+                format!("An order holds at most {max} units of each item."),
             ),
             CartError::Store(e) => store_failure(&e),
         }
@@ -253,6 +253,30 @@ impl From<hanjinbi_services::checkout::CheckoutError> for Failure {
                 format!("Sản phẩm {sku} không đủ hàng (còn {available}). Vui lòng giảm số lượng trong giỏ."),
                 format!("{sku} is out of stock ({available} left). Please lower the quantity in your cart."),
             ),
+            CheckoutError::LineTooLarge { sku, max } => Failure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "line_too_large",
+                format!("Sản phẩm {sku}: mỗi đơn hàng tối đa {max} chiếc. Vui lòng giảm số lượng trong giỏ."),
+                format!("{sku}: an order holds at most {max} units. Please lower the quantity in your cart."),
+            ),
+            CheckoutError::CashOnDeliveryTooLarge { max, total } => Failure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "cash_on_delivery_too_large",
+                format!("Thanh toán khi nhận hàng chỉ áp dụng cho đơn đến {max}; đơn này là {total}. Vui lòng chọn chuyển khoản hoặc bớt sản phẩm."),
+                format!("Cash on delivery is for orders up to {max}; this one is {total}. Please pay by bank transfer or order less."),
+            ),
+            CheckoutError::AmountTooLarge => Failure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "amount_too_large",
+                "Giá trị đơn hàng quá lớn. Vui lòng bớt sản phẩm.",
+                "The order's amount is too large. Please order less.",
+            ),
+            CheckoutError::IdempotencyKeyReused => Failure::new(
+                StatusCode::CONFLICT,
+                "idempotency_key_reused",
+                "Mã Idempotency-Key này đã được dùng cho một yêu cầu khác. Hãy dùng mã mới cho đơn hàng mới.",
+                "This Idempotency-Key was already used with a different request. Use a new key for a new order.",
+            ),
             CheckoutError::Cart(e) => e.into(),
             other => Failure::internal(&other),
         }
@@ -275,6 +299,17 @@ impl From<hanjinbi_services::orders::OrderError> for Failure {
                 "Mã đã hết hạn hoặc đã nhập sai quá nhiều lần. Vui lòng yêu cầu mã mới.",
                 "The code has expired or was mistyped too often. Please ask for a new one.",
             ),
+            OrderError::LockedOut {
+                retry_after_secs, ..
+            } => {
+                let minutes = (retry_after_secs + 59) / 60;
+                Failure::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "lookup_locked",
+                    format!("Quá nhiều lần thử. Vui lòng thử lại sau {minutes} phút, hoặc dùng đường dẫn trong email xác nhận đơn hàng."),
+                    format!("Too many attempts. Please try again in {minutes} minutes, or use the link in the order confirmation email."),
+                )
+            }
             other => Failure::internal(&other),
         }
     }

@@ -52,6 +52,15 @@ async fn stock(app: &TestApp, sku: &str) -> i64 {
         .unwrap()
 }
 
+async fn set_stock(app: &TestApp, sku: &str, stock: i64) {
+    sqlx::query("UPDATE variants SET stock = $1 WHERE sku = $2")
+        .bind(stock)
+        .bind(sku)
+        .execute(app.server.services.db.pool())
+        .await
+        .unwrap();
+}
+
 /// Rows of every table checkout writes, and the stock of `sku`.
 async fn footprint(app: &TestApp, sku: &str) -> Vec<i64> {
     let mut counts = Vec::new();
@@ -293,6 +302,19 @@ async fn bad_checkouts_write_nothing() {
         (with(&["phone"], json!("+1 415 555 0100")), "phone"),
         (with(&["name"], json!("")), "name"),
         (with(&["name"], json!("x".repeat(300))), "name"),
+        (with(&["name"], json!("\u{3164}\u{3164}\u{3164}")), "name"),
+        (with(&["name"], json!("Lan \u{202E}Nguyễn")), "name"),
+        (
+            with(
+                &["address", "line"],
+                json!("\u{200B}\u{FEFF}\u{00AD}\u{200B}\u{200B}"),
+            ),
+            "line",
+        ),
+        (
+            with(&["address", "line"], json!("Số 12 \u{2066}Phố Huế")),
+            "line",
+        ),
         (with(&["address", "ward_code"], json!("26740")), "ward_code"),
         (
             with(&["address", "province_code"], json!("99")),
@@ -457,26 +479,145 @@ async fn a_retried_checkout_with_the_same_idempotency_key_gives_one_order() {
     assert_eq!(count(&app, "orders").await, 1);
 }
 
+/// The sealed buyer record and consents of the order `number`.
+async fn buyer_of(app: &TestApp, number: &str) -> (String, Vec<Vec<u8>>, i64) {
+    let db = app.server.services.db.pool();
+    let buyer: String = sqlx::query("SELECT buyer_id FROM orders WHERE number = $1")
+        .bind(number)
+        .fetch_one(db)
+        .await
+        .unwrap()
+        .try_get("buyer_id")
+        .unwrap();
+    let row = sqlx::query(
+        "SELECT email_index, phone_index, email_sealed, name_sealed, phone_sealed FROM buyers \
+         WHERE id = $1",
+    )
+    .bind(&buyer)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    let sealed = [
+        "email_index",
+        "phone_index",
+        "email_sealed",
+        "name_sealed",
+        "phone_sealed",
+    ]
+    .iter()
+    .map(|c| row.try_get::<Vec<u8>, _>(*c).unwrap())
+    .collect();
+    let consents: i64 = sqlx::query("SELECT COUNT(*) AS n FROM consents WHERE subject_id = $1")
+        .bind(&buyer)
+        .fetch_one(db)
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+    (buyer, sealed, consents)
+}
+
+async fn place(app: &TestApp, body: Value) -> String {
+    let cart = cart_with(app, "AKG2L-DEN-M", 1).await;
+    let r = checkout(app, &cart, body).await;
+    assert_eq!(r.status().as_u16(), 201);
+    let placed: Value = r.json().await.unwrap();
+    placed["number"].as_str().unwrap().to_owned()
+}
+
+async fn ask_code(app: &TestApp, number: &str, contact: &str) {
+    let r = app
+        .post_form(
+            "/don-hang/tra-cuu",
+            &[
+                ("action", "send_code"),
+                ("number", number),
+                ("contact", contact),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+}
+
 #[tokio::test]
-async fn the_same_email_finds_the_same_buyer() {
+async fn a_checkout_with_a_known_email_cannot_take_over_its_buyer() {
     let app = spawn().await;
-    for email in ["lan@example.vn", "LAN@Example.VN"] {
-        let cart = cart_with(&app, "AKG2L-DEN-M", 1).await;
-        assert_eq!(
-            checkout(&app, &cart, buyer(email)).await.status().as_u16(),
-            201
-        );
-    }
-    let cart = cart_with(&app, "AKG2L-DEN-M", 1).await;
+    let mut victim = buyer("lan@example.vn");
+    victim["consents"] = json!({"marketing": false, "suggestions": false});
+    let victims_order = place(&app, victim).await;
+    let before = buyer_of(&app, &victims_order).await;
+    assert_eq!(before.2, 0);
+
+    let mut attacker = buyer("LAN@Example.VN");
+    attacker["name"] = json!("Kẻ Mạo Danh");
+    attacker["phone"] = json!("0987 654 321");
+    attacker["consents"] = json!({"marketing": true, "suggestions": true});
+    let attackers_order = place(&app, attacker).await;
+
     assert_eq!(
-        checkout(&app, &cart, buyer("someone.else@example.vn"))
-            .await
-            .status()
-            .as_u16(),
-        201
+        buyer_of(&app, &victims_order).await,
+        before,
+        "the earlier buyer's sealed details and consents are untouched"
     );
-    assert_eq!(count(&app, "orders").await, 3);
-    assert_eq!(count(&app, "buyers").await, 2);
+    let theirs = buyer_of(&app, &attackers_order).await;
+    assert_ne!(theirs.0, before.0, "the new order has its own data subject");
+    assert_eq!(
+        theirs.1[0], before.1[0],
+        "both records share the email's blind index"
+    );
+    assert_eq!(theirs.2, 2, "its consents are its own");
+    let unverified: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM consents WHERE subject_id = $1 AND verified = 0")
+            .bind(&theirs.0)
+            .fetch_one(app.server.services.db.pool())
+            .await
+            .unwrap()
+            .try_get("n")
+            .unwrap();
+    assert_eq!(
+        unverified, 2,
+        "consents from an unproved email are unverified"
+    );
+    let marketing = hanjinbi_privacy::gate::Access {
+        actor: hanjinbi_privacy::policy::Actor::System,
+        purpose: hanjinbi_privacy::policy::PurposeId::Marketing,
+        subject: &theirs.0,
+    };
+    let refused = app
+        .server
+        .services
+        .gate
+        .open(
+            marketing,
+            &[hanjinbi_privacy::gate::PersonalItem::BuyerEmail],
+            0,
+        )
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(hanjinbi_privacy::gate::GateError::NoConsent("marketing"))
+        ),
+        "{refused:?}"
+    );
+
+    // The victim's order answers only to the victim's own contact details.
+    app.send_mail().await;
+    ask_code(&app, &victims_order, "0987654321").await;
+    assert_eq!(app.send_mail().await, 0, "no code for the attacker's phone");
+    ask_code(&app, &victims_order, "0912345678").await;
+    assert_eq!(app.send_mail().await, 1);
+    // Each mail is one file; the newest is the code.
+    let codes: Vec<String> = app
+        .mails()
+        .into_iter()
+        .filter(|m| !m.contains("multipart/alternative"))
+        .collect();
+    assert_eq!(codes.len(), 1);
+    assert!(
+        codes[0].contains("To: lan@example.vn"),
+        "the code goes to the order's own email"
+    );
 }
 
 #[tokio::test]
@@ -618,4 +759,312 @@ async fn a_checkout_clears_this_servers_catalog_cache() {
         .await;
     assert_eq!(variant(&after)["stock"], 0);
     assert_eq!(variant(&after)["stock_state"], "out_of_stock");
+}
+
+#[tokio::test]
+async fn eight_parallel_checkouts_of_one_cart_make_one_order() {
+    let app = std::sync::Arc::new(spawn().await);
+    set_stock(&app, "AKG2L-DEN-M", 100).await;
+    for round in 0..10 {
+        let before = stock(&app, "AKG2L-DEN-M").await;
+        let cart = cart_with(&app, "AKG2L-DEN-M", 2).await;
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (app, cart) = (std::sync::Arc::clone(&app), cart.clone());
+                tokio::spawn(async move {
+                    checkout(&app, &cart, buyer("lan@example.vn"))
+                        .await
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for t in tasks {
+            statuses.push(t.await.unwrap());
+        }
+        statuses.sort_unstable();
+        assert_eq!(
+            statuses,
+            [201, 409, 409, 409, 409, 409, 409, 409],
+            "round {round}"
+        );
+        assert_eq!(count(&app, "orders").await, round + 1, "round {round}");
+        assert_eq!(
+            stock(&app, "AKG2L-DEN-M").await,
+            before - 2,
+            "round {round}"
+        );
+    }
+    crate::privacy_proofs::assert_audit_intact(&app).await;
+}
+
+#[tokio::test]
+async fn units_added_during_a_checkout_are_in_the_order_or_still_in_the_cart() {
+    let app = std::sync::Arc::new(spawn().await);
+    for round in 0..6 {
+        let cart = cart_with(&app, "AKG2L-DEN-M", 1).await;
+        let adds: Vec<_> = (0..4)
+            .map(|_| {
+                let (app, cart) = (std::sync::Arc::clone(&app), cart.clone());
+                tokio::spawn(async move {
+                    app.http
+                        .post(app.url(&format!("/api/v1/carts/{}/items", cart.0)))
+                        .header("x-cart-token", &cart.1)
+                        .json(&json!({"sku": "AKG2L-DEN-L", "quantity": 1}))
+                        .send()
+                        .await
+                        .unwrap()
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        let placed = {
+            let (app, cart) = (std::sync::Arc::clone(&app), cart.clone());
+            tokio::spawn(async move {
+                let r = checkout(&app, &cart, buyer("lan@example.vn")).await;
+                assert_eq!(r.status().as_u16(), 201);
+                r.json::<Value>().await.unwrap()["number"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+        };
+        let mut accepted = 0;
+        for a in adds {
+            if a.await.unwrap() == 200 {
+                accepted += 1;
+            }
+        }
+        let number = placed.await.unwrap();
+        let ordered: i64 = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT) AS n FROM order_lines l \
+             JOIN orders o ON o.id = l.order_id WHERE o.number = $1 AND l.sku = 'AKG2L-DEN-L'",
+        )
+        .bind(&number)
+        .fetch_one(app.server.services.db.pool())
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+        let left = crate::support::cart_json(&app, &cart.0, &cart.1).await["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["sku"] == "AKG2L-DEN-L")
+            .map(|l| l["quantity"].as_i64().unwrap())
+            .sum::<i64>();
+        assert_eq!(accepted, 4, "round {round}");
+        assert_eq!(
+            ordered + left,
+            accepted,
+            "round {round}: ordered {ordered}, left {left}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_idempotency_key_reused_with_another_request_is_refused() {
+    let app = spawn().await;
+    let cart = cart_with(&app, "AKG2L-DEN-M", 1).await;
+    let send = |name: &'static str| {
+        let mut body = buyer("lan@example.vn");
+        body["name"] = json!(name);
+        body["cart_id"] = json!(cart.0);
+        app.http
+            .post(app.url("/api/v1/checkout"))
+            .header("x-cart-token", &cart.1)
+            .header("idempotency-key", "order-1")
+            .json(&body)
+            .send()
+    };
+    assert_eq!(send("Nguyễn Thị Lan").await.unwrap().status().as_u16(), 201);
+    assert_problem(
+        send("Trần Văn Minh").await.unwrap(),
+        409,
+        "idempotency_key_reused",
+    )
+    .await;
+    assert_eq!(send("Nguyễn Thị Lan").await.unwrap().status().as_u16(), 200);
+    assert_eq!(count(&app, "orders").await, 1);
+}
+
+#[tokio::test]
+async fn a_line_above_the_per_order_limit_is_refused() {
+    let app = spawn().await;
+    set_stock(&app, "AKG2L-DEN-M", 100).await;
+    let cart = cart_with(&app, "AKG2L-DEN-M", 10).await;
+    let r = app
+        .http
+        .post(app.url(&format!("/api/v1/carts/{}/items", cart.0)))
+        .header("x-cart-token", &cart.1)
+        .json(&json!({"sku": "AKG2L-DEN-M", "quantity": 1}))
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(r, 422, "invalid_quantity").await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("10"),
+        "{problem}"
+    );
+
+    // A cart filled before the limit was lowered cannot be checked out above it.
+    sqlx::query("UPDATE cart_items SET quantity = 11 WHERE cart_id = $1")
+        .bind(&cart.0)
+        .execute(app.server.services.db.pool())
+        .await
+        .unwrap();
+    assert_problem(
+        checkout(&app, &cart, buyer("lan@example.vn")).await,
+        422,
+        "line_too_large",
+    )
+    .await;
+    assert_eq!(count(&app, "orders").await, 0);
+}
+
+#[tokio::test]
+async fn cash_on_delivery_above_the_limit_is_refused_and_bank_transfer_is_not() {
+    let app = crate::support::spawn_tuned(true, hanjinbi_domain::ShopInfo::default(), |s| {
+        s.limits.max_cod_order = hanjinbi_domain::Dong(100_000);
+    })
+    .await;
+    let cart = cart_with(&app, "AKG2L-DEN-M", 1).await;
+    let before = footprint(&app, "AKG2L-DEN-M").await;
+    let problem = assert_problem(
+        checkout(&app, &cart, buyer("lan@example.vn")).await,
+        422,
+        "cash_on_delivery_too_large",
+    )
+    .await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("100.000"),
+        "{problem}"
+    );
+    assert_eq!(footprint(&app, "AKG2L-DEN-M").await, before);
+    let mut transfer = buyer("lan@example.vn");
+    transfer["payment_method"] = json!("bank_transfer");
+    assert_eq!(checkout(&app, &cart, transfer).await.status().as_u16(), 201);
+}
+
+#[tokio::test]
+async fn idle_carts_and_never_filled_carts_are_swept() {
+    let app = spawn().await;
+    let filled = cart_with(&app, "AKG2L-DEN-M", 1).await;
+    let empty: Value = app
+        .http
+        .post(app.url("/api/v1/carts"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let services = &app.server.services;
+    assert_eq!(services.sweep(now).await.unwrap(), 0, "nothing is idle yet");
+    assert_eq!(
+        services.sweep(now + 2 * 3600).await.unwrap(),
+        1,
+        "the empty cart"
+    );
+    assert_eq!(count(&app, "carts").await, 1);
+    let gone = app
+        .http
+        .get(app.url(&format!("/api/v1/carts/{}", empty["id"].as_str().unwrap())))
+        .header("x-cart-token", empty["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_problem(gone, 404, "unknown_cart").await;
+    assert_eq!(
+        services.sweep(now + 31 * 24 * 3600).await.unwrap(),
+        1,
+        "the idle cart"
+    );
+    assert_eq!(count(&app, "carts").await, 0);
+    assert_eq!(count(&app, "cart_items").await, 0);
+    let gone = app
+        .http
+        .get(app.url(&format!("/api/v1/carts/{}", filled.0)))
+        .header("x-cart-token", &filled.1)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(gone, 404, "unknown_cart").await;
+}
+
+#[tokio::test]
+async fn unknown_states_or_methods_read_back_are_errors_that_name_them() {
+    let app = spawn().await;
+    let cart = cart_with(&app, "AKG2L-DEN-M", 1).await;
+    let placed: Value = checkout(&app, &cart, buyer("lan@example.vn"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let number = placed["number"].as_str().unwrap();
+    let token = placed["lookup_token"].as_str().unwrap();
+    let orders = &app.server.services.orders;
+    for (column, value) in [
+        ("status", "misplaced"),
+        ("payment_method", "barter"),
+        ("shipping_method", "drone"),
+    ] {
+        sqlx::query(&format!(
+            "UPDATE orders SET {column} = $1 WHERE number = $2"
+        ))
+        .bind(value)
+        .bind(number)
+        .execute(app.server.services.db.pool())
+        .await
+        .unwrap();
+        let error = match orders.view(number, token).await {
+            Ok(_) => panic!("{column} = {value} was read as something else"),
+            Err(e) => e.to_string(),
+        };
+        assert!(error.contains(value), "{error}");
+        sqlx::query(&format!(
+            "UPDATE orders SET {column} = $1 WHERE number = $2"
+        ))
+        .bind(match column {
+            "status" => "placed",
+            "payment_method" => "cash_on_delivery",
+            _ => "standard",
+        })
+        .bind(number)
+        .execute(app.server.services.db.pool())
+        .await
+        .unwrap();
+    }
+    assert!(orders.view(number, token).await.is_ok());
+}
+
+#[tokio::test]
+async fn an_order_amount_too_large_to_compute_is_refused_as_such() {
+    let app = spawn().await;
+    let cart = cart_with(&app, "AKG2L-DEN-M", 2).await;
+    set_price(&app, "AKG2L-DEN-M", i64::MAX / 2 + 1).await;
+    let mut transfer = buyer("lan@example.vn");
+    transfer["payment_method"] = json!("bank_transfer");
+    assert_problem(
+        checkout(&app, &cart, transfer).await,
+        422,
+        "amount_too_large",
+    )
+    .await;
+    assert_eq!(count(&app, "orders").await, 0);
+}
+
+async fn set_price(app: &TestApp, sku: &str, price: i64) {
+    sqlx::query("UPDATE variants SET price = $1 WHERE sku = $2")
+        .bind(price)
+        .bind(sku)
+        .execute(app.server.services.db.pool())
+        .await
+        .unwrap();
 }

@@ -6,6 +6,7 @@ mod bad_input;
 mod browser;
 mod checkout;
 mod limits;
+mod lookup;
 mod mail;
 mod memory;
 mod operations;

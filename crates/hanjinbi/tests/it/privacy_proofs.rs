@@ -411,12 +411,24 @@ async fn the_gate_refuses_what_the_policy_does_not_allow_and_records_it() {
     assert_eq!(last.try_get::<String, _>("subject").unwrap(), buyer_id);
     assert_eq!(last.try_get::<String, _>("fields").unwrap(), "ship_to");
 
-    // Marketing email needs consent at the moment of use; this buyer ticked the box ...
+    // Marketing email needs consent at the moment of use; this buyer ticked the box, but at
+    // a checkout, which proves no control of the email address: not yet ...
     let marketing = Access {
         actor: Actor::Marketing,
         purpose: PurposeId::Marketing,
         subject: &buyer_id,
     };
+    let refused = gate.open(marketing, &[PersonalItem::BuyerEmail], 0).await;
+    assert!(
+        matches!(refused, Err(GateError::NoConsent("marketing"))),
+        "{refused:?}"
+    );
+    // ... until the address is confirmed.
+    sqlx::query("UPDATE consents SET verified = 1 WHERE subject_id = $1")
+        .bind(&buyer_id)
+        .execute(db.pool())
+        .await
+        .unwrap();
     assert!(gate
         .open(marketing, &[PersonalItem::BuyerEmail], 0)
         .await

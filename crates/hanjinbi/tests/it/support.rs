@@ -97,6 +97,7 @@ pub fn settings(
         key_file: dir.join("keys.toml"),
         mail: hanjinbi_services::mail::MailSettings::Folder(dir.join("mail")),
         fees: hanjinbi_services::checkout::ShippingFees::default(),
+        limits: hanjinbi_services::checkout::OrderLimits::default(),
         outbox_every: None,
         catalog_cache: std::time::Duration::ZERO,
         http: hanjinbi::server::HttpLimits::default().without_write_limit(),

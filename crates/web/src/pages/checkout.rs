@@ -109,9 +109,9 @@ fn field_error(field: CheckoutField, lang: Lang) -> &'static str {
         }
         CheckoutField::Name => {
             if vi {
-                "Vui lòng nhập họ và tên (2–100 chữ cái)."
+                "Vui lòng nhập họ và tên (2–100 chữ cái nhìn thấy được, không chứa ký tự ẩn hay ký tự đổi chiều văn bản)."
             } else {
-                "Enter your full name (2–100 letters)."
+                "Enter your full name (2–100 visible letters, no hidden or text-direction characters)."
             }
         }
         CheckoutField::Phone => {
@@ -137,9 +137,9 @@ fn field_error(field: CheckoutField, lang: Lang) -> &'static str {
         }
         CheckoutField::Street => {
             if vi {
-                "Vui lòng nhập số nhà, tên đường (5–200 ký tự)."
+                "Vui lòng nhập số nhà, tên đường (5–200 ký tự nhìn thấy được, không chứa ký tự ẩn hay ký tự đổi chiều văn bản)."
             } else {
-                "Enter the house number and street (5–200 characters)."
+                "Enter the house number and street (5–200 visible characters, no hidden or text-direction characters)."
             }
         }
         CheckoutField::Shipping => {

@@ -9,11 +9,12 @@ use crate::views::{product_href, Chrome};
 use crate::AppState;
 use askama::Template;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hanjinbi_domain::Lang;
 use hanjinbi_services::orders::OrderError;
+use std::net::SocketAddr;
 
 pub struct OrderTexts {
     pub title: &'static str,
@@ -253,6 +254,7 @@ pub async fn lookup_form(
 
 pub async fn lookup(
     State(app): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     PageContext(ctx): PageContext,
     form: FormBody,
 ) -> Result<Response, PageError> {
@@ -274,20 +276,24 @@ pub async fn lookup(
             .view(&number, &field("token"))
             .await
             .map(|_| to_order(field("token").trim())),
-        "send_code" => {
-            app.services
-                .orders
-                .request_code(&number, &field("contact"))
-                .await?;
-            app.services.notifier.wake();
-            page.code_step = true;
-            page.notice = page.t.code_sent;
-            return html(&page, &ctx);
-        }
+        "send_code" => match app
+            .services
+            .orders
+            .request_code(&number, &field("contact"), client.ip())
+            .await
+        {
+            Ok(()) => {
+                app.services.notifier.wake();
+                page.code_step = true;
+                page.notice = page.t.code_sent;
+                return html(&page, &ctx);
+            }
+            Err(e) => Err(e),
+        },
         "code" => app
             .services
             .orders
-            .redeem_code(&number, &field("code"))
+            .redeem_code(&number, &field("code"), client.ip())
             .await
             .map(|token| to_order(&token)),
         _ => {
@@ -301,17 +307,16 @@ pub async fn lookup(
     };
     match outcome {
         Ok(redirect) => Ok(redirect),
-        Err(e @ (OrderError::NoMatch | OrderError::CodeSpent)) => {
+        Err(e @ (OrderError::NoMatch | OrderError::CodeSpent | OrderError::LockedOut { .. })) => {
             let code_step =
                 form.params.get("action") == Some("code") && matches!(e, OrderError::NoMatch);
             let failure = Failure::from(e);
             page.error = failure.message(ctx.lang).to_owned();
             page.code_step = code_step;
             let mut response = html(&page, &ctx)?;
-            *response.status_mut() = if failure.status == StatusCode::GONE {
-                StatusCode::GONE
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
+            *response.status_mut() = match failure.status {
+                StatusCode::GONE | StatusCode::TOO_MANY_REQUESTS => failure.status,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
             Ok(response)
         }
