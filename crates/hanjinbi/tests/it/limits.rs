@@ -284,3 +284,30 @@ async fn paths_read_as_another_site_give_links_that_stay_on_the_site() {
         assert!(page.contains("href=\"/evil.example"), "{target}: {page}");
     }
 }
+
+#[tokio::test]
+async fn connections_beyond_the_limit_wait_until_one_closes() {
+    let app = spawn_limited(|l| l.max_connections = 2).await;
+    let mut first = TcpStream::connect(app.server.addr).await.unwrap();
+    let mut second = TcpStream::connect(app.server.addr).await.unwrap();
+    for stream in [&mut first, &mut second] {
+        stream
+            .write_all(b"GET /ping HTTP/1.1\r\nHost: shop\r\n\r\n")
+            .await
+            .unwrap();
+        read_pong(stream).await;
+    }
+    let mut third = TcpStream::connect(app.server.addr).await.unwrap();
+    third
+        .write_all(b"GET /ping HTTP/1.1\r\nHost: shop\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let early = tokio::time::timeout(Duration::from_secs(1), third.read(&mut buf)).await;
+    assert!(
+        early.is_err(),
+        "a third connection was served while two were open"
+    );
+    drop(first);
+    read_pong(&mut third).await;
+}

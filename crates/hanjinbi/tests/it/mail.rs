@@ -131,7 +131,11 @@ async fn spawn_mailing_to(mail: MailSettings, outbox_every: Option<Duration>) ->
 }
 
 async fn place_order(app: &TestApp) -> String {
-    let cart = cart_with(app, "AKG2L-DEN-M", 1).await;
+    place_order_of(app, "AKG2L-DEN-M").await
+}
+
+async fn place_order_of(app: &TestApp, sku: &str) -> String {
+    let cart = cart_with(app, sku, 1).await;
     let r = checkout(app, &cart, buyer("lan@example.vn")).await;
     assert_eq!(r.status().as_u16(), 201);
     r.json::<serde_json::Value>().await.unwrap()["number"]
@@ -286,9 +290,17 @@ async fn two_outbox_workers_on_one_postgresql_send_each_message_once() {
         return;
     }
     let app = spawn().await;
-    const ORDERS: usize = 12;
-    for _ in 0..ORDERS {
-        place_order(&app).await;
+    const SKUS: [&str; 6] = [
+        "AKG2L-DEN-M",
+        "AKG2L-DEN-L",
+        "AKG2L-DEN-XL",
+        "AKG2L-NAVY-M",
+        "AKG2L-NAVY-L",
+        "AKG2L-NAVY-XL",
+    ];
+    const ORDERS: usize = 2 * SKUS.len();
+    for sku in SKUS.iter().chain(SKUS.iter()) {
+        place_order_of(&app, sku).await;
     }
     let second = RunningServer::start(crate::support::settings(
         &app.database_url,

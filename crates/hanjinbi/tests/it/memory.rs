@@ -25,7 +25,7 @@ impl Child {
             .unwrap()
             .port();
         let addr = format!("127.0.0.1:{port}");
-        let process = Command::new(env!("CARGO_BIN_EXE_hanjinbi"))
+        let mut process = Command::new(env!("CARGO_BIN_EXE_hanjinbi"))
             .args(["serve", "--addr", &addr])
             .args(["--metrics-upkeep-secs", &upkeep_secs.to_string()])
             .arg("--data-dir")
@@ -46,6 +46,8 @@ impl Child {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let _ = process.kill();
+        let _ = process.wait();
         panic!("the server did not start");
     }
 
