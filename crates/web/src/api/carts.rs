@@ -106,7 +106,16 @@ pub struct NewCartJson<'a> {
         it in X-Cart-Token with every later call on this cart.",
     responses(
         (status = 201, description = "Created", body = NewCartJson,
-            headers(("Location" = String, description = "The cart's address"))),
+            headers(("Location" = String, description = "The cart's address")),
+            links(
+                ("getCart" = (
+                    operation_id = "getCart",
+                    parameters(
+                        ("id" = "$response.body#/id"),
+                        ("header.X-Cart-Token" = "$response.body#/token")
+                    )
+                ))
+            )),
         ProblemsServer,
     )
 )]

@@ -56,9 +56,59 @@ pub fn document() -> utoipa::openapi::OpenApi {
 )]
 async fn openapi() -> Response {
     static DOCUMENT: OnceLock<Result<String, String>> = OnceLock::new();
-    let rendered = DOCUMENT.get_or_init(|| document().to_pretty_json().map_err(|e| e.to_string()));
+    let rendered = DOCUMENT.get_or_init(|| render(document()).map_err(|e| e.to_string()));
     match rendered {
         Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json.clone()).into_response(),
         Err(cause) => ApiError::new(Failure::internal(cause), Lang::default()).into_response(),
+    }
+}
+
+/// The document as JSON. utoipa 5 writes a Link object's fields in snake case
+/// (`operation_id`); OpenAPI spells them in camel case, so they are renamed here.
+fn render(doc: utoipa::openapi::OpenApi) -> Result<String, serde_json::Error> {
+    let mut value = serde_json::to_value(doc)?;
+    camel_case_links(&mut value);
+    serde_json::to_string_pretty(&value)
+}
+
+fn camel_case_links(value: &mut serde_json::Value) {
+    const RENAMED: [(&str, &str); 3] = [
+        ("operation_id", "operationId"),
+        ("operation_ref", "operationRef"),
+        ("request_body", "requestBody"),
+    ];
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Object(links)) = map.get_mut("links") {
+                for link in links.values_mut() {
+                    if let serde_json::Value::Object(link) = link {
+                        for (from, to) in RENAMED {
+                            if let Some(v) = link.remove(from) {
+                                link.insert(to.to_owned(), v);
+                            }
+                        }
+                    }
+                }
+            }
+            map.values_mut().for_each(camel_case_links);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(camel_case_links),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn links_use_the_field_names_openapi_defines() {
+        let json = super::render(super::document()).unwrap();
+        assert!(!json.contains("\"operation_id\""));
+        let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let links = &doc["paths"]["/api/v1/carts"]["post"]["responses"]["201"]["links"];
+        assert_eq!(links["getCart"]["operationId"], "getCart");
+        assert_eq!(
+            links["getCart"]["parameters"]["header.X-Cart-Token"],
+            "$response.body#/token"
+        );
     }
 }
