@@ -14,8 +14,14 @@ pub enum IdentifierError {
     Quantity,
 }
 
-const SLUG_MAX: usize = 100;
-const SKU_MAX: usize = 32;
+/// The longest slug, in bytes.
+pub const SLUG_MAX: usize = 100;
+/// The longest SKU, in bytes.
+pub const SKU_MAX: usize = 32;
+/// What [`ProductSlug::parse`] and [`CategorySlug::parse`] accept, as a regular expression.
+pub const SLUG_PATTERN: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
+/// What [`Sku::parse`] accepts, as a regular expression.
+pub const SKU_PATTERN: &str = "^[A-Z0-9]+(-[A-Z0-9]+)*$";
 
 /// `[a-z0-9]+(-[a-z0-9]+)*` within `max` bytes, or `upper` for the uppercase form.
 fn is_hyphenated_word(text: &str, max: usize, upper: bool) -> bool {
@@ -156,6 +162,24 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn the_documented_patterns_accept_exactly_what_the_parsers_accept(
+            text in "[a-zA-Z0-9_ -]{0,40}|[a-z0-9-]{95,105}|[A-Z0-9-]{28,36}",
+        ) {
+            let slug = regex::Regex::new(SLUG_PATTERN).unwrap();
+            let sku = regex::Regex::new(SKU_PATTERN).unwrap();
+            proptest::prop_assert_eq!(
+                ProductSlug::parse(&text).is_ok(),
+                slug.is_match(&text) && text.len() <= SLUG_MAX
+            );
+            proptest::prop_assert_eq!(
+                Sku::parse(&text).is_ok(),
+                sku.is_match(&text) && text.len() <= SKU_MAX
+            );
+        }
+    }
+
     #[test]
     fn quantities_are_bounded() {
         assert_eq!(Quantity::new(1).map(Quantity::get), Ok(1));
@@ -168,6 +192,7 @@ mod tests {
 
 /// Text the shop shows in both of its languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Localized {
     pub vi: String,
     pub en: String,
@@ -183,6 +208,7 @@ impl Localized {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Category {
     pub slug: CategorySlug,
     pub name: Localized,
@@ -225,6 +251,7 @@ pub struct Product {
 
 /// Whether a product or variant can be bought, and how urgently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StockState {
     InStock,

@@ -9,6 +9,8 @@ pub mod catalog;
 pub mod contact;
 pub mod lang;
 pub mod money;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod order;
 pub mod paging;
 pub mod search;

@@ -13,6 +13,14 @@ pub enum PagingError {
     Sort,
 }
 
+/// Decimal digits only: no sign, no spaces, as the API's document says an integer is written.
+fn whole_number(text: &str) -> Option<u32> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
 /// A 1-based page number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
@@ -23,8 +31,8 @@ impl Page {
     pub const FIRST: Page = Page(1);
 
     pub fn parse(text: &str) -> Result<Page, PagingError> {
-        match text.trim().parse::<u32>() {
-            Ok(n) if (1..=Self::MAX).contains(&n) => Ok(Page(n)),
+        match whole_number(text) {
+            Some(n) if (1..=Self::MAX).contains(&n) => Ok(Page(n)),
             _ => Err(PagingError::Page),
         }
     }
@@ -44,8 +52,8 @@ impl PerPage {
     pub const DEFAULT: PerPage = PerPage(24);
 
     pub fn parse(text: &str) -> Result<PerPage, PagingError> {
-        match text.trim().parse::<u32>() {
-            Ok(n) if (1..=Self::MAX).contains(&n) => Ok(PerPage(n)),
+        match whole_number(text) {
+            Some(n) if (1..=Self::MAX).contains(&n) => Ok(PerPage(n)),
             _ => Err(PagingError::PerPage),
         }
     }
@@ -92,7 +100,7 @@ impl SortOrder {
     pub fn parse(text: &str) -> Result<SortOrder, PagingError> {
         Self::ALL
             .into_iter()
-            .find(|s| s.code() == text.trim())
+            .find(|s| s.code() == text)
             .ok_or(PagingError::Sort)
     }
 
@@ -114,7 +122,17 @@ mod tests {
     #[test]
     fn pages_are_bounded() {
         assert_eq!(Page::parse("1").map(Page::number), Ok(1));
-        for bad in ["0", "-1", "abc", "", "10001", "99999999999"] {
+        for bad in [
+            "0",
+            "-1",
+            "abc",
+            "",
+            "10001",
+            "99999999999",
+            " 2",
+            "+2",
+            "2 ",
+        ] {
             assert_eq!(Page::parse(bad), Err(PagingError::Page), "{bad:?}");
         }
         assert_eq!(PerPage::parse("100").map(PerPage::get), Ok(100));
@@ -139,5 +157,6 @@ mod tests {
             assert_eq!(SortOrder::parse(s.code()), Ok(s));
         }
         assert_eq!(SortOrder::parse("price"), Err(PagingError::Sort));
+        assert_eq!(SortOrder::parse(" newest"), Err(PagingError::Sort));
     }
 }

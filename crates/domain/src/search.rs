@@ -10,7 +10,8 @@ use unicode_normalization::UnicodeNormalization;
 
 /// The longest query we accept, in characters. Real queries are a few words.
 pub const MAX_QUERY_CHARS: usize = 200;
-/// The most words a query may have; every word must match.
+/// The most words a search uses; every one must match. A longer search keeps its first
+/// words rather than failing: a shopper who types a whole sentence still gets results.
 pub const MAX_QUERY_WORDS: usize = 8;
 
 /// Folds text for matching: lowercase, without diacritics, đ → d, words separated by one space.
@@ -54,8 +55,6 @@ pub fn searchable(text: &str) -> String {
 pub enum SearchQueryError {
     #[error("the search text is longer than {MAX_QUERY_CHARS} characters")]
     TooLong,
-    #[error("the search has more than {MAX_QUERY_WORDS} words")]
-    TooManyWords,
 }
 
 /// A parsed search: folded words, each of which must match the start of a word in a product's
@@ -66,7 +65,8 @@ pub struct SearchQuery {
 }
 
 impl SearchQuery {
-    /// Parses what a buyer typed. Blank input gives `Ok(None)`: no search, not an error.
+    /// Parses what a buyer typed. Blank input gives `Ok(None)`: no search, not an error. Only
+    /// the first [`MAX_QUERY_WORDS`] different words are kept.
     pub fn parse(text: &str) -> Result<Option<SearchQuery>, SearchQueryError> {
         if text.chars().count() > MAX_QUERY_CHARS {
             return Err(SearchQueryError::TooLong);
@@ -74,12 +74,12 @@ impl SearchQuery {
         let folded = fold(text);
         let mut words: Vec<String> = Vec::new();
         for word in folded.split(' ').filter(|w| !w.is_empty()) {
+            if words.len() == MAX_QUERY_WORDS {
+                break;
+            }
             if !words.iter().any(|w| w == word) {
                 words.push(word.to_owned());
             }
-        }
-        if words.len() > MAX_QUERY_WORDS {
-            return Err(SearchQueryError::TooManyWords);
         }
         Ok((!words.is_empty()).then_some(SearchQuery { words }))
     }
@@ -140,15 +140,22 @@ mod tests {
             Err(SearchQueryError::TooLong)
         );
         assert_eq!(
-            SearchQuery::parse("a b c d e f g h i"),
-            Err(SearchQueryError::TooManyWords)
-        );
-        assert_eq!(
             SearchQuery::parse("a a a a a a a a a")
                 .unwrap()
                 .unwrap()
                 .words(),
             ["a"]
+        );
+    }
+
+    #[test]
+    fn long_searches_keep_their_first_eight_different_words() {
+        let q = SearchQuery::parse("ao ao khoac gio nam mau den size l co mu")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            q.words(),
+            ["ao", "khoac", "gio", "nam", "mau", "den", "size", "l"]
         );
     }
 

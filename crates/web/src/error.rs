@@ -134,12 +134,10 @@ impl From<SearchQueryError> for Failure {
         match e {
             SearchQueryError::TooLong => Failure::bad_request(
                 "query_too_long",
-                "Từ khóa tìm kiếm quá dài (tối đa 200 ký tự).",
-                e.to_string(),
-            ),
-            SearchQueryError::TooManyWords => Failure::bad_request(
-                "query_too_many_words",
-                "Từ khóa tìm kiếm có quá nhiều từ (tối đa 8 từ).",
+                format!(
+                    "Từ khóa tìm kiếm quá dài (tối đa {} ký tự).",
+                    hanjinbi_domain::search::MAX_QUERY_CHARS
+                ),
                 e.to_string(),
             ),
         }
@@ -371,24 +369,48 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// An API failure as RFC 9457 describes it, with the shop's stable `code`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Problem<'a> {
+    /// A URI naming the kind of problem.
+    r#type: String,
+    /// The HTTP status's reason phrase.
+    title: &'a str,
+    status: u16,
+    /// For people, in the language Accept-Language asks for. Never repeats submitted values.
+    detail: &'a str,
+    /// Stable machine code, e.g. not_found, invalid_page, invalid_quantity, not_enough_stock,
+    /// cart_token_missing, cart_token_invalid, malformed_json, invalid_body,
+    /// unsupported_media_type, body_too_large.
+    code: &'a str,
+    /// The input fields at fault (invalid_checkout).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    #[schema(value_type = Option<Vec<String>>)]
+    fields: &'a [&'static str],
+}
+
 pub fn problem_response(failure: &Failure, lang: Lang) -> Response {
-    let body = serde_json::json!({
-        "type": format!("https://www.hanjinbi.com/problems/{}", failure.code.replace('_', "-")),
-        "title": failure.status.canonical_reason().unwrap_or("Error"),
-        "status": failure.status.as_u16(),
-        "detail": failure.message(lang),
-        "code": failure.code,
-    });
-    let mut body = body;
-    if !failure.fields.is_empty() {
-        body["fields"] = serde_json::json!(failure.fields);
+    let body = Problem {
+        r#type: format!(
+            "https://www.hanjinbi.com/problems/{}",
+            failure.code.replace('_', "-")
+        ),
+        title: failure.status.canonical_reason().unwrap_or("Error"),
+        status: failure.status.as_u16(),
+        detail: failure.message(lang),
+        code: failure.code,
+        fields: &failure.fields,
+    };
+    match serde_json::to_string(&body) {
+        Ok(json) => (
+            failure.status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            json,
+        )
+            .into_response(),
+        // Strings and numbers always serialise; this arm only keeps the function total.
+        Err(_) => failure.status.into_response(),
     }
-    (
-        failure.status,
-        [(header::CONTENT_TYPE, "application/problem+json")],
-        body.to_string(),
-    )
-        .into_response()
 }
 
 /// A request body that could not be read: too large, or cut off.

@@ -15,21 +15,22 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    /// Reads `q`, `category`, `sort`, `page` and `per_page`; blank values mean "not given".
+    /// Reads `q`, `category`, `sort`, `page` and `per_page`; empty values mean "not given".
+    /// The API's document states the same rules (`api::doc::ProductListParams`).
     pub fn parse(params: &Params) -> Result<ListQuery, Failure> {
         let search = SearchQuery::parse(params.get("q").unwrap_or_default())?;
         let category = params
-            .non_blank("category")
+            .non_empty("category")
             .map(|c| CategorySlug::parse(c).map_err(|_| CatalogError::UnknownCategory))
             .transpose()?;
-        let sort = match params.non_blank("sort") {
+        let sort = match params.non_empty("sort") {
             Some(s) => SortOrder::parse(s)?,
             None if search.is_some() => SortOrder::Relevance,
             None => SortOrder::Featured,
         };
-        let page = params.non_blank("page").map(Page::parse).transpose()?;
+        let page = params.non_empty("page").map(Page::parse).transpose()?;
         let per_page = params
-            .non_blank("per_page")
+            .non_empty("per_page")
             .map(PerPage::parse)
             .transpose()?;
         Ok(ListQuery {

@@ -42,6 +42,11 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The first value of `name`, unless it is empty.
+    pub fn non_empty(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+
     /// The first non-blank value of `name`.
     pub fn non_blank(&self, name: &str) -> Option<&str> {
         self.get(name).filter(|v| !v.trim().is_empty())

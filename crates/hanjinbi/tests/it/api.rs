@@ -138,31 +138,288 @@ async fn sold_out_variants_cannot_be_added() {
     assert_problem(r, 409, "not_enough_stock").await;
 }
 
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+/// A request to `path` with its parameters filled in so that the route's own handler answers
+/// (never the fallback's generic `not_found`).
+fn concrete(template: &str, cart_id: &str) -> String {
+    template
+        .replace("{slug}", "dam-maxi-hoa-nhi")
+        .replace("{id}", cart_id)
+        .replace("{sku}", "AKG2L-DEN-M")
+        .replace("{number}", "HJ0000000000")
+        .replace("{code}", "01")
+}
+
 #[tokio::test]
-async fn the_openapi_document_describes_every_route() {
+async fn every_documented_operation_is_routed_and_every_routed_method_is_documented() {
     let app = spawn().await;
     let (status, doc) = app.get_json("/api/v1/openapi.json").await;
     assert_eq!(status, 200);
     assert_eq!(doc["openapi"], "3.1.0");
-    for (path, method) in [
-        ("/api/v1/categories", "get"),
-        ("/api/v1/products", "get"),
-        ("/api/v1/products/{slug}", "get"),
-        ("/api/v1/carts", "post"),
-        ("/api/v1/carts/{id}", "get"),
-        ("/api/v1/carts/{id}/items", "post"),
-        ("/api/v1/carts/{id}/items/{sku}", "patch"),
-        ("/api/v1/carts/{id}/items/{sku}", "delete"),
-        ("/api/v1/checkout", "post"),
-        ("/api/v1/orders/{number}", "get"),
-        ("/api/v1/address/provinces", "get"),
-        ("/api/v1/address/provinces/{code}/wards", "get"),
-    ] {
-        assert!(
-            doc["paths"][path][method].is_object(),
-            "{method} {path} is not described"
-        );
+    let (cart_id, _) = new_cart(&app).await;
+    let paths = doc["paths"].as_object().unwrap();
+    assert_eq!(paths.len(), 12);
+    for (template, item) in paths {
+        assert!(template.starts_with("/api/v1/"), "{template}");
+        let url = app.url(&concrete(template, &cart_id));
+        let documented: Vec<&str> = METHODS
+            .into_iter()
+            .filter(|m| item[*m].is_object())
+            .collect();
+        assert!(!documented.is_empty(), "{template} has no operation");
+        for method in METHODS {
+            let r = app
+                .http
+                .request(method.to_uppercase().parse().unwrap(), &url)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            if documented.contains(&method) {
+                assert_ne!(
+                    status, 405,
+                    "{method} {template} is documented but not routed"
+                );
+                let documented_statuses = item[method]["responses"].as_object().unwrap();
+                assert!(
+                    documented_statuses.contains_key(&status.to_string()),
+                    "{method} {template} answered an undocumented {status}"
+                );
+                if status == 404 {
+                    let problem: Value = r.json().await.unwrap();
+                    assert_ne!(
+                        problem["code"], "not_found",
+                        "{method} {template} fell through"
+                    );
+                }
+            } else {
+                assert_eq!(
+                    status, 405,
+                    "{method} {template} is routed but not documented"
+                );
+                let mut allowed: Vec<String> = r.headers()["allow"]
+                    .to_str()
+                    .unwrap()
+                    .split(',')
+                    .map(|m| m.trim().to_lowercase())
+                    .filter(|m| m != "head")
+                    .collect();
+                allowed.sort();
+                let mut expected: Vec<String> = documented.iter().map(|m| m.to_string()).collect();
+                expected.sort();
+                assert_eq!(allowed, expected, "methods routed on {template}");
+            }
+        }
     }
+}
+
+#[tokio::test]
+async fn the_documented_limits_are_the_ones_the_parsers_enforce() {
+    let app = spawn().await;
+    let (_, doc) = app.get_json("/api/v1/openapi.json").await;
+    let params = doc["paths"]["/api/v1/products"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{name} is documented"))["schema"]
+            .clone()
+    };
+    assert_eq!(param("q")["maxLength"], 200);
+    for (name, max) in [("page", 10_000), ("per_page", 100)] {
+        let number = &param(name)["anyOf"][0];
+        assert_eq!(number["minimum"], 1, "{name}");
+        assert_eq!(number["maximum"], max, "{name}");
+        let (ok, _) = app
+            .get_json(&format!("/api/v1/products?{name}={max}"))
+            .await;
+        assert_eq!(ok, 200, "{name}={max}");
+        let (over, _) = app
+            .get_json(&format!("/api/v1/products?{name}={}", max + 1))
+            .await;
+        assert_eq!(over, 400, "{name}={}", max + 1);
+    }
+    let quantity = &doc["components"]["schemas"]["Quantity"];
+    assert_eq!(
+        (&quantity["minimum"], &quantity["maximum"]),
+        (&json!(1), &json!(999))
+    );
+    let slug = doc["components"]["schemas"]["ProductSlug"]["pattern"]
+        .as_str()
+        .unwrap();
+    assert_eq!(slug, "^[a-z0-9]+(-[a-z0-9]+)*$");
+}
+
+#[tokio::test]
+async fn an_empty_category_filter_lists_every_category_and_a_blank_one_is_unknown() {
+    let app = spawn().await;
+    let (_, all) = app.get_json("/api/v1/products?per_page=100").await;
+    let (status, empty) = app
+        .get_json("/api/v1/products?per_page=100&category=")
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(empty["total"], all["total"]);
+    let r = app.get("/api/v1/products?category=%20").await;
+    assert_problem(r, 404, "unknown_category").await;
+    let (_, doc) = app.get_json("/api/v1/openapi.json").await;
+    let category = doc["paths"]["/api/v1/products"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "category")
+        .unwrap()["schema"]["pattern"]
+        .clone();
+    assert_eq!(category, "^$|^[a-z0-9]+(-[a-z0-9]+)*$");
+}
+
+#[tokio::test]
+async fn a_search_of_more_than_eight_words_searches_for_its_first_eight() {
+    let app = spawn().await;
+    let eight = "dam maxi hoa nhi dam maxi hoa nhi";
+    let (_, found) = app
+        .get_json(&format!("/api/v1/products?q={}", eight.replace(' ', "+")))
+        .await;
+    assert!(found["total"].as_i64().unwrap() >= 1);
+    let nine_distinct = "dam maxi hoa nhi a b c d khongcotu";
+    let first_eight = "dam maxi hoa nhi a b c d";
+    let (status, long) = app
+        .get_json(&format!(
+            "/api/v1/products?q={}",
+            nine_distinct.replace(' ', "+")
+        ))
+        .await;
+    assert_eq!(status, 200);
+    let (_, short) = app
+        .get_json(&format!(
+            "/api/v1/products?q={}",
+            first_eight.replace(' ', "+")
+        ))
+        .await;
+    assert_eq!(long["total"], short["total"]);
+    assert_eq!(long["items"], short["items"]);
+    let (status, _) = app
+        .get_json("/api/v1/products?q=dam+maxi+hoa+nhi+vay+ao+quan+giay+tui+non+khan")
+        .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn problems_for_wrongly_typed_json_name_the_field_and_type_never_the_value() {
+    let app = spawn().await;
+    let (cart_id, token) = crate::support::cart_with(&app, "AKG2L-DEN-M", 1).await;
+    let phone = "0912345678";
+    let bodies = [
+        json!({"cart_id": cart_id, "email": "a@example.vn", "name": "Nguyễn Văn A",
+            "phone": 912345678, "address": {"province_code": "01", "ward_code": "00004",
+            "line": "12 Lý Thái Tổ"}, "shipping_method": "standard",
+            "payment_method": "cash_on_delivery"}),
+        json!({"cart_id": cart_id, "email": phone, "name": phone, "phone": [phone],
+            "address": {"province_code": "01", "ward_code": "00004", "line": "12 Lý Thái Tổ"},
+            "shipping_method": "standard", "payment_method": "cash_on_delivery"}),
+        json!({"cart_id": cart_id, "email": "a@example.vn", "name": "Nguyễn Văn A",
+            "phone": phone, "address": {"province_code": "01", "ward_code": "00004",
+            "line": "12 Lý Thái Tổ", phone: phone}, "shipping_method": "standard",
+            "payment_method": "cash_on_delivery"}),
+        json!({"cart_id": cart_id, "email": "a@example.vn", "name": "Nguyễn Văn A",
+            "phone": phone, "address": {"province_code": "01", "ward_code": "00004",
+            "line": "12 Lý Thái Tổ"}, "shipping_method": phone,
+            "payment_method": "cash_on_delivery", "expected_subtotal": phone}),
+    ];
+    let mut details = Vec::new();
+    for (i, body) in bodies.iter().enumerate() {
+        for lang in ["vi", "en"] {
+            let r = app
+                .http
+                .post(app.url("/api/v1/checkout"))
+                .header("x-cart-token", &token)
+                .header("accept-language", lang)
+                .json(body)
+                .send()
+                .await
+                .unwrap();
+            let problem = assert_problem(r, 422, "invalid_body").await;
+            let text = problem.to_string();
+            assert!(
+                !text.contains("912345678"),
+                "body {i} ({lang}) echoed: {text}"
+            );
+            details.push(problem["detail"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(
+        details[1],
+        "The JSON does not have the expected shape: `phone` must be a string."
+    );
+    assert_eq!(
+        details[0],
+        "Dữ liệu JSON không đúng dạng: trường `phone` phải là một chuỗi ký tự."
+    );
+    assert!(details[5].contains("`address`"), "{}", details[5]);
+    assert!(
+        details[7].contains("`expected_subtotal` must be a whole number"),
+        "{}",
+        details[7]
+    );
+
+    let items = app.url(&format!("/api/v1/carts/{cart_id}/items"));
+    for (raw, expected) in [
+        (
+            format!("{{\"sku\": \"AKG2L-DEN-M\", \"quantity\": \"{phone}\"}}"),
+            422,
+        ),
+        (
+            format!("{{\"sku\": {}, \"quantity\": 1}}", &phone[1..]),
+            422,
+        ),
+        (
+            format!("{{\"sku\": \"AKG2L-DEN-M\", \"quantity\": 1, \"{phone}\": 1}}"),
+            422,
+        ),
+        (
+            format!(
+                "{{\"sku\": \"AKG2L-DEN-M\", \"quantity\": {}.5}}",
+                &phone[1..]
+            ),
+            422,
+        ),
+        (
+            format!("{{\"sku\": \"{phone}\", \"quantity\": 1 {phone}}}"),
+            400,
+        ),
+    ] {
+        let r = app
+            .http
+            .post(&items)
+            .header("x-cart-token", &token)
+            .header("content-type", "application/json")
+            .body(raw.clone())
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        assert_eq!(status, expected, "{raw}: {text}");
+        assert!(!text.contains("912345678"), "{raw} echoed: {text}");
+    }
+}
+
+#[tokio::test]
+async fn whole_numbers_written_with_a_fraction_are_integers() {
+    let app = spawn().await;
+    let (id, token) = new_cart(&app).await;
+    let r = app
+        .http
+        .post(app.url(&format!("/api/v1/carts/{id}/items")))
+        .header("x-cart-token", &token)
+        .json(&json!({"sku": "AKG2L-DEN-M", "quantity": 2.0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(cart(&app, &id, &token).await["lines"][0]["quantity"], 2);
 }
 
 #[tokio::test]

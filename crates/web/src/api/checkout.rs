@@ -1,6 +1,7 @@
 //! Checkout, orders and address units in the API.
 
 use super::carts::TOKEN_HEADER;
+use super::doc::{Currency, ProblemsCheckout, ProblemsOrder, ProblemsProvince, ProblemsServer};
 use super::json::JsonBody;
 use crate::context::ApiContext;
 use crate::error::{ApiError, Failure};
@@ -12,46 +13,190 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use hanjinbi_domain::address::{province, units};
 use hanjinbi_services::checkout::CheckoutRequest;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
 
 pub const ORDER_TOKEN_HEADER: &str = "x-order-token";
 
-#[derive(Deserialize)]
+/// Where to deliver, in the administrative units in force since 1 July 2025.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Address)]
 pub struct AddressBody {
+    /// A province code from `GET /api/v1/address/provinces`.
     province_code: String,
+    /// A ward code of that province, from `GET /api/v1/address/provinces/{code}/wards`.
     ward_code: String,
+    /// House number and street, 5–200 characters.
+    #[schema(min_length = 5, max_length = 200)]
     line: String,
 }
 
-#[derive(Deserialize, Default)]
+/// Optional uses of the buyer's details; each is off unless ticked.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Consents)]
 pub struct ConsentsBody {
+    /// News of products and promotions by email.
     #[serde(default)]
     marketing: bool,
+    /// Suggestions fitted to past purchases.
     #[serde(default)]
     suggestions: bool,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CheckoutRequest)]
 pub struct CheckoutBody {
     cart_id: String,
+    #[schema(format = Email, max_length = 254)]
     email: String,
+    /// Letters, 2–100 characters.
+    #[schema(min_length = 2, max_length = 100)]
     name: String,
+    /// Vietnamese mobile (03/05/07/08/09 + 8 digits) or landline (02 + 9 digits), written
+    /// 0…, 84… or +84…; stored as +84….
     phone: String,
     address: AddressBody,
+    #[schema(value_type = ShippingMethodCode)]
     shipping_method: String,
+    #[schema(value_type = PaymentMethodCode)]
     payment_method: String,
+    /// For the courier, at most 500 characters.
     #[serde(default)]
+    #[schema(max_length = 500)]
     note: Option<String>,
     #[serde(default)]
     consents: ConsentsBody,
-    #[serde(default)]
+    /// The subtotal the buyer was shown, in đồng; a different one now answers 409
+    /// cart_changed.
+    #[serde(default, deserialize_with = "super::json::optional_integer")]
     expected_subtotal: Option<i64>,
 }
 
+/// How an order travels.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ShippingMethodCode {
+    Standard,
+    Express,
+}
+
+/// How an order is paid.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum PaymentMethodCode {
+    CashOnDelivery,
+    BankTransfer,
+}
+
+/// The secret that opens a cart, required to check it out.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct CheckoutHeaders {
+    /// The cart's secret token.
+    #[param(rename = "X-Cart-Token")]
+    #[allow(dead_code)]
+    token: String,
+    /// Makes a retry safe: the same key with the same body answers the first order (200).
+    #[param(rename = "Idempotency-Key", max_length = 200)]
+    #[allow(dead_code)]
+    idempotency_key: Option<String>,
+}
+
+/// A placed order.
+#[derive(Serialize, ToSchema)]
+#[schema(as = PlacedOrder)]
+#[allow(dead_code)]
+pub struct PlacedOrderDoc {
+    number: String,
+    status: String,
+    /// In đồng.
+    total: i64,
+    currency: Currency,
+    /// With the number, opens the order. Keep it secret.
+    lookup_token: String,
+    order_url: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = OrderLine)]
+#[allow(dead_code)]
+pub struct OrderLineDoc {
+    sku: String,
+    product: String,
+    name: String,
+    variant: String,
+    unit_price: i64,
+    quantity: i64,
+    line_total: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = ShipTo)]
+#[allow(dead_code)]
+pub struct ShipToDoc {
+    name: String,
+    phone: String,
+    address: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = OrderStatusChange)]
+#[allow(dead_code)]
+pub struct HistoryDoc {
+    status: String,
+    #[schema(format = DateTime)]
+    at: String,
+}
+
+/// An order with its delivery details.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Order)]
+#[allow(dead_code)]
+pub struct OrderDoc {
+    number: String,
+    status: String,
+    #[schema(format = DateTime)]
+    placed_at: String,
+    lines: Vec<OrderLineDoc>,
+    subtotal: i64,
+    shipping_fee: i64,
+    total: i64,
+    currency: Currency,
+    shipping_method: String,
+    payment_method: String,
+    ship_to: ShipToDoc,
+    note: Option<String>,
+    history: Vec<HistoryDoc>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/checkout",
+    operation_id = "checkout",
+    summary = "Place an order from a cart (guest checkout)",
+    description = "Validates every field (Vietnamese phone numbers, province and ward of the \
+        2025 units), then in one transaction takes the stock, seals the buyer's details, records \
+        the consents and queues the confirmation email. Nothing is written when anything is \
+        wrong. A retry with the same Idempotency-Key returns the first order (200). Consents \
+        are optional and default to false.",
+    params(CheckoutHeaders),
+    request_body = CheckoutBody,
+    responses(
+        (status = 201, description = "Order placed", body = PlacedOrderDoc,
+            headers(("Location" = String, description = "The order's API address"))),
+        (status = 200, description = "The order a previous request with the same Idempotency-Key placed",
+            body = PlacedOrderDoc,
+            headers(("Location" = String, description = "The order's API address"))),
+        ProblemsCheckout,
+        ProblemsServer,
+    )
+)]
 pub async fn checkout(
     State(app): State<AppState>,
     ApiContext(ctx): ApiContext,
@@ -121,6 +266,21 @@ pub async fn checkout(
     run.await.map_err(|e| ApiError::new(e, ctx.lang))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders/{number}",
+    operation_id = "getOrder",
+    summary = "An order, for the holder of its lookup token",
+    params(
+        ("number" = String, Path, description = "The order number"),
+        ("X-Order-Token" = String, Header, description = "The order's lookup token"),
+    ),
+    responses(
+        (status = 200, description = "The order, with its delivery details", body = OrderDoc),
+        ProblemsOrder,
+        ProblemsServer,
+    )
+)]
 pub async fn order(
     State(app): State<AppState>,
     ApiContext(ctx): ApiContext,
@@ -169,15 +329,86 @@ pub async fn order(
     run.await.map_err(|e| ApiError::new(e, ctx.lang))
 }
 
-pub async fn provinces() -> Json<Value> {
-    let u = units();
-    Json(json!({
-        "source": u.source,
-        "effective": u.effective,
-        "provinces": u.provinces.iter().map(|p| json!({"code": p.code, "name": p.name, "short_name": p.short_name, "kind": p.kind})).collect::<Vec<_>>(),
-    }))
+/// A province or centrally-run city.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Province)]
+pub struct ProvinceJson<'a> {
+    code: &'a str,
+    name: &'a str,
+    short_name: &'a str,
+    kind: &'a str,
 }
 
+#[derive(Serialize, ToSchema)]
+#[schema(as = ProvinceList)]
+pub struct ProvincesJson<'a> {
+    /// Where the list of units comes from.
+    source: &'a str,
+    /// Since when the units are in force.
+    effective: &'a str,
+    provinces: Vec<ProvinceJson<'a>>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/address/provinces",
+    operation_id = "listProvinces",
+    summary = "The 34 provinces and centrally-run cities (units in force since 1 July 2025)",
+    responses((status = 200, description = "Provinces", body = ProvincesJson))
+)]
+pub async fn provinces() -> Response {
+    let u = units();
+    Json(ProvincesJson {
+        source: &u.source,
+        effective: &u.effective,
+        provinces: u
+            .provinces
+            .iter()
+            .map(|p| ProvinceJson {
+                code: &p.code,
+                name: &p.name,
+                short_name: &p.short_name,
+                kind: &p.kind,
+            })
+            .collect(),
+    })
+    .into_response()
+}
+
+/// A ward, commune or special zone.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Ward)]
+pub struct WardJson<'a> {
+    code: &'a str,
+    name: &'a str,
+    kind: &'a str,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = ProvinceRef)]
+pub struct ProvinceRefJson<'a> {
+    code: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = WardList)]
+pub struct WardsJson<'a> {
+    province: ProvinceRefJson<'a>,
+    wards: Vec<WardJson<'a>>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/address/provinces/{code}/wards",
+    operation_id = "listWards",
+    summary = "The wards, communes and special zones of a province",
+    params(("code" = String, Path, description = "A province code")),
+    responses(
+        (status = 200, description = "Wards", body = WardsJson),
+        ProblemsProvince,
+    )
+)]
 pub async fn wards(
     ApiContext(ctx): ApiContext,
     path: Result<Path<String>, PathRejection>,
@@ -196,7 +427,21 @@ pub async fn wards(
     })?;
     Ok((
         [(axum::http::header::CACHE_CONTROL, "public, max-age=86400")],
-        Json(json!({ "province": {"code": p.code, "name": p.name}, "wards": p.wards })),
+        Json(WardsJson {
+            province: ProvinceRefJson {
+                code: &p.code,
+                name: &p.name,
+            },
+            wards: p
+                .wards
+                .iter()
+                .map(|w| WardJson {
+                    code: &w.code,
+                    name: &w.name,
+                    kind: &w.kind,
+                })
+                .collect(),
+        }),
     )
         .into_response())
 }

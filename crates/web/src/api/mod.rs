@@ -1,41 +1,114 @@
-//! The JSON API, version 1, described by `openapi.json` served at `/api/v1/openapi.json`.
+//! The JSON API, version 1. Its OpenAPI document is generated from the handlers' own
+//! annotations and types (`#[utoipa::path]`, `ToSchema`, `IntoParams`) as the router is
+//! built, so a route cannot exist without being described, and is served at
+//! `/api/v1/openapi.json`.
 
 mod carts;
 mod catalog;
 mod checkout;
+mod doc;
 mod json;
 
+use crate::error::{ApiError, Failure};
 use crate::AppState;
 use axum::http::header;
-use axum::response::IntoResponse;
-use axum::routing::{get, patch, post};
+use axum::response::{IntoResponse, Response};
 use axum::Router;
+use hanjinbi_domain::Lang;
+use std::sync::OnceLock;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The OpenAPI 3.1 description of this API.
-pub const OPENAPI: &str = include_str!("../../openapi.json");
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/openapi.json", get(openapi))
-        .route("/api/v1/categories", get(catalog::categories))
-        .route("/api/v1/products", get(catalog::products))
-        .route("/api/v1/products/{slug}", get(catalog::product))
-        .route("/api/v1/carts", post(carts::create))
-        .route("/api/v1/carts/{id}", get(carts::show))
-        .route("/api/v1/carts/{id}/items", post(carts::add))
-        .route(
-            "/api/v1/carts/{id}/items/{sku}",
-            patch(carts::set).delete(carts::remove),
-        )
-        .route("/api/v1/checkout", post(checkout::checkout))
-        .route("/api/v1/orders/{number}", get(checkout::order))
-        .route("/api/v1/address/provinces", get(checkout::provinces))
-        .route(
-            "/api/v1/address/provinces/{code}/wards",
-            get(checkout::wards),
-        )
+/// Every API route with its description. Routes are added only through `routes!`, which
+/// registers the handler's `#[utoipa::path]` description together with the route.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
+        .routes(routes!(openapi))
+        .routes(routes!(catalog::categories))
+        .routes(routes!(catalog::products))
+        .routes(routes!(catalog::product))
+        .routes(routes!(carts::create))
+        .routes(routes!(carts::show))
+        .routes(routes!(carts::add))
+        .routes(routes!(carts::set, carts::remove))
+        .routes(routes!(checkout::checkout))
+        .routes(routes!(checkout::order))
+        .routes(routes!(checkout::provinces))
+        .routes(routes!(checkout::wards))
 }
 
-async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+pub fn routes() -> Router<AppState> {
+    api().split_for_parts().0
+}
+
+/// The OpenAPI 3.1 document of this API.
+pub fn document() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    operation_id = "getOpenApi",
+    summary = "This document",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json"))
+)]
+async fn openapi() -> Response {
+    static DOCUMENT: OnceLock<Result<String, String>> = OnceLock::new();
+    let rendered = DOCUMENT.get_or_init(|| render(document()).map_err(|e| e.to_string()));
+    match rendered {
+        Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json.clone()).into_response(),
+        Err(cause) => ApiError::new(Failure::internal(cause), Lang::default()).into_response(),
+    }
+}
+
+/// The document as JSON. utoipa 5 writes a Link object's fields in snake case
+/// (`operation_id`); OpenAPI spells them in camel case, so they are renamed here.
+fn render(doc: utoipa::openapi::OpenApi) -> Result<String, serde_json::Error> {
+    let mut value = serde_json::to_value(doc)?;
+    camel_case_links(&mut value);
+    serde_json::to_string_pretty(&value)
+}
+
+fn camel_case_links(value: &mut serde_json::Value) {
+    const RENAMED: [(&str, &str); 3] = [
+        ("operation_id", "operationId"),
+        ("operation_ref", "operationRef"),
+        ("request_body", "requestBody"),
+    ];
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::Object(links)) = map.get_mut("links") {
+                for link in links.values_mut() {
+                    if let serde_json::Value::Object(link) = link {
+                        for (from, to) in RENAMED {
+                            if let Some(v) = link.remove(from) {
+                                link.insert(to.to_owned(), v);
+                            }
+                        }
+                    }
+                }
+            }
+            map.values_mut().for_each(camel_case_links);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(camel_case_links),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn links_use_the_field_names_openapi_defines() {
+        let json = super::render(super::document()).unwrap();
+        assert!(!json.contains("\"operation_id\""));
+        let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let links = &doc["paths"]["/api/v1/carts"]["post"]["responses"]["201"]["links"];
+        assert_eq!(links["getCart"]["operationId"], "getCart");
+        assert_eq!(
+            links["getCart"]["parameters"]["header.X-Cart-Token"],
+            "$response.body#/token"
+        );
+    }
 }

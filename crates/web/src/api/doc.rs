@@ -1,0 +1,196 @@
+//! The parts of the OpenAPI document that are not a handler's own types: the document's
+//! header, the problem answers each route can give, and the list query's parameters.
+
+use crate::error::Problem;
+use hanjinbi_domain::openapi::search_text_schema;
+use hanjinbi_domain::{catalog::SLUG_MAX, catalog::SLUG_PATTERN, Page, PerPage, SortOrder};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, Response};
+use utoipa::{IntoParams, IntoResponses, OpenApi, PartialSchema, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Hanjinbi API",
+        version = "1.0.0",
+        description = "The shop's catalog, carts and checkout. Prices are whole numbers of \
+            Vietnamese đồng (VND). Errors are application/problem+json (RFC 9457) with a stable \
+            `code`; `detail` follows Accept-Language (Vietnamese by default, English available) \
+            and never repeats submitted values. Checkout seals the buyer's details at rest; \
+            reading them back is audited. This document is generated from the handlers' own \
+            types and parsers.",
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later"),
+    ),
+    servers((url = "/")),
+    components(schemas(Problem))
+)]
+pub struct ApiDoc;
+
+/// Every price in the API is in Vietnamese đồng.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum Currency {
+    VND,
+}
+
+fn problem(description: &str) -> RefOr<Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(Problem::name())))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+/// A set of problem answers an operation documents, by status.
+macro_rules! problems {
+    ($(#[$doc:meta])* $name:ident { $($status:literal => $description:literal),* $(,)? }) => {
+        $(#[$doc])*
+        pub struct $name;
+
+        impl IntoResponses for $name {
+            fn responses() -> BTreeMap<String, RefOr<Response>> {
+                [$(($status, $description)),*]
+                    .into_iter()
+                    .map(|(status, description)| (status.to_owned(), problem(description)))
+                    .collect()
+            }
+        }
+    };
+}
+
+problems!(
+    /// What any operation that reads the database can answer.
+    ProblemsServer {
+        "500" => "Something broke on the shop's side (code internal)",
+        "503" => "The database is not answering (code unavailable)",
+    }
+);
+problems!(
+    /// An unknown resource.
+    Problems404 {
+        "404" => "No such resource",
+    }
+);
+problems!(
+    /// A product list's parameters.
+    Problems4xxList {
+        "400" => "A parameter is not valid (invalid_page, invalid_per_page, invalid_sort, query_too_long, invalid_encoding)",
+        "404" => "No such category (unknown_category)",
+        "414" => "The query string is longer than 4096 bytes",
+    }
+);
+problems!(
+    /// Reading a cart.
+    ProblemsCartRead {
+        "401" => "No cart token (cart_token_missing)",
+        "403" => "The token does not open this cart (cart_token_invalid)",
+        "404" => "No such cart (unknown_cart)",
+    }
+);
+problems!(
+    /// Changing a cart.
+    ProblemsCartWrite {
+        "400" => "Malformed JSON or an invalid SKU (malformed_json, invalid_sku)",
+        "401" => "No cart token (cart_token_missing)",
+        "403" => "The token does not open this cart (cart_token_invalid)",
+        "404" => "No such cart, SKU or cart line (unknown_cart, unknown_sku, not_in_cart)",
+        "409" => "Not enough stock (not_enough_stock)",
+        "413" => "The body is larger than 1 MiB (body_too_large)",
+        "415" => "The body is not JSON (unsupported_media_type)",
+        "422" => "The JSON has another shape or the quantity is out of range (invalid_body, invalid_quantity)",
+    }
+);
+problems!(
+    /// Removing a cart line.
+    ProblemsCartRemove {
+        "400" => "An invalid SKU (invalid_sku)",
+        "401" => "No cart token (cart_token_missing)",
+        "403" => "The token does not open this cart (cart_token_invalid)",
+        "404" => "No such cart or cart line (unknown_cart, not_in_cart)",
+    }
+);
+problems!(
+    /// Placing an order.
+    ProblemsCheckout {
+        "400" => "Malformed JSON (malformed_json)",
+        "401" => "No cart token (cart_token_missing)",
+        "403" => "The token does not open this cart (cart_token_invalid)",
+        "404" => "No such cart (unknown_cart)",
+        "409" => "The cart is empty, changed, or out of stock (empty_cart, cart_changed, out_of_stock)",
+        "413" => "The body is larger than 1 MiB (body_too_large)",
+        "415" => "The body is not JSON (unsupported_media_type)",
+        "422" => "The JSON has another shape, or details are not valid: `fields` names them (invalid_body, invalid_checkout)",
+    }
+);
+problems!(
+    /// Reading an order.
+    ProblemsOrder {
+        "401" => "No order token (order_token_missing)",
+        "404" => "No order matches this number and token (order_not_found)",
+    }
+);
+problems!(
+    /// An unknown province.
+    ProblemsProvince {
+        "404" => "No province has this code (unknown_province)",
+    }
+);
+
+/// The query of `GET /api/v1/products`, documented from the parsers `ListQuery::parse` uses.
+pub struct ProductListParams;
+
+fn query_param(name: &str, schema: RefOr<utoipa::openapi::Schema>) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Query)
+        .required(Required::False)
+        .schema(Some(schema))
+        .build()
+}
+
+/// A category filter: a category slug, or empty for every category.
+fn category_filter_schema() -> RefOr<utoipa::openapi::Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(format!("^$|{SLUG_PATTERN}")))
+        .max_length(Some(SLUG_MAX))
+        .description(Some(
+            "A category's slug. Empty or absent: every category. An unknown category answers 404.",
+        ))
+        .into()
+}
+
+/// `schema`, or an empty value, which the list parser reads as "not given" (the storefront's
+/// forms send empty fields).
+fn or_empty(schema: RefOr<utoipa::openapi::Schema>) -> RefOr<utoipa::openapi::Schema> {
+    AnyOfBuilder::new()
+        .item(schema)
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some([""]))
+                .description(Some("Empty: the default.")),
+        )
+        .into()
+}
+
+impl IntoParams for ProductListParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            query_param("q", search_text_schema()),
+            query_param("category", category_filter_schema()),
+            query_param("sort", or_empty(SortOrder::schema())),
+            query_param("page", or_empty(Page::schema())),
+            query_param("per_page", or_empty(PerPage::schema())),
+        ]
+    }
+}
