@@ -24,6 +24,8 @@ pub enum VaultError {
     UnknownMasterKey(String),
     #[error("the subject's data key has been destroyed")]
     Erased,
+    #[error("the value could not be sealed; nothing was stored")]
+    SealFailed,
 }
 
 /// A buyer's data key, unwrapped. Never printed; wiped when dropped.
@@ -69,11 +71,10 @@ fn modified(path: &std::path::Path) -> Option<std::time::SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
-fn encrypt(key: &Key, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+fn encrypt(key: &Key, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
     let cipher = XChaCha20Poly1305::new(key.bytes().into());
     let mut nonce = [0u8; NONCE_BYTES];
     rand::rng().fill_bytes(&mut nonce);
-    // Encryption with a valid key and nonce only fails past 2^38 bytes, far beyond any value.
     let ciphertext = cipher
         .encrypt(
             XNonce::from_slice(&nonce),
@@ -82,12 +83,12 @@ fn encrypt(key: &Key, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
                 aad,
             },
         )
-        .unwrap_or_default();
+        .map_err(|_| VaultError::SealFailed)?;
     let mut out = Vec::with_capacity(1 + NONCE_BYTES + ciphertext.len());
     out.push(Sealed::VERSION);
     out.extend_from_slice(&nonce);
     out.extend_from_slice(&ciphertext);
-    out
+    Ok(out)
 }
 
 fn decrypt(key: &Key, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, VaultError> {
@@ -133,7 +134,9 @@ impl Vault {
     }
 
     /// Re-reads the key file if it changed since it was read. Returns whether the ring was
-    /// replaced. A file that cannot be read keeps the ring in use (and says so in the log).
+    /// replaced. A file that cannot be read keeps the ring in use (and says so in the log),
+    /// and so does one that is not a rotation of the ring in use: another blind-index key, or
+    /// another key under a master key id already known, means another shop's file.
     pub fn reload_if_changed(&self) -> bool {
         let Some(source) = &self.source else {
             return false;
@@ -144,6 +147,14 @@ impl Vault {
             return false;
         }
         match crate::keys::load(&source.path) {
+            Ok(ring) if !follows(&self.ring(), &ring) => {
+                tracing::error!(
+                    key_file = %source.path.display(),
+                    "the key file changed into one that does not hold the keys in use (another \
+                     blind-index key or another key under a known id); keeping the keys in use"
+                );
+                false
+            }
             Ok(ring) => {
                 self.replace_ring(ring);
                 *source.modified.write().unwrap_or_else(|p| p.into_inner()) = now;
@@ -178,19 +189,19 @@ impl Vault {
     }
 
     /// A new random data key for `subject`, and its wrapped form to store.
-    pub fn new_data_key(&self, subject: &str) -> (DataKey, WrappedKey) {
+    pub fn new_data_key(&self, subject: &str) -> Result<(DataKey, WrappedKey), VaultError> {
         let key = Key::random();
-        let wrapped = self.wrap(subject, &key);
-        (DataKey(key), wrapped)
+        let wrapped = self.wrap(subject, &key)?;
+        Ok((DataKey(key), wrapped))
     }
 
-    fn wrap(&self, subject: &str, key: &Key) -> WrappedKey {
+    fn wrap(&self, subject: &str, key: &Key) -> Result<WrappedKey, VaultError> {
         let ring = self.ring();
         let (id, master) = ring.current_master();
-        WrappedKey {
+        Ok(WrappedKey {
             master_key_id: id.to_owned(),
-            bytes: encrypt(master, &wrap_aad(subject), key.bytes()),
-        }
+            bytes: encrypt(master, &wrap_aad(subject), key.bytes())?,
+        })
     }
 
     pub fn unwrap_key(&self, subject: &str, wrapped: &WrappedKey) -> Result<DataKey, VaultError> {
@@ -211,7 +222,7 @@ impl Vault {
     /// The same data key wrapped under the current master key (key rotation).
     pub fn rewrap(&self, subject: &str, wrapped: &WrappedKey) -> Result<WrappedKey, VaultError> {
         let DataKey(key) = self.unwrap_key(subject, wrapped)?;
-        Ok(self.wrap(subject, &key))
+        self.wrap(subject, &key)
     }
 
     /// HMAC-SHA-256 of a normalised value under the index key.
@@ -256,13 +267,24 @@ impl Vault {
     }
 }
 
+/// Whether `next` can replace `current` in a running vault: the same blind-index key, and
+/// the same key under every master key id both hold.
+fn follows(current: &KeyRing, next: &KeyRing) -> bool {
+    current.index_key.bytes() == next.index_key.bytes()
+        && next.masters.iter().all(|(id, key)| {
+            current
+                .master(id)
+                .is_none_or(|known| known.bytes() == key.bytes())
+        })
+}
+
 /// Seals `plaintext` for `slot` under a data key.
-pub fn seal(key: &DataKey, slot: Slot<'_>, plaintext: &str) -> Sealed {
-    Sealed::from_parts(encrypt(
+pub fn seal(key: &DataKey, slot: Slot<'_>, plaintext: &str) -> Result<Sealed, VaultError> {
+    Ok(Sealed::from_parts(encrypt(
         &key.0,
         &slot.associated_data(),
         plaintext.as_bytes(),
-    ))
+    )?))
 }
 
 /// Opens a sealed value. Crate-private: only the gate calls it, after the policy said yes.
@@ -286,8 +308,8 @@ mod tests {
     #[test]
     fn values_open_only_in_their_own_row_and_field() {
         let vault = Vault::new(KeyRing::generate());
-        let (key, _) = vault.new_data_key("b1");
-        let sealed = seal(&key, slot("b1", "email"), "lan@example.vn");
+        let (key, _) = vault.new_data_key("b1").unwrap();
+        let sealed = seal(&key, slot("b1", "email"), "lan@example.vn").unwrap();
         assert_eq!(
             open(&key, slot("b1", "email"), &sealed).unwrap(),
             "lan@example.vn"
@@ -300,7 +322,7 @@ mod tests {
             open(&key, slot("b1", "phone"), &sealed),
             Err(VaultError::DoesNotOpen)
         );
-        let (other, _) = vault.new_data_key("b1");
+        let (other, _) = vault.new_data_key("b1").unwrap();
         assert_eq!(
             open(&other, slot("b1", "email"), &sealed),
             Err(VaultError::DoesNotOpen)
@@ -318,8 +340,8 @@ mod tests {
     #[test]
     fn data_keys_unwrap_only_for_their_subject_and_survive_rotation() {
         let vault = Vault::new(KeyRing::generate());
-        let (key, wrapped) = vault.new_data_key("b1");
-        let sealed = seal(&key, slot("b1", "name"), "Nguyễn Thị Lan");
+        let (key, wrapped) = vault.new_data_key("b1").unwrap();
+        let sealed = seal(&key, slot("b1", "name"), "Nguyễn Thị Lan").unwrap();
         assert!(vault.unwrap_key("b2", &wrapped).is_err());
 
         let rotated = vault.ring().rotated();
@@ -342,10 +364,11 @@ mod tests {
     fn a_vault_follows_its_key_file_through_a_rotation() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keys.toml");
-        let (ring, _) = crate::keys::load_or_create(&path).unwrap();
+        let ring = KeyRing::generate();
+        crate::keys::create(&path, &ring).unwrap();
         let serving = Vault::from_file(ring.clone(), &path);
-        let (key, wrapped) = serving.new_data_key("b1");
-        let sealed = seal(&key, slot("b1", "email"), "lan@example.vn");
+        let (key, wrapped) = serving.new_data_key("b1").unwrap();
+        let sealed = seal(&key, slot("b1", "email"), "lan@example.vn").unwrap();
 
         // Another process rotates: new file, key rewrapped under the new master.
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -385,7 +408,7 @@ mod tests {
         #[test]
         fn opening_garbage_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
             let vault = Vault::new(KeyRing::generate());
-            let (key, _) = vault.new_data_key("s");
+            let (key, _) = vault.new_data_key("s").unwrap();
             proptest::prop_assert!(open(&key, slot("s", "f"), &Sealed::from_stored(bytes)).is_err());
         }
     }

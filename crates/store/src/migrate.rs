@@ -24,6 +24,11 @@ const SQLITE: &[Script] = &[
         "orders",
         include_str!("../migrations/sqlite/0003_orders.sql"),
     ),
+    (
+        5,
+        "key fingerprints",
+        include_str!("../migrations/sqlite/0005_key_fingerprints.sql"),
+    ),
 ];
 
 const POSTGRES: &[Script] = &[
@@ -41,6 +46,11 @@ const POSTGRES: &[Script] = &[
         3,
         "orders",
         include_str!("../migrations/postgres/0003_orders.sql"),
+    ),
+    (
+        5,
+        "key fingerprints",
+        include_str!("../migrations/postgres/0005_key_fingerprints.sql"),
     ),
 ];
 
