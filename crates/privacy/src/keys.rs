@@ -515,6 +515,66 @@ mod tests {
     }
 
     #[test]
+    fn a_ring_that_would_not_load_back_is_never_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.toml");
+        let ring = KeyRing::generate();
+        create(&path, &ring).unwrap();
+        let before = std::fs::read_to_string(&path).unwrap();
+        let broken = KeyRing {
+            current: "mk-nowhere".into(),
+            ..ring.clone()
+        };
+        assert!(matches!(
+            store(&path, &broken),
+            Err(KeyFileError::Render { .. })
+        ));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_second_writer_is_refused_while_the_lock_is_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.toml");
+        let held = lock(&path).unwrap();
+        let err = lock(&path).unwrap_err();
+        assert!(matches!(err, KeyFileError::Busy { .. }), "{err}");
+        drop(held);
+        assert!(lock(&path).is_ok());
+    }
+
+    #[test]
+    fn an_existing_key_file_is_never_replaced_by_create() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.toml");
+        let ring = KeyRing::generate();
+        create(&path, &ring).unwrap();
+        assert!(matches!(
+            create(&path, &KeyRing::generate()),
+            Err(KeyFileError::Exists { .. })
+        ));
+        assert!(load(&path).unwrap().same_as(&ring));
+    }
+
+    #[test]
+    fn fingerprints_differ_by_key_and_do_not_contain_it() {
+        let ring = KeyRing::generate();
+        let other = KeyRing::generate();
+        let (kind, id, fingerprint) = ring.fingerprints().remove(0);
+        assert_eq!(kind, KeyKind::Master);
+        assert_ne!(fingerprint, ring.current_master().1.bytes().to_vec());
+        assert_ne!(
+            fingerprint,
+            other.current_master().1.fingerprint(KeyKind::Master, &id)
+        );
+        assert_eq!(
+            fingerprint,
+            ring.current_master().1.fingerprint(KeyKind::Master, &id)
+        );
+    }
+
+    #[test]
     fn keys_never_print() {
         let ring = KeyRing::generate();
         let shown = format!("{ring:?}");

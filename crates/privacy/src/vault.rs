@@ -386,6 +386,33 @@ mod tests {
     }
 
     #[test]
+    fn a_vault_keeps_its_keys_when_the_file_turns_into_another_shops() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.toml");
+        let ring = KeyRing::generate();
+        crate::keys::create(&path, &ring).unwrap();
+        let serving = Vault::from_file(ring.clone(), &path);
+        let email = serving.blind_index(IndexKind::Email, "lan@example.vn");
+
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        crate::keys::store(&path, &KeyRing::generate()).unwrap();
+        assert!(!serving.reload_if_changed());
+        assert_eq!(serving.current_master_id(), ring.current);
+        assert_eq!(
+            serving.blind_index(IndexKind::Email, "lan@example.vn"),
+            email
+        );
+
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let changed = KeyRing {
+            masters: vec![(ring.current.clone(), Key::random())],
+            ..ring.clone()
+        };
+        crate::keys::store(&path, &changed).unwrap();
+        assert!(!serving.reload_if_changed(), "another key under a known id");
+    }
+
+    #[test]
     fn blind_indexes_are_keyed_and_kind_separated() {
         let a = Vault::new(KeyRing::generate());
         let b = Vault::new(KeyRing::generate());
