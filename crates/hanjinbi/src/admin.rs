@@ -98,8 +98,7 @@ pub async fn rotate_keys(
     clock: &dyn Clock,
 ) -> anyhow::Result<Rotation> {
     let _lock = keys::lock(key_file)?;
-    let ring = keys::load(key_file).context("cannot read the key file")?;
-    keycheck::check(db, &ring, key_file, clock.now()).await?;
+    let ring = keycheck::load_existing(db, key_file, clock.now()).await?;
     let rotated = ring.rotated();
     // Recorded first: a key file holding this master key is then always recognised.
     keycheck::record(db, &rotated, clock.now()).await?;
@@ -241,8 +240,7 @@ pub async fn init_keys(db: &Db, key_file: &Path, clock: &dyn Clock) -> anyhow::R
 
 /// `hanjinbi keys check`: whether the key file holds the keys the database was sealed with.
 pub async fn check_keys(db: &Db, key_file: &Path, clock: &dyn Clock) -> anyhow::Result<()> {
-    let ring = keys::load(key_file)?;
-    keycheck::check(db, &ring, key_file, clock.now()).await?;
+    keycheck::load_existing(db, key_file, clock.now()).await?;
     Ok(())
 }
 

@@ -183,6 +183,22 @@ pub async fn load_checked(
     Ok((ring, true))
 }
 
+/// The key file at `path`, which must exist, checked against the database: for commands that
+/// change keys or only look, which never make new ones.
+pub async fn load_existing(db: &Db, path: &Path, now: i64) -> Result<KeyRing, KeyCheckError> {
+    if !path.exists() {
+        let recorded = keyring::recorded(db).await?;
+        let live = keyring::live_masters(db).await?;
+        return Err(KeyCheckError::Missing {
+            path: path.to_owned(),
+            expects: expectation(&recorded, &live),
+        });
+    }
+    let ring = keys::load(path)?;
+    check(db, &ring, path, now).await?;
+    Ok(ring)
+}
+
 /// `hanjinbi keys init`: new keys for a database that holds no sealed data. Refuses when the
 /// key file exists or when anything was sealed; forgets fingerprints of keys that never
 /// sealed anything.

@@ -333,6 +333,46 @@ async fn retire_old_retires_nothing_while_a_running_server_or_a_row_uses_the_old
 }
 
 #[tokio::test]
+async fn keys_init_makes_keys_only_for_a_database_without_sealed_data() {
+    let (app, _) = shop_with_orders(1).await;
+    let master = keys::load(&key_file(&app)).unwrap().current;
+    std::fs::remove_file(key_file(&app)).unwrap();
+    let refused = hanjinbi(app.dir.path(), Some(&app.database_url), &["keys", "init"]);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("holds sealed personal data"), "{said}");
+    assert!(said.contains(&master), "{said}");
+    assert!(!key_file(&app).exists());
+    let rotate = hanjinbi(app.dir.path(), Some(&app.database_url), &["keys", "rotate"]);
+    assert!(!rotate.status.success());
+    let said = String::from_utf8_lossy(&rotate.stderr);
+    assert!(
+        said.contains("is missing") && said.contains(&master),
+        "{said}"
+    );
+    assert!(!key_file(&app).exists());
+
+    let empty = tempfile::tempdir().unwrap();
+    let database_url = crate::support::fresh_database(empty.path()).await;
+    let init = hanjinbi(empty.path(), Some(&database_url), &["keys", "init"]);
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    assert!(String::from_utf8_lossy(&init.stdout).contains("NEW KEYS"));
+    assert_eq!(mode(&empty.path().join("keys.toml")), 0o600);
+    let check = hanjinbi(empty.path(), Some(&database_url), &["keys", "check"]);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let again = hanjinbi(empty.path(), Some(&database_url), &["keys", "init"]);
+    assert!(!again.status.success(), "an existing key file is kept");
+}
+
+#[tokio::test]
 async fn read_only_commands_on_a_missing_database_create_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no-such-shop");
