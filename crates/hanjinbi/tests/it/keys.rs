@@ -272,7 +272,16 @@ async fn retire_old_retires_nothing_while_a_running_server_or_a_row_uses_the_old
     let (app, placed) = shop_with_orders(2).await;
     let db = &app.server.services.db;
     let old = keys::load(&key_file(&app)).unwrap().current;
-    // The running server has said which master key it wraps under (at start).
+    // The running server says which master key it wraps under, from its start on.
+    let mut registered = false;
+    for _ in 0..100 {
+        if !keyring::holders_not_on(db, "", 0).await.unwrap().is_empty() {
+            registered = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(registered, "the running server recorded its master key");
     let now = SystemClock.now();
     let options = RotateOptions {
         wait_for_servers: Duration::ZERO,
