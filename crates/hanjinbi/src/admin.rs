@@ -110,22 +110,33 @@ pub async fn rotate_keys(
     let mut verified = verify_all_open(db, &on_disk, key_file).await?;
     let mut retired = Vec::new();
     if options.retire_old {
+        let done = || {
+            format!(
+                "rotated to master key {new_master} ({rewrapped} data keys rewrapped, every one \
+                 checked to open under the key file on disk)"
+            )
+        };
         let old: Vec<String> = on_disk
             .masters
             .iter()
             .map(|(id, _)| id.clone())
             .filter(|id| id != &new_master)
             .collect();
-        wait_for_servers(db, &new_master, options, clock).await?;
+        wait_for_servers(db, &new_master, options, clock)
+            .await
+            .with_context(done)?;
         // A server that wrapped a key under an old master just before it moved on.
         rewrap_all(db, &vault, &new_master, clock).await?;
         match keyring::retire(db, &old, clock.now()).await? {
             Retirement::Retired => {}
-            Retirement::StillInUse(in_use) => anyhow::bail!(
-                "no master key was retired: data keys are still wrapped under {}; run \
-                 `hanjinbi keys rotate --retire-old` again",
-                describe(&in_use)
-            ),
+            Retirement::StillInUse(in_use) => {
+                return Err(anyhow::anyhow!(
+                    "no master key was retired: data keys are still wrapped under {}; run \
+                     `hanjinbi keys rotate --retire-old` again",
+                    describe(&in_use)
+                ))
+                .with_context(done)
+            }
         }
         let kept = on_disk.without(&old);
         keys::store(key_file, &kept).context("cannot write the key file")?;

@@ -197,7 +197,9 @@ impl Vault {
 
     fn wrap(&self, subject: &str, key: &Key) -> Result<WrappedKey, VaultError> {
         let ring = self.ring();
-        let (id, master) = ring.current_master();
+        let (id, master) = ring
+            .current_master()
+            .ok_or_else(|| VaultError::UnknownMasterKey(ring.current.clone()))?;
         Ok(WrappedKey {
             master_key_id: id.to_owned(),
             bytes: encrypt(master, &wrap_aad(subject), key.bytes())?,
@@ -348,7 +350,7 @@ mod tests {
         vault.replace_ring(rotated.clone());
         let rewrapped = vault.rewrap("b1", &wrapped).unwrap();
         assert_eq!(rewrapped.master_key_id, rotated.current);
-        vault.replace_ring(rotated.without_retired());
+        vault.replace_ring(rotated.without(std::slice::from_ref(&wrapped.master_key_id)));
         assert_eq!(
             vault.unwrap_key("b1", &wrapped).unwrap_err(),
             VaultError::UnknownMasterKey(wrapped.master_key_id.clone())
@@ -410,6 +412,18 @@ mod tests {
         };
         crate::keys::store(&path, &changed).unwrap();
         assert!(!serving.reload_if_changed(), "another key under a known id");
+    }
+
+    #[test]
+    fn a_ring_without_its_current_master_key_wraps_nothing() {
+        let broken = KeyRing {
+            current: "mk-nowhere".into(),
+            ..KeyRing::generate()
+        };
+        assert_eq!(
+            Vault::new(broken).new_data_key("b1").unwrap_err(),
+            VaultError::UnknownMasterKey("mk-nowhere".into())
+        );
     }
 
     #[test]

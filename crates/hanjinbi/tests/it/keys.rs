@@ -289,8 +289,8 @@ async fn retire_old_retires_nothing_while_a_running_server_or_a_row_uses_the_old
     };
     let refused = rotate_keys(db, &key_file(&app), &options, &FixedClock(now))
         .await
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+    let refused = format!("{refused:#}");
     assert!(refused.contains("no master key was retired"), "{refused}");
     assert!(refused.contains(&old), "{refused}");
     let ring = keys::load(&key_file(&app)).unwrap();
