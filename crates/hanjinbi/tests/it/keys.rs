@@ -160,6 +160,48 @@ async fn a_changed_master_key_is_refused() {
 }
 
 #[tokio::test]
+async fn a_database_sealed_before_fingerprints_were_kept_is_checked_by_opening_its_keys() {
+    let (app, _) = shop_with_orders(1).await;
+    let db = &app.server.services.db;
+    let forget = || sqlx::query("DELETE FROM key_fingerprints").execute(db.pool());
+    forget().await.unwrap();
+    let ours = keys::load(&key_file(&app)).unwrap();
+    let changed = KeyRing {
+        masters: vec![(ours.current.clone(), Key::random())],
+        ..ours.clone()
+    };
+    keys::store(&key_file(&app), &changed).unwrap();
+    let said = restart_error(&app).await;
+    assert!(
+        said.contains(&format!(
+            "master key {} does not open the data keys wrapped under it",
+            ours.current
+        )),
+        "{said}"
+    );
+
+    forget().await.unwrap();
+    keys::store(&key_file(&app), &ours).unwrap();
+    let settings = settings(
+        &app.database_url,
+        app.dir.path(),
+        false,
+        ShopInfo::default(),
+    );
+    RunningServer::start(settings)
+        .await
+        .unwrap()
+        .stop()
+        .await
+        .unwrap();
+    assert_eq!(
+        keyring::recorded(db).await.unwrap().len(),
+        2,
+        "recorded now"
+    );
+}
+
+#[tokio::test]
 async fn a_fresh_folder_gets_new_keys_and_records_their_fingerprints() {
     let app = spawn().await;
     let ring = keys::load(&key_file(&app)).unwrap();
