@@ -365,7 +365,7 @@ async fn privacy_work(
     };
     let ship_to_json = serde_json::to_string(&ship_to)?;
     let sealed = buyer
-        .seal(slots::order(&order_id, "ship_to"), &ship_to_json)
+        .seal(slots::order(&order_id, "ship_to"), &ship_to_json)?
         .to_stored();
     black_box(sealed);
     batch.record(AuditEvent {
@@ -399,7 +399,7 @@ fn privacy_computation(gate: &Gate, email: &Email, ship_to_json: &str) -> usize 
     let email_index = vault.blind_index(IndexKind::Email, &email.lookup_key());
     let phone_index = vault.blind_index(IndexKind::Phone, PHONE);
     let id = records::new_id();
-    let (key, wrapped) = vault.new_data_key(&id);
+    let (key, wrapped) = vault.new_data_key(&id).expect("a new data key");
     let order_id = records::new_id();
     let sealed = [
         seal(&key, slots::buyer(&id, "email"), email.expose()),
@@ -429,7 +429,10 @@ fn privacy_computation(gate: &Gate, email: &Email, ship_to_json: &str) -> usize 
     email_index.len()
         + phone_index.len()
         + wrapped.bytes.len()
-        + sealed.iter().map(|s| s.to_stored().len()).sum::<usize>()
+        + sealed
+            .iter()
+            .map(|s| s.as_ref().expect("sealed").to_stored().len())
+            .sum::<usize>()
         + prev.len()
 }
 

@@ -39,7 +39,8 @@ pub struct Common {
     )]
     pub database_url: Option<String>,
     /// The key file that seals buyers' personal data [default: DATA_DIR/keys.toml]. Created
-    /// with new keys, mode 0600, when missing.
+    /// with new keys, mode 0600, only when missing and the database holds no sealed data;
+    /// checked against the database's fingerprints before anything is sealed or opened.
     #[arg(long, global = true, env = "HANJINBI_KEY_FILE")]
     pub key_file: Option<PathBuf>,
     /// Log format on standard error. Levels come from HANJINBI_LOG (e.g. "debug").
@@ -79,13 +80,24 @@ pub enum AuditCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
+    /// Make a new key file for a database that holds no sealed data (refuses otherwise, and
+    /// when the key file exists).
+    Init,
+    /// Check that the key file holds the keys the database was sealed with; exits non-zero
+    /// saying what to restore.
+    Check,
     /// Make a new master key and rewrap every buyer's data key under it, while the shop keeps
-    /// serving. Data is not re-encrypted. The old master key stays in the file until
-    /// `--retire-old` is given (servers running with the old file need it until restarted).
+    /// serving. Data is not re-encrypted. Refused while another rotation holds the key file's
+    /// lock; reports success only once every data key opens under the file on disk.
     Rotate {
-        /// Remove earlier master keys from the file once every data key is rewrapped.
+        /// Then remove earlier master keys from the file, once no running server wraps new
+        /// data keys under them and no data key is wrapped under them (otherwise nothing is
+        /// removed and the command fails).
         #[arg(long)]
         retire_old: bool,
+        /// How long --retire-old waits for running servers to take up the new master key.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=3600))]
+        wait_secs: u64,
     },
 }
 
@@ -260,14 +272,11 @@ fn resolve(common: &Common) -> anyhow::Result<Resolved> {
             .or_else(|| file.database_url.clone()),
         &data_dir,
     )?;
+    // Nothing is created here: commands that only read must not leave a data folder behind.
     let key_file = common
         .key_file
         .clone()
         .unwrap_or_else(|| data_dir.join("keys.toml"));
-    if let Some(parent) = key_file.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create the folder of {}", key_file.display()))?;
-    }
     Ok(Resolved {
         file,
         database_url,
@@ -384,14 +393,60 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Audit(command) => {
-            let db = hanjinbi_store::Db::connect(&resolved.database_url, 2).await?;
+            let db = hanjinbi_store::Db::open_existing(&resolved.database_url, 2).await?;
             db.migrate().await?;
             crate::admin::audit(&db, command).await
         }
-        Command::Keys(KeysCommand::Rotate { retire_old }) => {
-            let db = hanjinbi_store::Db::connect(&resolved.database_url, 2).await?;
+        Command::Keys(command) => {
+            let clock = hanjinbi_services::SystemClock;
+            let db = match command {
+                KeysCommand::Init => hanjinbi_store::Db::connect(&resolved.database_url, 2).await?,
+                _ => hanjinbi_store::Db::open_existing(&resolved.database_url, 2).await?,
+            };
             db.migrate().await?;
-            crate::admin::rotate_keys(&db, &resolved.key_file, retire_old).await
+            let key_file = &resolved.key_file;
+            match command {
+                KeysCommand::Init => {
+                    let ring = crate::admin::init_keys(&db, key_file, &clock).await?;
+                    println!(
+                        "NEW KEYS written to {} (master key {}) and recorded in the database. \
+                         Back this file up now, apart from the database: without it no \
+                         buyer's data can be opened.",
+                        key_file.display(),
+                        ring.current
+                    );
+                }
+                KeysCommand::Check => {
+                    crate::admin::check_keys(&db, key_file, &clock).await?;
+                    println!(
+                        "the key file {} holds the keys this database was sealed with",
+                        key_file.display()
+                    );
+                }
+                KeysCommand::Rotate {
+                    retire_old,
+                    wait_secs,
+                } => {
+                    let options = crate::admin::RotateOptions {
+                        wait_for_servers: std::time::Duration::from_secs(wait_secs),
+                        ..crate::admin::RotateOptions::new(retire_old)
+                    };
+                    let done = crate::admin::rotate_keys(&db, key_file, &options, &clock).await?;
+                    println!(
+                        "rotated to master key {}: {} data keys rewrapped, {} checked to open \
+                         under the key file on disk{}",
+                        done.new_master,
+                        done.rewrapped,
+                        done.verified,
+                        if done.retired.is_empty() {
+                            "; earlier master keys kept until `keys rotate --retire-old`".to_owned()
+                        } else {
+                            format!("; retired {}", done.retired.join(", "))
+                        }
+                    );
+                }
+            }
+            Ok(())
         }
     }
 }

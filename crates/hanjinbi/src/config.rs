@@ -207,7 +207,8 @@ pub fn shop_info(cli: &ShopFile, file: &ShopFile) -> anyhow::Result<ShopInfo> {
     Ok(info)
 }
 
-/// The database URL: explicit, else an SQLite file in the data folder (created if missing).
+/// The database URL: explicit, else an SQLite file in the data folder. Creates nothing: the
+/// folder (mode 0700) and the file (0600) are made when a command opens the database to write.
 pub fn database_url(explicit: Option<String>, data_dir: &Path) -> anyhow::Result<String> {
     if let Some(url) = explicit {
         hanjinbi_store::Backend::from_url(&url).map_err(|_| {
@@ -215,8 +216,6 @@ pub fn database_url(explicit: Option<String>, data_dir: &Path) -> anyhow::Result
         })?;
         return Ok(url);
     }
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
     let file = data_dir.join("hanjinbi.sqlite3");
     let path = file
         .to_str()

@@ -4,11 +4,11 @@ use anyhow::Context;
 use hanjinbi_domain::ShopInfo;
 use hanjinbi_privacy::gate::Gate;
 use hanjinbi_privacy::policy::Policy;
-use hanjinbi_privacy::{keys, Vault};
+use hanjinbi_privacy::{keycheck, Vault};
 use hanjinbi_services::checkout::{OrderLimits, ShippingFees};
 use hanjinbi_services::mail::{MailSettings, Mailer};
-use hanjinbi_services::{ServiceSettings, Services, SystemClock};
-use hanjinbi_store::Db;
+use hanjinbi_services::{Clock, ServiceSettings, Services, SystemClock};
+use hanjinbi_store::{keyring, Db};
 use hanjinbi_web::limits::{Limiter, WebLimits};
 use hanjinbi_web::AppState;
 use std::future::Future;
@@ -21,13 +21,18 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
+/// How often a server looks at its key file and renews its row in `key_holders`. A row
+/// older than three of these is a server that stopped without saying so.
+pub const KEY_WATCH_EVERY: Duration = Duration::from_secs(10);
+
 /// What the server needs to run.
 pub struct ServerSettings {
     pub database_url: String,
     pub max_connections: u32,
     pub shop: ShopInfo,
     pub load_demo: bool,
-    /// The operator's key file; created with new keys when missing.
+    /// The operator's key file; created with new keys only when missing and the database
+    /// holds no sealed data.
     pub key_file: PathBuf,
     pub mail: MailSettings,
     pub fees: ShippingFees,
@@ -96,15 +101,21 @@ impl Default for HttpLimits {
     }
 }
 
-/// Loads the key file, creating it (with a loud warning) on a first run.
-pub fn load_keys(path: &Path) -> anyhow::Result<Vault> {
-    let (ring, created) = keys::load_or_create(path)?;
+/// Loads the key file and checks it against the database (see `keycheck`): the server
+/// refuses to start with a key file that does not hold the keys the database was sealed
+/// with, or without one when the database holds sealed data. Only for a database that was
+/// never sealed are new keys made, with a loud warning.
+pub async fn load_keys(db: &Db, path: &Path) -> anyhow::Result<Vault> {
+    let (ring, created) = keycheck::load_checked(db, path, SystemClock.now())
+        .await
+        .context("the key file cannot be used with this database; the shop is not started")?;
     if created {
         tracing::warn!(
             key_file = %path.display(),
-            "NEW ENCRYPTION KEYS were generated because no key file existed. Every buyer's \
-             personal data will be sealed with them: back this file up now, apart from the \
-             database. Losing it makes all personal data unreadable; leaking it exposes it."
+            "NEW ENCRYPTION KEYS were generated because no key file existed and the database \
+             holds no sealed data. Every buyer's personal data will be sealed with them: back \
+             this file up now, apart from the database. Losing it makes all personal data \
+             unreadable; leaking it exposes it."
         );
     }
     Ok(Vault::from_file(ring, path))
@@ -113,12 +124,12 @@ pub fn load_keys(path: &Path) -> anyhow::Result<Vault> {
 /// Opens and migrates the database, loads keys and policy (and the demo catalog when asked).
 pub async fn prepare(settings: &ServerSettings) -> anyhow::Result<Services> {
     hanjinbi_domain::address::try_units().context("this build cannot serve addresses")?;
-    let vault = load_keys(&settings.key_file)?;
     let policy = Arc::new(Policy::embedded().context("the privacy policy is invalid")?);
     let db = Db::connect(&settings.database_url, settings.max_connections)
         .await
         .context("cannot open the database")?;
     db.migrate().await.context("cannot migrate the database")?;
+    let vault = load_keys(&db, &settings.key_file).await?;
     let gate = Gate::new(db.clone(), policy, vault);
     let mailer = Mailer::new(&settings.mail).context("cannot set up outgoing mail")?;
     let services = Services::new(
@@ -156,13 +167,24 @@ pub async fn serve(
     let db = services.db.clone();
     let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
     // New data keys must be wrapped with the newest master key soon after a rotation, not
-    // only when an unknown key is met: look at the key file now and then.
+    // only when an unknown key is met: look at the key file now and then, and tell the
+    // database which master key this server wraps under, so `keys rotate --retire-old`
+    // retires none that a running server still uses.
     let vault = services.gate.vault().clone();
+    let server_id = hanjinbi_privacy::records::new_id();
+    let watch_db = db.clone();
+    let watch_id = server_id.clone();
     let key_watch = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(10));
+        let mut tick = tokio::time::interval(KEY_WATCH_EVERY);
         loop {
             tick.tick().await;
             vault.reload_if_changed();
+            let current = vault.current_master_id();
+            if let Err(e) =
+                keyring::heartbeat(&watch_db, &watch_id, &current, SystemClock.now()).await
+            {
+                tracing::warn!(error = %e, "cannot record the master key this server uses");
+            }
         }
     });
     let sweeper = tokio::spawn(services.clone().sweep_every(Duration::from_secs(600)));
@@ -189,6 +211,9 @@ pub async fn serve(
     key_watch.abort();
     upkeep.abort();
     sweeper.abort();
+    if let Err(e) = keyring::leave(&db, &server_id).await {
+        tracing::warn!(error = %e, "cannot remove this server from the key holders");
+    }
     let _ = stop_worker.send(());
     if let Some(worker) = worker {
         let _ = worker.await;

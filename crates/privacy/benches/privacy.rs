@@ -32,9 +32,9 @@ const CHAIN_LEN: i64 = 1_000_000;
 fn vault_ops(c: &mut Criterion) {
     let vault = Vault::new(KeyRing::generate());
     let subject = new_id();
-    let (key, wrapped) = vault.new_data_key(&subject);
+    let (key, wrapped) = vault.new_data_key(&subject).expect("a new data key");
     let slot = slots::buyer(&subject, "email");
-    let sealed = seal(&key, slot, EMAIL);
+    let sealed = seal(&key, slot, EMAIL).expect("sealed");
     assert_eq!(open(&key, slot, &sealed).as_deref(), Ok(EMAIL));
 
     let mut g = c.benchmark_group("vault");

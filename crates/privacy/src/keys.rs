@@ -4,11 +4,19 @@
 //! The file is TOML. It holds one current master key (new data keys are wrapped with it) and
 //! any earlier ones still needed to unwrap keys not yet rewrapped after a rotation. The
 //! server refuses a file that other users can read.
+//!
+//! Writes go through a fresh temporary file (mode 0600) in the same folder, synced and then
+//! renamed over the old file, and the folder is synced too: a crash leaves either the old
+//! file or the new one. Writers take the lock file beside the key file ([`lock`]) so two
+//! rotations never interleave.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use hanjinbi_store::db::create_private_dir;
+use hmac::{Hmac, Mac};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -34,6 +42,17 @@ pub enum KeyFileError {
     TooOpen { path: PathBuf, mode: u32 },
     #[error("the key file {path} is malformed: {reason}")]
     Malformed { path: PathBuf, reason: String },
+    #[error(
+        "the key file {path} would have been written empty or incomplete; nothing was written"
+    )]
+    Render { path: PathBuf },
+    #[error(
+        "another command is changing the key file {path} (its lock file {lock} is held); \
+         wait for it to finish and try again"
+    )]
+    Busy { path: PathBuf, lock: PathBuf },
+    #[error("the key file {path} already exists; nothing was written")]
+    Exists { path: PathBuf },
 }
 
 /// A 256-bit secret key. Wiped from memory when dropped; never printed.
@@ -69,6 +88,42 @@ impl Key {
     }
 }
 
+/// What a fingerprint is of: part of its input, so equal bytes used as different keys give
+/// different fingerprints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Master,
+    Index,
+}
+
+impl KeyKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            KeyKind::Master => "master",
+            KeyKind::Index => "index",
+        }
+    }
+}
+
+/// The id under which the blind-index key's fingerprint is recorded.
+pub const INDEX_KEY_ID: &str = "index";
+
+impl Key {
+    /// A fingerprint to record in the database: an HMAC under the key itself of its kind
+    /// and id. It tells whether a key file holds the same key, and cannot be turned back
+    /// into the key.
+    pub fn fingerprint(&self, kind: KeyKind, id: &str) -> Vec<u8> {
+        let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(self.bytes()) else {
+            unreachable!("HMAC takes keys of any length")
+        };
+        mac.update(b"hanjinbi/v1/key-fingerprint\0");
+        mac.update(kind.code().as_bytes());
+        mac.update(b"\0");
+        mac.update(id.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+}
+
 impl std::fmt::Debug for Key {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Key(<secret>)")
@@ -100,15 +155,12 @@ impl KeyRing {
         self.masters.iter().find(|(i, _)| i == id).map(|(_, k)| k)
     }
 
-    pub fn current_master(&self) -> (&str, &Key) {
-        let key = self
-            .master(&self.current)
-            .or_else(|| self.masters.first().map(|(_, k)| k));
-        // `parse` and `generate` guarantee the current id names one of the masters.
-        match key {
-            Some(key) => (&self.current, key),
-            None => unreachable!("a key ring always holds its current master key"),
-        }
+    /// The master key that wraps new data keys; `None` for a ring built by hand whose current
+    /// id names none of its masters (never another key in its place: what it wrapped would be
+    /// labelled with the wrong id and could not be opened).
+    pub fn current_master(&self) -> Option<(&str, &Key)> {
+        self.master(&self.current)
+            .map(|key| (self.current.as_str(), key))
     }
 
     /// A ring whose current master key is new; the earlier ones stay for unwrapping.
@@ -123,14 +175,44 @@ impl KeyRing {
         }
     }
 
-    /// The same ring without master keys other than the current one.
-    pub fn without_retired(&self) -> KeyRing {
-        let (id, key) = self.current_master();
+    /// The same ring without the master keys named in `retired` (never the current one).
+    pub fn without(&self, retired: &[String]) -> KeyRing {
         KeyRing {
-            current: id.to_owned(),
-            masters: vec![(id.to_owned(), key.clone())],
+            current: self.current.clone(),
+            masters: self
+                .masters
+                .iter()
+                .filter(|(id, _)| id == &self.current || !retired.contains(id))
+                .cloned()
+                .collect(),
             index_key: self.index_key.clone(),
         }
+    }
+
+    /// Every key's kind, id and fingerprint: the masters, then the blind-index key.
+    pub fn fingerprints(&self) -> Vec<(KeyKind, String, Vec<u8>)> {
+        let mut all: Vec<_> = self
+            .masters
+            .iter()
+            .map(|(id, key)| {
+                (
+                    KeyKind::Master,
+                    id.clone(),
+                    key.fingerprint(KeyKind::Master, id),
+                )
+            })
+            .collect();
+        all.push((
+            KeyKind::Index,
+            INDEX_KEY_ID.to_owned(),
+            self.index_key.fingerprint(KeyKind::Index, INDEX_KEY_ID),
+        ));
+        all
+    }
+
+    /// Whether `other` holds the same keys under the same ids, and the same current one.
+    pub fn same_as(&self, other: &KeyRing) -> bool {
+        self.current == other.current && self.fingerprints() == other.fingerprints()
     }
 }
 
@@ -196,7 +278,8 @@ pub fn parse(text: &str, path: &Path) -> Result<KeyRing, KeyFileError> {
     })
 }
 
-pub fn render(ring: &KeyRing) -> Zeroizing<String> {
+/// The file's text. Fails rather than return text that would not load back as `ring`.
+pub fn render(ring: &KeyRing, path: &Path) -> Result<Zeroizing<String>, KeyFileError> {
     let file = KeyFileText {
         current: ring.current.clone(),
         index_key: ring.index_key.encode(),
@@ -209,9 +292,16 @@ pub fn render(ring: &KeyRing) -> Zeroizing<String> {
             })
             .collect(),
     };
-    // Serialising plain strings and tables cannot fail.
-    let body = toml::to_string(&file).unwrap_or_default();
-    Zeroizing::new(format!("{HEADER}{body}"))
+    let failed = || KeyFileError::Render {
+        path: path.to_owned(),
+    };
+    let body = Zeroizing::new(toml::to_string(&file).map_err(|_| failed())?);
+    let text = Zeroizing::new(format!("{HEADER}{}", body.as_str()));
+    // What is written must read back as the same ring, or the keys in memory would be lost.
+    match parse(&text, path) {
+        Ok(back) if back.same_as(ring) => Ok(text),
+        _ => Err(failed()),
+    }
 }
 
 /// Reads the key file, refusing one that group or others may read.
@@ -227,36 +317,107 @@ pub fn load(path: &Path) -> Result<KeyRing, KeyFileError> {
     parse(&text, path)
 }
 
-/// Writes `ring` to `path` atomically (a new file renamed over the old) with mode 0600.
+/// Writes `ring` to `path` atomically with mode 0600: a new temporary file of a unique name
+/// in the same folder, synced, renamed over the old file, then the folder synced. Callers that
+/// change an existing file hold its [`lock`].
 pub fn store(path: &Path, ring: &KeyRing) -> Result<(), KeyFileError> {
+    write(path, ring, true)
+}
+
+/// Writes a new key file the same way, refusing to replace one that exists.
+pub fn create(path: &Path, ring: &KeyRing) -> Result<(), KeyFileError> {
+    write(path, ring, false)
+}
+
+fn write(path: &Path, ring: &KeyRing, replace: bool) -> Result<(), KeyFileError> {
     let write_err = |source| KeyFileError::Write {
         path: path.to_owned(),
         source,
     };
-    let tmp = path.with_extension("tmp");
+    let text = render(ring, path)?;
+    let dir = folder_of(path);
+    create_private_dir(dir).map_err(write_err)?;
+    // `tempfile` creates the file with a fresh random name, exclusively, mode 0600: a leftover
+    // or planted file of a known name is never reused.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".keys-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(write_err)?;
+    tmp.write_all(text.as_bytes()).map_err(write_err)?;
+    tmp.as_file().sync_all().map_err(write_err)?;
+    if replace {
+        tmp.persist(path).map_err(|e| write_err(e.error))?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                KeyFileError::Exists {
+                    path: path.to_owned(),
+                }
+            } else {
+                write_err(e.error)
+            }
+        })?;
+    }
+    sync_dir(dir).map_err(write_err)?;
+    Ok(())
+}
+
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// The exclusive lock on a key file, held while it is being changed; released when dropped.
+#[derive(Debug)]
+pub struct KeyFileLock {
+    _file: std::fs::File,
+}
+
+/// The lock file beside the key file: `keys.toml` is locked through `keys.toml.lock`.
+pub fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    path.with_file_name(name)
+}
+
+/// Takes the key file's lock without waiting: a second writer is refused, not queued behind
+/// a change it has not seen.
+pub fn lock(path: &Path) -> Result<KeyFileLock, KeyFileError> {
+    let lock = lock_path(path);
+    let write_err = |source| KeyFileError::Write {
+        path: lock.clone(),
+        source,
+    };
+    create_private_dir(folder_of(path)).map_err(write_err)?;
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(&tmp).map_err(write_err)?;
-    file.write_all(render(ring).as_bytes()).map_err(write_err)?;
-    file.sync_all().map_err(write_err)?;
-    std::fs::rename(&tmp, path).map_err(write_err)?;
-    Ok(())
-}
-
-/// Loads the key file, or creates one with new keys when there is none. Returns whether it
-/// was created, so the caller can warn loudly.
-pub fn load_or_create(path: &Path) -> Result<(KeyRing, bool), KeyFileError> {
-    if path.exists() {
-        return load(path).map(|ring| (ring, false));
+    let file = options.open(&lock).map_err(write_err)?;
+    match file.try_lock() {
+        Ok(()) => Ok(KeyFileLock { _file: file }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(KeyFileError::Busy {
+            path: path.to_owned(),
+            lock,
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(write_err(e)),
     }
-    let ring = KeyRing::generate();
-    store(path, &ring)?;
-    Ok((ring, true))
 }
 
 #[cfg(unix)]
@@ -289,15 +450,11 @@ mod tests {
     fn a_created_key_file_is_private_and_loads_back() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keys.toml");
-        let (ring, created) = load_or_create(&path).unwrap();
-        assert!(created);
-        let (again, created) = load_or_create(&path).unwrap();
-        assert!(!created);
+        let ring = KeyRing::generate();
+        create(&path, &ring).unwrap();
+        let again = load(&path).unwrap();
         assert_eq!(ring.current, again.current);
-        assert_eq!(
-            ring.current_master().1.bytes(),
-            again.current_master().1.bytes()
-        );
+        assert!(again.same_as(&ring));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -322,7 +479,7 @@ mod tests {
     #[test]
     fn malformed_files_say_what_is_wrong() {
         let path = Path::new("k.toml");
-        let good = render(&KeyRing::generate()).to_string();
+        let good = render(&KeyRing::generate(), path).unwrap().to_string();
         assert!(parse(&good, path).is_ok());
         let cases = [
             (
@@ -342,6 +499,67 @@ mod tests {
     }
 
     #[test]
+    fn a_ring_that_would_not_load_back_is_never_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.toml");
+        let ring = KeyRing::generate();
+        create(&path, &ring).unwrap();
+        let before = std::fs::read_to_string(&path).unwrap();
+        let broken = KeyRing {
+            current: "mk-nowhere".into(),
+            ..ring.clone()
+        };
+        assert!(matches!(
+            store(&path, &broken),
+            Err(KeyFileError::Render { .. })
+        ));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_second_writer_is_refused_while_the_lock_is_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.toml");
+        let held = lock(&path).unwrap();
+        let err = lock(&path).unwrap_err();
+        assert!(matches!(err, KeyFileError::Busy { .. }), "{err}");
+        drop(held);
+        assert!(lock(&path).is_ok());
+    }
+
+    #[test]
+    fn an_existing_key_file_is_never_replaced_by_create() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.toml");
+        let ring = KeyRing::generate();
+        create(&path, &ring).unwrap();
+        assert!(matches!(
+            create(&path, &KeyRing::generate()),
+            Err(KeyFileError::Exists { .. })
+        ));
+        assert!(load(&path).unwrap().same_as(&ring));
+    }
+
+    #[test]
+    fn fingerprints_differ_by_key_and_do_not_contain_it() {
+        let ring = KeyRing::generate();
+        let other = KeyRing::generate();
+        let (kind, id, fingerprint) = ring.fingerprints().remove(0);
+        assert_eq!(kind, KeyKind::Master);
+        let ours = ring.master(&id).unwrap();
+        assert_ne!(fingerprint, ours.bytes().to_vec());
+        assert_ne!(
+            fingerprint,
+            other
+                .master(&other.current)
+                .unwrap()
+                .fingerprint(KeyKind::Master, &id)
+        );
+        assert_eq!(fingerprint, ours.fingerprint(KeyKind::Master, &id));
+    }
+
+    #[test]
     fn keys_never_print() {
         let ring = KeyRing::generate();
         let shown = format!("{ring:?}");
@@ -355,6 +573,8 @@ mod tests {
         let rotated = ring.rotated();
         assert_ne!(rotated.current, ring.current);
         assert!(rotated.master(&ring.current).is_some());
-        assert!(rotated.without_retired().master(&ring.current).is_none());
+        let retired = rotated.without(std::slice::from_ref(&ring.current));
+        assert!(retired.master(&ring.current).is_none());
+        assert!(retired.current_master().is_some());
     }
 }

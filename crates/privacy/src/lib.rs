@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod gate;
+pub mod keycheck;
 pub mod keys;
 pub mod policy;
 pub mod records;

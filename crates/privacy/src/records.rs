@@ -49,7 +49,7 @@ impl std::fmt::Debug for SubjectKey {
 }
 
 impl SubjectKey {
-    pub fn seal(&self, slot: Slot<'_>, plaintext: &str) -> Sealed {
+    pub fn seal(&self, slot: Slot<'_>, plaintext: &str) -> Result<Sealed, VaultError> {
         vault::seal(&self.key, slot, plaintext)
     }
 }
@@ -88,7 +88,7 @@ pub async fn buyer_for_checkout(
     let email_index = vault.blind_index(IndexKind::Email, &contact.email.lookup_key());
     let phone_index = vault.blind_index(IndexKind::Phone, contact.phone.expose());
     let id = new_id();
-    let (key, wrapped) = vault.new_data_key(&id);
+    let (key, wrapped) = vault.new_data_key(&id)?;
     subjects::insert_key(tx, &id, &wrapped.master_key_id, &wrapped.bytes, now).await?;
     let subject = SubjectKey { subject: id, key };
     let id = subject.subject.as_str();
@@ -97,13 +97,13 @@ pub async fn buyer_for_checkout(
         email_index,
         phone_index,
         email: subject
-            .seal(slots::buyer(id, "email"), contact.email.expose())
+            .seal(slots::buyer(id, "email"), contact.email.expose())?
             .to_stored(),
         name: subject
-            .seal(slots::buyer(id, "name"), contact.name.expose())
+            .seal(slots::buyer(id, "name"), contact.name.expose())?
             .to_stored(),
         phone: subject
-            .seal(slots::buyer(id, "phone"), contact.phone.expose())
+            .seal(slots::buyer(id, "phone"), contact.phone.expose())?
             .to_stored(),
     };
     subjects::insert_buyer(tx, &sealed, now).await?;
@@ -191,7 +191,7 @@ pub async fn seal_for_subject(
             bytes,
         },
     )?;
-    let sealed = vault::seal(&key, slot, plaintext);
+    let sealed = vault::seal(&key, slot, plaintext)?;
     audit.record(AuditEvent {
         at: now,
         actor: Actor::System.code(),

@@ -24,6 +24,8 @@ pub enum VaultError {
     UnknownMasterKey(String),
     #[error("the subject's data key has been destroyed")]
     Erased,
+    #[error("the value could not be sealed; nothing was stored")]
+    SealFailed,
 }
 
 /// A buyer's data key, unwrapped. Never printed; wiped when dropped.
@@ -72,11 +74,10 @@ fn modified(path: &std::path::Path) -> Option<std::time::SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
-fn encrypt(key: &Key, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
+fn encrypt(key: &Key, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, VaultError> {
     let cipher = XChaCha20Poly1305::new(key.bytes().into());
     let mut nonce = [0u8; NONCE_BYTES];
     rand::rng().fill_bytes(&mut nonce);
-    // Encryption with a valid key and nonce only fails past 2^38 bytes, far beyond any value.
     let ciphertext = cipher
         .encrypt(
             XNonce::from_slice(&nonce),
@@ -85,12 +86,12 @@ fn encrypt(key: &Key, aad: &[u8], plaintext: &[u8]) -> Vec<u8> {
                 aad,
             },
         )
-        .unwrap_or_default();
+        .map_err(|_| VaultError::SealFailed)?;
     let mut out = Vec::with_capacity(1 + NONCE_BYTES + ciphertext.len());
     out.push(Sealed::VERSION);
     out.extend_from_slice(&nonce);
     out.extend_from_slice(&ciphertext);
-    out
+    Ok(out)
 }
 
 fn decrypt(key: &Key, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, VaultError> {
@@ -136,7 +137,9 @@ impl Vault {
     }
 
     /// Re-reads the key file if it changed since it was read. Returns whether the ring was
-    /// replaced. A file that cannot be read keeps the ring in use (and says so in the log).
+    /// replaced. A file that cannot be read keeps the ring in use (and says so in the log),
+    /// and so does one that is not a rotation of the ring in use: another blind-index key, or
+    /// another key under a master key id already known, means another shop's file.
     pub fn reload_if_changed(&self) -> bool {
         let Some(source) = &self.source else {
             return false;
@@ -147,6 +150,14 @@ impl Vault {
             return false;
         }
         match crate::keys::load(&source.path) {
+            Ok(ring) if !follows(&self.ring(), &ring) => {
+                tracing::error!(
+                    key_file = %source.path.display(),
+                    "the key file changed into one that does not hold the keys in use (another \
+                     blind-index key or another key under a known id); keeping the keys in use"
+                );
+                false
+            }
             Ok(ring) => {
                 self.replace_ring(ring);
                 *source.modified.write().unwrap_or_else(|p| p.into_inner()) = now;
@@ -181,19 +192,21 @@ impl Vault {
     }
 
     /// A new random data key for `subject`, and its wrapped form to store.
-    pub fn new_data_key(&self, subject: &str) -> (DataKey, WrappedKey) {
+    pub fn new_data_key(&self, subject: &str) -> Result<(DataKey, WrappedKey), VaultError> {
         let key = Key::random();
-        let wrapped = self.wrap(subject, &key);
-        (DataKey(key), wrapped)
+        let wrapped = self.wrap(subject, &key)?;
+        Ok((DataKey(key), wrapped))
     }
 
-    fn wrap(&self, subject: &str, key: &Key) -> WrappedKey {
+    fn wrap(&self, subject: &str, key: &Key) -> Result<WrappedKey, VaultError> {
         let ring = self.ring();
-        let (id, master) = ring.current_master();
-        WrappedKey {
+        let (id, master) = ring
+            .current_master()
+            .ok_or_else(|| VaultError::UnknownMasterKey(ring.current.clone()))?;
+        Ok(WrappedKey {
             master_key_id: id.to_owned(),
-            bytes: encrypt(master, &wrap_aad(subject), key.bytes()),
-        }
+            bytes: encrypt(master, &wrap_aad(subject), key.bytes())?,
+        })
     }
 
     pub fn unwrap_key(&self, subject: &str, wrapped: &WrappedKey) -> Result<DataKey, VaultError> {
@@ -214,7 +227,7 @@ impl Vault {
     /// The same data key wrapped under the current master key (key rotation).
     pub fn rewrap(&self, subject: &str, wrapped: &WrappedKey) -> Result<WrappedKey, VaultError> {
         let DataKey(key) = self.unwrap_key(subject, wrapped)?;
-        Ok(self.wrap(subject, &key))
+        self.wrap(subject, &key)
     }
 
     /// HMAC-SHA-256 of a normalised value under the index key.
@@ -260,13 +273,24 @@ impl Vault {
     }
 }
 
+/// Whether `next` can replace `current` in a running vault: the same blind-index key, and
+/// the same key under every master key id both hold.
+fn follows(current: &KeyRing, next: &KeyRing) -> bool {
+    current.index_key.bytes() == next.index_key.bytes()
+        && next.masters.iter().all(|(id, key)| {
+            current
+                .master(id)
+                .is_none_or(|known| known.bytes() == key.bytes())
+        })
+}
+
 /// Seals `plaintext` for `slot` under a data key.
-pub fn seal(key: &DataKey, slot: Slot<'_>, plaintext: &str) -> Sealed {
-    Sealed::from_parts(encrypt(
+pub fn seal(key: &DataKey, slot: Slot<'_>, plaintext: &str) -> Result<Sealed, VaultError> {
+    Ok(Sealed::from_parts(encrypt(
         &key.0,
         &slot.associated_data(),
         plaintext.as_bytes(),
-    ))
+    )?))
 }
 
 /// Opens a sealed value. Crate-private: only the gate calls it, after the policy said yes.
@@ -290,8 +314,8 @@ mod tests {
     #[test]
     fn values_open_only_in_their_own_row_and_field() {
         let vault = Vault::new(KeyRing::generate());
-        let (key, _) = vault.new_data_key("b1");
-        let sealed = seal(&key, slot("b1", "email"), "lan@example.vn");
+        let (key, _) = vault.new_data_key("b1").unwrap();
+        let sealed = seal(&key, slot("b1", "email"), "lan@example.vn").unwrap();
         assert_eq!(
             open(&key, slot("b1", "email"), &sealed).unwrap(),
             "lan@example.vn"
@@ -304,7 +328,7 @@ mod tests {
             open(&key, slot("b1", "phone"), &sealed),
             Err(VaultError::DoesNotOpen)
         );
-        let (other, _) = vault.new_data_key("b1");
+        let (other, _) = vault.new_data_key("b1").unwrap();
         assert_eq!(
             open(&other, slot("b1", "email"), &sealed),
             Err(VaultError::DoesNotOpen)
@@ -322,15 +346,15 @@ mod tests {
     #[test]
     fn data_keys_unwrap_only_for_their_subject_and_survive_rotation() {
         let vault = Vault::new(KeyRing::generate());
-        let (key, wrapped) = vault.new_data_key("b1");
-        let sealed = seal(&key, slot("b1", "name"), "Nguyễn Thị Lan");
+        let (key, wrapped) = vault.new_data_key("b1").unwrap();
+        let sealed = seal(&key, slot("b1", "name"), "Nguyễn Thị Lan").unwrap();
         assert!(vault.unwrap_key("b2", &wrapped).is_err());
 
         let rotated = vault.ring().rotated();
         vault.replace_ring(rotated.clone());
         let rewrapped = vault.rewrap("b1", &wrapped).unwrap();
         assert_eq!(rewrapped.master_key_id, rotated.current);
-        vault.replace_ring(rotated.without_retired());
+        vault.replace_ring(rotated.without(std::slice::from_ref(&wrapped.master_key_id)));
         assert_eq!(
             vault.unwrap_key("b1", &wrapped).unwrap_err(),
             VaultError::UnknownMasterKey(wrapped.master_key_id.clone())
@@ -346,10 +370,11 @@ mod tests {
     fn a_vault_follows_its_key_file_through_a_rotation() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keys.toml");
-        let (ring, _) = crate::keys::load_or_create(&path).unwrap();
+        let ring = KeyRing::generate();
+        crate::keys::create(&path, &ring).unwrap();
         let serving = Vault::from_file(ring.clone(), &path);
-        let (key, wrapped) = serving.new_data_key("b1");
-        let sealed = seal(&key, slot("b1", "email"), "lan@example.vn");
+        let (key, wrapped) = serving.new_data_key("b1").unwrap();
+        let sealed = seal(&key, slot("b1", "email"), "lan@example.vn").unwrap();
 
         // Another process rotates: new file, key rewrapped under the new master.
         std::thread::sleep(std::time::Duration::from_millis(20));
@@ -364,6 +389,45 @@ mod tests {
         );
         assert_eq!(serving.current_master_id(), rewrapped.master_key_id);
         assert!(!serving.reload_if_changed(), "nothing changed since");
+    }
+
+    #[test]
+    fn a_vault_keeps_its_keys_when_the_file_turns_into_another_shops() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.toml");
+        let ring = KeyRing::generate();
+        crate::keys::create(&path, &ring).unwrap();
+        let serving = Vault::from_file(ring.clone(), &path);
+        let email = serving.blind_index(IndexKind::Email, "lan@example.vn");
+
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        crate::keys::store(&path, &KeyRing::generate()).unwrap();
+        assert!(!serving.reload_if_changed());
+        assert_eq!(serving.current_master_id(), ring.current);
+        assert_eq!(
+            serving.blind_index(IndexKind::Email, "lan@example.vn"),
+            email
+        );
+
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let changed = KeyRing {
+            masters: vec![(ring.current.clone(), Key::random())],
+            ..ring.clone()
+        };
+        crate::keys::store(&path, &changed).unwrap();
+        assert!(!serving.reload_if_changed(), "another key under a known id");
+    }
+
+    #[test]
+    fn a_ring_without_its_current_master_key_wraps_nothing() {
+        let broken = KeyRing {
+            current: "mk-nowhere".into(),
+            ..KeyRing::generate()
+        };
+        assert_eq!(
+            Vault::new(broken).new_data_key("b1").unwrap_err(),
+            VaultError::UnknownMasterKey("mk-nowhere".into())
+        );
     }
 
     #[test]
@@ -389,7 +453,7 @@ mod tests {
         #[test]
         fn opening_garbage_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
             let vault = Vault::new(KeyRing::generate());
-            let (key, _) = vault.new_data_key("s");
+            let (key, _) = vault.new_data_key("s").unwrap();
             proptest::prop_assert!(open(&key, slot("s", "f"), &Sealed::from_stored(bytes)).is_err());
         }
     }

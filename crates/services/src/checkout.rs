@@ -478,12 +478,17 @@ impl Checkout {
             payment_method: valid.payment.code().to_owned(),
             ship_to_sealed: buyer
                 .seal(slots::order(&order_id, "ship_to"), &ship_to_json)
+                .map_err(RecordError::from)?
                 .to_stored(),
-            note_sealed: valid.note.as_ref().map(|n| {
-                buyer
-                    .seal(slots::order(&order_id, "note"), n.expose())
-                    .to_stored()
-            }),
+            note_sealed: match &valid.note {
+                Some(n) => Some(
+                    buyer
+                        .seal(slots::order(&order_id, "note"), n.expose())
+                        .map_err(RecordError::from)?
+                        .to_stored(),
+                ),
+                None => None,
+            },
             policy_version: self.gate.policy().version().to_owned(),
             placed_at: now,
         };

@@ -10,6 +10,16 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    #[error(
+        "there is no database at {0}; nothing was created (`hanjinbi migrate` or \
+         `hanjinbi serve` makes a new one)"
+    )]
+    NoDatabase(std::path::PathBuf),
+    #[error("cannot prepare the database file {path}: {source}")]
+    File {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl StoreError {

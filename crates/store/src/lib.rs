@@ -9,6 +9,7 @@ pub mod carts;
 pub mod catalog;
 pub mod db;
 mod error;
+pub mod keyring;
 mod migrate;
 pub mod orders;
 pub mod outbox;

@@ -25,6 +25,11 @@ const SQLITE: &[Script] = &[
         include_str!("../migrations/sqlite/0003_orders.sql"),
     ),
     (
+        5,
+        "key fingerprints",
+        include_str!("../migrations/sqlite/0005_key_fingerprints.sql"),
+    ),
+    (
         6,
         "checkout integrity",
         include_str!("../migrations/sqlite/0006_checkout_integrity.sql"),
@@ -46,6 +51,11 @@ const POSTGRES: &[Script] = &[
         3,
         "orders",
         include_str!("../migrations/postgres/0003_orders.sql"),
+    ),
+    (
+        5,
+        "key fingerprints",
+        include_str!("../migrations/postgres/0005_key_fingerprints.sql"),
     ),
     (
         6,

@@ -5,6 +5,7 @@ mod api;
 mod bad_input;
 mod browser;
 mod checkout;
+mod keys;
 mod limits;
 mod lookup;
 mod mail;

@@ -488,9 +488,14 @@ async fn keys_rotate_while_the_shop_keeps_serving() {
     let key_file = app.dir.path().join("keys.toml");
     let before = std::fs::read_to_string(&key_file).unwrap();
 
-    hanjinbi::admin::rotate_keys(&app.server.services.db, &key_file, false)
-        .await
-        .unwrap();
+    hanjinbi::admin::rotate_keys(
+        &app.server.services.db,
+        &key_file,
+        &hanjinbi::admin::RotateOptions::new(false),
+        &hanjinbi_services::SystemClock,
+    )
+    .await
+    .unwrap();
     let after = std::fs::read_to_string(&key_file).unwrap();
     assert_ne!(before, after);
     let masters: Vec<String> = sqlx::query("SELECT DISTINCT master_key_id FROM data_keys")

@@ -5,8 +5,8 @@ use hanjinbi_privacy::vault::{self, Vault};
 
 fn main() {
     let vault = Vault::new(KeyRing::generate());
-    let (key, _) = vault.new_data_key("b1");
+    let (key, _) = vault.new_data_key("b1").unwrap();
     let slot = Slot { table: "buyers", row: "b1", field: "email" };
-    let sealed = vault::seal(&key, slot, "lan@example.vn");
+    let sealed = vault::seal(&key, slot, "lan@example.vn").unwrap();
     let _plaintext: String = vault::open(&key, slot, &sealed).unwrap();
 }

@@ -1,0 +1,246 @@
+//! What the database knows of the operator's keys: a fingerprint of each key it was sealed
+//! with (never the key), which master keys are retired, and which master key each running
+//! server wraps new data keys under. The privacy crate compares a key file against these
+//! before anything is sealed or opened.
+
+use crate::subjects::StoredKey;
+use crate::{Backend, Db, StoreError, WriteTx};
+use sqlx::Row;
+
+/// A key the database was sealed with, by fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedKey {
+    pub key_id: String,
+    pub kind: String,
+    pub fingerprint: Vec<u8>,
+    pub retired_at: Option<i64>,
+}
+
+pub async fn recorded(db: &Db) -> Result<Vec<RecordedKey>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT key_id, kind, fingerprint, retired_at FROM key_fingerprints ORDER BY key_id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(RecordedKey {
+                key_id: r.try_get("key_id")?,
+                kind: r.try_get("kind")?,
+                fingerprint: r.try_get("fingerprint")?,
+                retired_at: r.try_get("retired_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Records a key's fingerprint unless one is already recorded under its id (the caller
+/// compares them afterwards, so a concurrent first start with another key file is noticed).
+pub async fn record(
+    tx: &mut WriteTx,
+    key_id: &str,
+    kind: &str,
+    fingerprint: &[u8],
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO key_fingerprints (key_id, kind, fingerprint, recorded_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (key_id) DO NOTHING",
+    )
+    .bind(key_id)
+    .bind(kind)
+    .bind(fingerprint)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Forgets every recorded fingerprint: only for a database that holds nothing sealed.
+pub async fn forget_all(tx: &mut WriteTx) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM key_fingerprints")
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Whether anything was ever sealed here: a data key (live or destroyed) or an order.
+pub async fn sealed_data_present(db: &Db) -> Result<bool, StoreError> {
+    let key = sqlx::query("SELECT subject_id FROM data_keys LIMIT 1")
+        .fetch_optional(db.pool())
+        .await?;
+    if key.is_some() {
+        return Ok(true);
+    }
+    let order = sqlx::query("SELECT id FROM orders LIMIT 1")
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(order.is_some())
+}
+
+/// The master keys live data keys are wrapped under, with how many each wraps.
+pub async fn live_masters(db: &Db) -> Result<Vec<(String, i64)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT master_key_id, COUNT(*) AS n FROM data_keys WHERE wrapped_key IS NOT NULL \
+         GROUP BY master_key_id ORDER BY master_key_id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("master_key_id")?, r.try_get("n")?)))
+        .collect()
+}
+
+/// One live data key wrapped under `master_key_id`, to try a key file on.
+pub async fn one_live_key(
+    db: &Db,
+    master_key_id: &str,
+) -> Result<Option<(String, StoredKey)>, StoreError> {
+    let row = sqlx::query(
+        "SELECT subject_id, wrapped_key FROM data_keys \
+         WHERE master_key_id = $1 AND wrapped_key IS NOT NULL ORDER BY subject_id LIMIT 1",
+    )
+    .bind(master_key_id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| {
+        Ok((
+            r.try_get("subject_id")?,
+            StoredKey {
+                master_key_id: master_key_id.to_owned(),
+                wrapped: r.try_get("wrapped_key")?,
+            },
+        ))
+    })
+    .transpose()
+}
+
+/// Up to `limit` live data keys of subjects after `after` in id order, to check them all.
+pub async fn live_keys_after(
+    db: &Db,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<(String, StoredKey)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT subject_id, master_key_id, wrapped_key FROM data_keys \
+         WHERE subject_id > $1 AND wrapped_key IS NOT NULL ORDER BY subject_id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("subject_id")?,
+                StoredKey {
+                    master_key_id: r.try_get("master_key_id")?,
+                    wrapped: r.try_get("wrapped_key")?,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// A running server says which master key it wraps new data keys under, now.
+pub async fn heartbeat(
+    db: &Db,
+    server_id: &str,
+    current_master_id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO key_holders (server_id, current_master_id, seen_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (server_id) DO UPDATE \
+         SET current_master_id = excluded.current_master_id, seen_at = excluded.seen_at",
+    )
+    .bind(server_id)
+    .bind(current_master_id)
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// A server stopping removes its row.
+pub async fn leave(db: &Db, server_id: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM key_holders WHERE server_id = $1")
+        .bind(server_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Servers seen since `since` that wrap new data keys under a master key other than
+/// `current`: (server id, its master key id).
+pub async fn holders_not_on(
+    db: &Db,
+    current: &str,
+    since: i64,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT server_id, current_master_id FROM key_holders \
+         WHERE current_master_id <> $1 AND seen_at >= $2 ORDER BY server_id",
+    )
+    .bind(current)
+    .bind(since)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("server_id")?, r.try_get("current_master_id")?)))
+        .collect()
+}
+
+/// The outcome of [`retire`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Retirement {
+    /// The keys are marked retired; from now on nothing can be wrapped under them.
+    Retired,
+    /// Nothing was retired: live data keys are still wrapped under these master keys.
+    StillInUse(Vec<(String, i64)>),
+}
+
+/// Marks master keys retired, unless a live data key is still wrapped under one of them.
+/// The count and the mark are one transaction that holds off every write to `data_keys`
+/// (SQLite's write lock; a table lock on PostgreSQL), and a trigger refuses any data key
+/// wrapped under a retired key afterwards: no key can slip in between.
+pub async fn retire(
+    db: &Db,
+    master_key_ids: &[String],
+    now: i64,
+) -> Result<Retirement, StoreError> {
+    let mut tx = db.begin_write().await?;
+    if db.backend() == Backend::Postgres {
+        sqlx::query("LOCK TABLE data_keys IN SHARE ROW EXCLUSIVE MODE")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let mut in_use = Vec::new();
+    for id in master_key_ids {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM data_keys WHERE master_key_id = $1 AND wrapped_key IS NOT NULL",
+        )
+        .bind(id.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+        let n: i64 = row.try_get("n")?;
+        if n > 0 {
+            in_use.push((id.clone(), n));
+        }
+    }
+    if !in_use.is_empty() {
+        tx.rollback().await?;
+        return Ok(Retirement::StillInUse(in_use));
+    }
+    for id in master_key_ids {
+        sqlx::query(
+            "UPDATE key_fingerprints SET retired_at = $1 WHERE key_id = $2 AND retired_at IS NULL",
+        )
+        .bind(now)
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(Retirement::Retired)
+}
