@@ -7,7 +7,7 @@ use crate::error::{ApiError, Failure};
 use crate::pages::CART_COOKIE;
 use crate::AppState;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -41,12 +41,13 @@ fn cart_json(cart: &Cart) -> Value {
 
 pub async fn create(
     State(app): State<AppState>,
+    ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
     ApiContext(ctx): ApiContext,
 ) -> Result<Response, ApiError> {
     let new = app
         .services
         .carts
-        .create()
+        .create(client.ip())
         .await
         .map_err(|e| ApiError::new(e, ctx.lang))?;
     let cart = Cart {
