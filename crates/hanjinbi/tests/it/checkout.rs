@@ -1061,3 +1061,26 @@ async fn set_price(app: &TestApp, sku: &str, price: i64) {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn the_lookup_page_answers_a_code_request_the_same_whatever_matched() {
+    let app = spawn().await;
+    let number = place(&app, buyer("lan@example.vn")).await;
+    let mut answers = Vec::new();
+    for contact in ["0912345678", "0987654321", "other@example.vn"] {
+        let r = app
+            .post_form(
+                "/don-hang/tra-cuu",
+                &[
+                    ("action", "send_code"),
+                    ("number", &number),
+                    ("contact", contact),
+                ],
+            )
+            .await;
+        answers.push((r.status().as_u16(), r.text().await.unwrap()));
+    }
+    assert_eq!(answers[0].0, 200);
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0], answers[2]);
+}
