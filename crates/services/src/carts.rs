@@ -9,10 +9,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use hanjinbi_domain::cart::Cart;
 use hanjinbi_domain::{Quantity, Sku};
+use hanjinbi_privacy::vault::IndexKind;
+use hanjinbi_privacy::Vault;
 use hanjinbi_store::catalog::variant_stock;
-use hanjinbi_store::{carts, Db, StoreError};
+use hanjinbi_store::{carts, orders, Db, StoreError};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use thiserror::Error;
@@ -31,6 +34,8 @@ pub enum CartError {
     NotEnoughStock { available: i64 },
     #[error("a cart line holds at most {max} units")]
     TooMany { max: i64 },
+    #[error("too many new carts from this address; try again in {retry_after_secs} s")]
+    TooManyCarts { retry_after_secs: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -62,7 +67,14 @@ pub struct Carts {
     max_line_quantity: i64,
     /// Seconds without a change after which a cart is gone.
     idle_secs: i64,
+    /// Keys the client-address buckets of the new-cart limit.
+    vault: Vault,
 }
+
+/// New carts one client address may make per [`NEW_CART_WINDOW_SECS`].
+pub const NEW_CARTS_PER_CLIENT: i64 = 1_000;
+/// The window of the new-cart limit.
+pub const NEW_CART_WINDOW_SECS: i64 = 60 * 60;
 
 /// How long a cart lives without a change, unless configured otherwise.
 pub const IDLE_CART: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 60 * 60);
@@ -100,10 +112,12 @@ impl Carts {
         clock: Arc<dyn Clock>,
         max_line_quantity: i64,
         idle: std::time::Duration,
+        vault: Vault,
     ) -> Carts {
         Carts {
             db,
             clock,
+            vault,
             max_line_quantity: max_line_quantity.min(Quantity::MAX),
             idle_secs: i64::try_from(idle.as_secs()).unwrap_or(i64::MAX),
         }
@@ -120,10 +134,33 @@ impl Carts {
         .await
     }
 
-    pub async fn create(&self) -> Result<NewCart, CartError> {
+    /// A new cart for `client`. One address makes at most [`NEW_CARTS_PER_CLIENT`] carts a
+    /// window, so a script cannot fill the database with them (the storefront makes one
+    /// only when the first item is added; empty carts are swept after an hour).
+    pub async fn create(&self, client: IpAddr) -> Result<NewCart, CartError> {
         let id = random_text(ID_BYTES);
         let token = random_text(TOKEN_BYTES);
-        carts::create(&self.db, &id, &token_hash(&token), self.clock.now()).await?;
+        let now = self.clock.now();
+        let bucket = self
+            .vault
+            .blind_index(IndexKind::Lookup, &format!("new-cart\0{client}"));
+        let mut tx = self.db.begin_write().await?;
+        let window = orders::hit_limit(
+            &mut tx,
+            "new_cart",
+            &bucket,
+            now,
+            now - NEW_CART_WINDOW_SECS,
+        )
+        .await?;
+        if window.hits > NEW_CARTS_PER_CLIENT {
+            tx.commit().await.map_err(StoreError::from)?;
+            return Err(CartError::TooManyCarts {
+                retry_after_secs: (window.window_start + NEW_CART_WINDOW_SECS - now).max(1),
+            });
+        }
+        carts::create(&mut tx, &id, &token_hash(&token), now).await?;
+        tx.commit().await.map_err(StoreError::from)?;
         Ok(NewCart {
             access: CartAccess { id },
             token,

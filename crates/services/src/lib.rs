@@ -56,6 +56,7 @@ impl Services {
                 Arc::clone(&clock),
                 settings.limits.max_line_quantity,
                 settings.cart_idle,
+                gate.vault().clone(),
             ),
             checkout: checkout::Checkout::new(
                 db.clone(),

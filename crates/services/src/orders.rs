@@ -43,7 +43,7 @@ pub const SENDS_PER_CONTACT: i64 = 5;
 /// Requests for a code per window from one client address.
 pub const SENDS_PER_CLIENT: i64 = 20;
 
-/// Counter scopes in `lookup_limits`.
+/// Counter scopes in `rate_limits`.
 mod scope {
     pub const SEND_CONTACT: &str = "send_contact";
     pub const SEND_CLIENT: &str = "send_client";

@@ -6,7 +6,12 @@ use hanjinbi_domain::cart::CartLine;
 use hanjinbi_domain::{Dong, Localized, ProductSlug};
 use sqlx::Row;
 
-pub async fn create(db: &Db, id: &str, token_hash: &[u8], now: i64) -> Result<(), StoreError> {
+pub async fn create(
+    tx: &mut WriteTx,
+    id: &str,
+    token_hash: &[u8],
+    now: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO carts (id, token_hash, created_at, updated_at) VALUES ($1, $2, $3, $4)",
     )
@@ -14,7 +19,7 @@ pub async fn create(db: &Db, id: &str, token_hash: &[u8], now: i64) -> Result<()
     .bind(token_hash)
     .bind(now)
     .bind(now)
-    .execute(db.pool())
+    .execute(&mut **tx)
     .await?;
     Ok(())
 }

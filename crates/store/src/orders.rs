@@ -308,12 +308,12 @@ pub async fn hit_limit(
     expired_at_or_before: i64,
 ) -> Result<LimitWindow, StoreError> {
     let row = sqlx::query(
-        "INSERT INTO lookup_limits (scope, bucket, window_start, hits) VALUES ($1, $2, $3, 1) \
+        "INSERT INTO rate_limits (scope, bucket, window_start, hits) VALUES ($1, $2, $3, 1) \
          ON CONFLICT (scope, bucket) DO UPDATE SET \
-         hits = CASE WHEN lookup_limits.window_start <= $4 THEN 1 \
-                ELSE lookup_limits.hits + 1 END, \
-         window_start = CASE WHEN lookup_limits.window_start <= $5 \
-                THEN excluded.window_start ELSE lookup_limits.window_start END \
+         hits = CASE WHEN rate_limits.window_start <= $4 THEN 1 \
+                ELSE rate_limits.hits + 1 END, \
+         window_start = CASE WHEN rate_limits.window_start <= $5 \
+                THEN excluded.window_start ELSE rate_limits.window_start END \
          RETURNING hits, window_start",
     )
     .bind(scope)
@@ -335,13 +335,12 @@ pub async fn limit(
     scope: &str,
     bucket: &[u8],
 ) -> Result<Option<LimitWindow>, StoreError> {
-    let row = sqlx::query(
-        "SELECT hits, window_start FROM lookup_limits WHERE scope = $1 AND bucket = $2",
-    )
-    .bind(scope)
-    .bind(bucket)
-    .fetch_optional(&mut **tx)
-    .await?;
+    let row =
+        sqlx::query("SELECT hits, window_start FROM rate_limits WHERE scope = $1 AND bucket = $2")
+            .bind(scope)
+            .bind(bucket)
+            .fetch_optional(&mut **tx)
+            .await?;
     row.map(|r| {
         Ok(LimitWindow {
             hits: r.try_get("hits")?,
@@ -353,7 +352,7 @@ pub async fn limit(
 
 /// Deletes counters whose window started before `before`: they no longer limit anything.
 pub async fn sweep_limits(db: &Db, before: i64) -> Result<u64, StoreError> {
-    let done = sqlx::query("DELETE FROM lookup_limits WHERE window_start < $1")
+    let done = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
         .bind(before)
         .execute(db.pool())
         .await?;

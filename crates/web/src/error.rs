@@ -214,6 +214,15 @@ impl From<CartError> for Failure {
                 format!("Mỗi sản phẩm được đặt tối đa {max} chiếc trong một đơn hàng."),
                 format!("An order holds at most {max} units of each item."),
             ),
+            CartError::TooManyCarts { retry_after_secs } => {
+                let minutes = (retry_after_secs + 59) / 60;
+                Failure::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_carts",
+                    format!("Quá nhiều giỏ hàng mới từ địa chỉ này. Vui lòng thử lại sau {minutes} phút."),
+                    format!("Too many new carts from this address. Please try again in {minutes} minutes."),
+                )
+            }
             CartError::Store(e) => store_failure(&e),
         }
     }

@@ -69,7 +69,7 @@ impl Shop {
     /// Places an order for `email` / 0912 345 678; returns its number.
     async fn order(&self, email: &str) -> String {
         let s = &self.services;
-        let cart = s.carts.create().await.unwrap();
+        let cart = s.carts.create(client(250)).await.unwrap();
         s.carts
             .add(
                 &cart.access,
@@ -151,6 +151,31 @@ impl Shop {
 
 fn wrong(code: &str) -> String {
     if code == "000000" { "111111" } else { "000000" }.to_owned()
+}
+
+#[tokio::test]
+async fn new_carts_are_limited_per_client_address_for_a_window() {
+    use hanjinbi_services::carts::{NEW_CARTS_PER_CLIENT, NEW_CART_WINDOW_SECS};
+    use hanjinbi_services::CartError;
+    let shop = shop().await;
+    let carts = &shop.services.carts;
+    for _ in 0..NEW_CARTS_PER_CLIENT {
+        carts.create(client(1)).await.unwrap();
+    }
+    let refused = carts.create(client(1)).await;
+    assert!(
+        matches!(refused, Err(CartError::TooManyCarts { retry_after_secs }) if retry_after_secs == NEW_CART_WINDOW_SECS),
+        "{refused:?}"
+    );
+    assert!(
+        carts.create(client(2)).await.is_ok(),
+        "other addresses are not held up"
+    );
+    shop.clock.advance(NEW_CART_WINDOW_SECS);
+    assert!(
+        carts.create(client(1)).await.is_ok(),
+        "the limit ends with its window"
+    );
 }
 
 #[tokio::test]

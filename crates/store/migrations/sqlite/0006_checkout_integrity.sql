@@ -37,17 +37,18 @@ ALTER TABLE idempotency_keys ADD COLUMN request_hash BLOB;
 ALTER TABLE lookup_codes ADD COLUMN issued_at INTEGER NOT NULL DEFAULT 0;
 UPDATE lookup_codes SET issued_at = expires_at - 900;
 
--- Fixed-window counters for the order lookup (failed codes per order, per contact and per
--- client; codes asked for per contact and per client). Keys are keyed hashes, never an
--- address or a contact in clear. They outlive the codes, so reissuing a code resets nothing.
-CREATE TABLE lookup_limits (
+-- Fixed-window counters against abuse: for the order lookup, failed codes per order, per
+-- contact and per client, and codes asked for per contact and per client; new carts per
+-- client. Buckets are keyed hashes, never an address or a contact in clear. They outlive
+-- the codes, so reissuing a code resets nothing.
+CREATE TABLE rate_limits (
     scope        TEXT    NOT NULL,
     bucket       BLOB    NOT NULL,
     window_start INTEGER NOT NULL,
     hits         INTEGER NOT NULL,
     PRIMARY KEY (scope, bucket)
 );
-CREATE INDEX lookup_limits_by_window ON lookup_limits (window_start);
+CREATE INDEX rate_limits_by_window ON rate_limits (window_start);
 
 -- Idle carts are deleted by a periodic sweep.
 CREATE INDEX carts_by_update ON carts (updated_at);

@@ -10,7 +10,7 @@ use crate::error::{ApiError, Failure};
 use crate::pages::CART_COOKIE;
 use crate::AppState;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -121,12 +121,13 @@ pub struct NewCartJson<'a> {
 )]
 pub async fn create(
     State(app): State<AppState>,
+    ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
     ApiContext(ctx): ApiContext,
 ) -> Result<Response, ApiError> {
     let new = app
         .services
         .carts
-        .create()
+        .create(client.ip())
         .await
         .map_err(|e| ApiError::new(e, ctx.lang))?;
     let cart = Cart {

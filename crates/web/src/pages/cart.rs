@@ -7,7 +7,7 @@ use crate::form::FormBody;
 use crate::views::{product_href, Chrome};
 use crate::AppState;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use hanjinbi_domain::{Quantity, Sku};
@@ -113,6 +113,7 @@ fn back_to_cart() -> Response {
 
 pub async fn add(
     State(app): State<AppState>,
+    ConnectInfo(client): ConnectInfo<std::net::SocketAddr>,
     PageContext(ctx): PageContext,
     form: FormBody,
 ) -> Result<Response, PageError> {
@@ -124,7 +125,7 @@ pub async fn add(
             Ok(back_to_cart())
         }
         None => {
-            let new = app.services.carts.create().await?;
+            let new = app.services.carts.create(client.ip()).await?;
             app.services.carts.add(&new.access, &sku, quantity).await?;
             let cookie = set_cookie(
                 CART_COOKIE,
