@@ -1442,6 +1442,44 @@ mod tests {
     }
 
     #[test]
+    fn an_earlier_version_still_refuses_a_feature_the_code_does_not_know() {
+        let (_, text) = POLICY_VERSIONS[0];
+        let text = text.replacen(
+            "group = \"protection\"\ntext.vi",
+            "group = \"protection\"\nkept_by = [\"backups_erased\"]\ntext.vi",
+            1,
+        );
+        let text = text.replacen(
+            "kept_by = []\n\n[[promises]]\nid = \"p10\"",
+            "\n[[promises]]\nid = \"p10\"",
+            1,
+        );
+        let message = Policy::archived_from_toml(&text)
+            .expect_err("an unknown feature")
+            .to_string();
+        assert_mentions(
+            &message,
+            &["promise \"p9\"", "unknown feature \"backups_erased\""],
+        );
+    }
+
+    #[test]
+    fn rejects_an_unclosed_placeholder() {
+        let message = error_message(
+            "text.en = \"{name} never sells",
+            "text.en = \"{name never sells",
+        );
+        assert_mentions(
+            &message,
+            &[
+                "promise \"never_sold\"",
+                "the en text of `text`",
+                "unknown placeholder {name never sells",
+            ],
+        );
+    }
+
+    #[test]
     fn rejects_a_promise_kept_by_nothing() {
         let message = error_message("kept_by = [\"privacy_page\"]", "kept_by = []");
         assert_eq!(
