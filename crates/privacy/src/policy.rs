@@ -14,6 +14,7 @@
 //! time and the policy cannot know about one buyer.
 
 mod error;
+mod features;
 mod ids;
 mod load;
 
@@ -21,9 +22,10 @@ use std::marker::PhantomData;
 use std::num::NonZeroU32;
 
 pub use error::PolicyError;
+pub use features::Evidence;
 pub use ids::{
-    Actor, BuyerNotice, DataCategory, DisclosureBasis, Field, Language, LegalBasis, PurposeId,
-    RecipientKind, UnknownCode,
+    Actor, BuyerNotice, DataCategory, DisclosureBasis, Feature, Field, Language, LegalBasis,
+    PageBlock, PageWord, ProcessorKind, PromiseGroup, PurposeId, RecipientKind, UnknownCode,
 };
 
 use ids::Vocabulary;
@@ -34,14 +36,40 @@ pub const EMBEDDED_POLICY_TOML: &str = include_str!("../policy/privacy-policy.to
 /// Every version of the policy ever published, oldest first, as `(version, policy file text)`.
 /// The last entry is the current policy, [`EMBEDDED_POLICY_TOML`].
 ///
-/// Buyers consented to the version they saw, so every published version must stay readable at
-/// its own address for as long as the shop runs. Publishing a new version therefore means:
-/// copy the current `policy/privacy-policy.toml` to `policy/published/<its version>.toml`,
-/// replace its entry below with `("<its version>", include_str!("../policy/published/<its
+/// Buyers consented to the version they saw, and the page of each version is written in its
+/// own file, so every published version stays readable, as buyers then read it, at its own
+/// address for as long as the shop runs. Publishing a new version therefore means: copy the
+/// current `policy/privacy-policy.toml` to `policy/published/<its version>.toml`, replace its
+/// entry below with `("<its version>", include_str!("../policy/published/<its
 /// version>.toml"))`, then edit `privacy-policy.toml` and give it a new, later `version`. The
 /// tests check that every entry parses, carries the version it is listed under, that versions
 /// are unique and in order, and that the current file is the last entry.
-pub const POLICY_VERSIONS: &[(&str, &str)] = &[("2026-11-24", EMBEDDED_POLICY_TOML)];
+pub const POLICY_VERSIONS: &[(&str, &str)] = &[
+    (
+        "2026-11-24",
+        include_str!("../policy/published/2026-11-24.toml"),
+    ),
+    ("2026-11-25", EMBEDDED_POLICY_TOML),
+];
+
+/// The names a text of the policy may contain in braces, filled in when the page is shown:
+/// the shop's details from its settings (`name`, `legal_name`, `registration_number`,
+/// `address`, `public_url`, `email`, `hotline`), the versions (`version`, `current`), numbers
+/// of a retention period (`days`, `years`) and, in a per-partner consent wording, `partner`.
+pub const PLACEHOLDERS: &[&str] = &[
+    "name",
+    "legal_name",
+    "registration_number",
+    "address",
+    "public_url",
+    "email",
+    "hotline",
+    "version",
+    "current",
+    "days",
+    "years",
+    "partner",
+];
 
 /// A loaded, validated privacy policy.
 #[derive(Debug, Clone)]
@@ -53,12 +81,27 @@ pub struct Policy {
     actors: Table<Actor, ActorRule>,
     purposes: Table<PurposeId, PurposeRule>,
     recipients: Table<RecipientKind, RecipientRule>,
+    laws: Vec<LawRule>,
+    features: Vec<FeatureRule>,
+    processors: Vec<ProcessorRule>,
+    promises: Vec<PromiseRule>,
+    page: Page,
 }
 
 impl Policy {
-    /// Parses and validates a policy written in TOML.
+    /// Parses and validates a policy written in TOML, as the policy in force: every rule of
+    /// the loader applies.
     pub fn from_toml(text: &str) -> Result<Policy, PolicyError> {
-        load::parse(text)
+        load::parse(text, load::Mode::Current)
+    }
+
+    /// Parses and validates an earlier, published version, kept so that its page can be read
+    /// as buyers then read it. Every rule applies except those that only a version written
+    /// since can meet: its promises may name no feature (an earlier version may have promised
+    /// what nothing kept, which is why it was replaced), its categories need not say what
+    /// collects them, and it need not list laws, processors or every feature.
+    pub fn archived_from_toml(text: &str) -> Result<Policy, PolicyError> {
+        load::parse(text, load::Mode::Archived)
     }
 
     /// The policy shipped with the binary ([`EMBEDDED_POLICY_TOML`]).
@@ -69,10 +112,18 @@ impl Policy {
     /// The published policy with this exact version: `None` if no such version was ever
     /// published, else the result of loading its file (which the tests guarantee is `Ok`).
     pub fn published(version: &str) -> Option<Result<Policy, PolicyError>> {
+        let last = POLICY_VERSIONS.len().checked_sub(1)?;
         POLICY_VERSIONS
             .iter()
-            .find(|(published, _)| *published == version)
-            .map(|(_, text)| Policy::from_toml(text))
+            .enumerate()
+            .find(|(_, (published, _))| *published == version)
+            .map(|(position, (_, text))| {
+                if position == last {
+                    Policy::from_toml(text)
+                } else {
+                    Policy::archived_from_toml(text)
+                }
+            })
     }
 
     /// The versions of every published policy, oldest first; the last is the current one.
@@ -164,6 +215,65 @@ impl Policy {
     pub fn recipient_fields(&self, kind: RecipientKind) -> &[Field] {
         &self.recipient(kind).fields
     }
+
+    /// The laws this version follows, in file order.
+    pub fn laws(&self) -> &[LawRule] {
+        &self.laws
+    }
+
+    /// The features named by this version, with their labels, in file order.
+    pub fn features(&self) -> &[FeatureRule] {
+        &self.features
+    }
+
+    /// The label of a feature. The loader refuses a promise or category naming a feature
+    /// without an entry in `[[features]]`, so for those this is always `Some`.
+    pub fn feature(&self, feature: Feature) -> Option<&FeatureRule> {
+        self.features.iter().find(|rule| rule.feature == feature)
+    }
+
+    /// The processors, in file order.
+    pub fn processors(&self) -> &[ProcessorRule] {
+        &self.processors
+    }
+
+    /// Every promise, in file order.
+    pub fn promises(&self) -> &[PromiseRule] {
+        &self.promises
+    }
+
+    /// The promises of one group, in file order.
+    pub fn promises_in(&self, group: PromiseGroup) -> impl Iterator<Item = &PromiseRule> + '_ {
+        self.promises.iter().filter(move |p| p.group == group)
+    }
+
+    /// The privacy page's own text.
+    pub fn page(&self) -> &Page {
+        &self.page
+    }
+
+    /// A retention period in words, from the page's words, with its numbers filled in.
+    pub fn describe_retention(&self, retention: Retention, language: Language) -> String {
+        let word = |word| self.page.word(word).get(language);
+        match retention {
+            Retention::UntilErasure => word(PageWord::RetentionUntilErasure).to_owned(),
+            Retention::Days(days) => {
+                let days = days.get();
+                let template = match (days % 365 == 0).then_some(days / 365) {
+                    Some(1) => word(PageWord::RetentionDaysOneYear),
+                    Some(_) => word(PageWord::RetentionDaysYears),
+                    None => word(PageWord::RetentionDays),
+                };
+                template
+                    .replace("{days}", &days.to_string())
+                    .replace("{years}", &(days / 365).to_string())
+            }
+            Retention::AfterFinancialYear { years, .. } => {
+                word(PageWord::RetentionAfterFinancialYear)
+                    .replace("{years}", &years.get().to_string())
+            }
+        }
+    }
 }
 
 /// The answer of [`Policy::allows`].
@@ -228,42 +338,92 @@ impl Localized {
 /// How long a category is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retention {
-    /// Deleted this many days after it stops being needed (for transactions: after the
-    /// transaction date).
+    /// Deleted this many days after it was collected.
     Days(NonZeroU32),
     /// Kept until the buyer asks for erasure.
     UntilErasure,
+    /// Kept `years` whole years from the end of the financial year in which the transaction
+    /// took place, as accounting records are (`retention = { from = "end_of_financial_year",
+    /// years = 10 }`).
+    AfterFinancialYear {
+        years: NonZeroU32,
+        year_end: FinancialYearEnd,
+    },
 }
 
-impl Retention {
-    /// The number of days, if the retention is a fixed period.
-    pub fn days(self) -> Option<u32> {
-        match self {
-            Retention::Days(days) => Some(days.get()),
-            Retention::UntilErasure => None,
+/// The last day of the shop's financial year, the same every year: 31 December unless the
+/// policy says otherwise (`financial_year_ends = "MM-DD"`, never 29 February).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FinancialYearEnd {
+    month: time::Month,
+    day: u8,
+}
+
+impl FinancialYearEnd {
+    /// The calendar year: the financial year ends on 31 December.
+    pub const CALENDAR: FinancialYearEnd = FinancialYearEnd {
+        month: time::Month::December,
+        day: 31,
+    };
+
+    /// A year end on this month and day, if every year has that day (29 February does not).
+    pub fn new(month: u8, day: u8) -> Option<FinancialYearEnd> {
+        let month = time::Month::try_from(month).ok()?;
+        // 2023 is not a leap year: a day it has, every year has.
+        time::Date::from_calendar_date(2023, month, day).ok()?;
+        Some(FinancialYearEnd { month, day })
+    }
+
+    /// The last day of the financial year that contains `date`.
+    fn end_of_year_containing(self, date: time::Date) -> Result<time::Date, DateOutOfRange> {
+        let this_year = self.in_year(date.year())?;
+        if date <= this_year {
+            Ok(this_year)
+        } else {
+            self.in_year(date.year() + 1)
         }
     }
 
-    /// The period as shown on the privacy page, e.g. "3650 ngày (10 năm)".
-    pub fn describe(self, language: Language) -> String {
-        let days = match self {
-            Retention::UntilErasure => {
-                return match language {
-                    Language::Vi => "Cho đến khi quý khách yêu cầu xóa".to_owned(),
-                    Language::En => "Until you ask us to erase it".to_owned(),
-                }
+    fn in_year(self, year: i32) -> Result<time::Date, DateOutOfRange> {
+        time::Date::from_calendar_date(year, self.month, self.day).map_err(|_| DateOutOfRange)
+    }
+}
+
+/// A deletion date past the last date the calendar can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the deletion date is beyond the dates the calendar can hold")]
+pub struct DateOutOfRange;
+
+impl Retention {
+    /// The number of days, if the retention is a fixed number of days.
+    pub fn days(self) -> Option<u32> {
+        match self {
+            Retention::Days(days) => Some(days.get()),
+            Retention::UntilErasure | Retention::AfterFinancialYear { .. } => None,
+        }
+    }
+
+    /// The first day on which a record made on `date` is due for deletion: `None` when it is
+    /// kept until the buyer asks for erasure. Ten years from the end of a calendar financial
+    /// year means a transaction of 31 December 2026 is due on 1 January 2037, and one of
+    /// 1 January 2027 on 1 January 2038.
+    pub fn deletion_due(self, date: time::Date) -> Result<Option<time::Date>, DateOutOfRange> {
+        match self {
+            Retention::UntilErasure => Ok(None),
+            Retention::Days(days) => date
+                .checked_add(time::Duration::days(i64::from(days.get())))
+                .map(Some)
+                .ok_or(DateOutOfRange),
+            Retention::AfterFinancialYear { years, year_end } => {
+                let end = year_end.end_of_year_containing(date)?;
+                let years = i32::try_from(years.get()).map_err(|_| DateOutOfRange)?;
+                let kept_until = end
+                    .year()
+                    .checked_add(years)
+                    .ok_or(DateOutOfRange)
+                    .and_then(|year| year_end.in_year(year))?;
+                kept_until.next_day().map(Some).ok_or(DateOutOfRange)
             }
-            Retention::Days(days) => days.get(),
-        };
-        // Whole years are easier to grasp than thousands of days, so show both.
-        let years = (days % 365 == 0).then_some(days / 365);
-        match (language, years) {
-            (Language::Vi, Some(years)) => format!("{days} ngày ({years} năm)"),
-            (Language::Vi, None) => format!("{days} ngày"),
-            (Language::En, Some(1)) => format!("{days} days (1 year)"),
-            (Language::En, Some(years)) => format!("{days} days ({years} years)"),
-            (Language::En, None) if days == 1 => "1 day".to_owned(),
-            (Language::En, None) => format!("{days} days"),
         }
     }
 }
@@ -307,9 +467,16 @@ pub struct CategoryRule {
     description: Localized,
     retention: Retention,
     retention_reason: Localized,
+    collected_by: Option<Vec<Feature>>,
 }
 
 impl CategoryRule {
+    /// The features that collect this category today: empty when nothing collects it yet;
+    /// `None` in an earlier version that did not say.
+    pub fn collected_by(&self) -> Option<&[Feature]> {
+        self.collected_by.as_deref()
+    }
+
     /// Which category this is.
     pub fn category(&self) -> DataCategory {
         self.category
@@ -461,10 +628,16 @@ pub struct RecipientRule {
     fields: Vec<Field>,
     label: Localized,
     description: Localized,
+    ground: Localized,
     consent: Option<Localized>,
 }
 
 impl RecipientRule {
+    /// The ground on which it receives data, in words for the page.
+    pub fn ground(&self) -> &Localized {
+        &self.ground
+    }
+
     /// Which kind of recipient.
     pub fn kind(&self) -> RecipientKind {
         self.kind
@@ -514,6 +687,218 @@ impl RecipientRule {
                 .replace(load::PARTNER_PLACEHOLDER, partner)
         })
     }
+}
+
+/// A law the policy follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LawRule {
+    name: Localized,
+    role: Localized,
+    in_force_since: String,
+}
+
+impl LawRule {
+    /// Its name and number, e.g. "Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15".
+    pub fn name(&self) -> &Localized {
+        &self.name
+    }
+
+    /// What it means for the shop and the buyer.
+    pub fn role(&self) -> &Localized {
+        &self.role
+    }
+
+    /// The date (YYYY-MM-DD) it came into force, never after the policy's effective date.
+    pub fn in_force_since(&self) -> &str {
+        &self.in_force_since
+    }
+}
+
+/// The words for one feature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureRule {
+    feature: Feature,
+    label: Localized,
+}
+
+impl FeatureRule {
+    /// Which feature.
+    pub fn feature(&self) -> Feature {
+        self.feature
+    }
+
+    /// Its name for buyers.
+    pub fn label(&self) -> &Localized {
+        &self.label
+    }
+}
+
+/// A processor (bên xử lý dữ liệu cá nhân): what it receives and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessorRule {
+    kind: ProcessorKind,
+    label: Localized,
+    receives: Localized,
+    why: Localized,
+    categories: Vec<DataCategory>,
+}
+
+impl ProcessorRule {
+    /// Which processor.
+    pub fn kind(&self) -> ProcessorKind {
+        self.kind
+    }
+
+    /// Its name for buyers.
+    pub fn label(&self) -> &Localized {
+        &self.label
+    }
+
+    /// What it receives, in words.
+    pub fn receives(&self) -> &Localized {
+        &self.receives
+    }
+
+    /// Why it receives it.
+    pub fn why(&self) -> &Localized {
+        &self.why
+    }
+
+    /// The categories of personal data it handles.
+    pub fn categories(&self) -> &[DataCategory] {
+        &self.categories
+    }
+}
+
+/// One promise of the page, with the features that keep it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromiseRule {
+    id: String,
+    group: PromiseGroup,
+    title: Option<Localized>,
+    text: Localized,
+    kept_by: Vec<Feature>,
+}
+
+impl PromiseRule {
+    /// Its id, unique in the file.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The group it is shown with.
+    pub fn group(&self) -> PromiseGroup {
+        self.group
+    }
+
+    /// A short title, e.g. the name of a right.
+    pub fn title(&self) -> Option<&Localized> {
+        self.title.as_ref()
+    }
+
+    /// What is promised.
+    pub fn text(&self) -> &Localized {
+        &self.text
+    }
+
+    /// The features that keep it; never empty in the policy in force.
+    pub fn kept_by(&self) -> &[Feature] {
+        &self.kept_by
+    }
+}
+
+/// The privacy page's own text: its sections in order, and the words it puts around the
+/// policy's data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    title: Localized,
+    lead: Localized,
+    /// One per [`PageWord`], in its order.
+    words: Vec<Localized>,
+    /// One per [`LegalBasis`], in its order.
+    legal_bases: Vec<Localized>,
+    /// One per [`Field`], in its order.
+    fields: Vec<Localized>,
+    /// One per [`BuyerNotice`], in its order.
+    notices: Vec<Localized>,
+    sections: Vec<Section>,
+}
+
+impl Page {
+    /// The page's title.
+    pub fn title(&self) -> &Localized {
+        &self.title
+    }
+
+    /// The paragraph under the title.
+    pub fn lead(&self) -> &Localized {
+        &self.lead
+    }
+
+    /// One of the page's words (the loader requires every one).
+    pub fn word(&self, word: PageWord) -> &Localized {
+        &self.words[word.position()]
+    }
+
+    /// A legal basis in words.
+    pub fn legal_basis(&self, basis: LegalBasis) -> &Localized {
+        &self.legal_bases[basis.position()]
+    }
+
+    /// A recipient's field in words.
+    pub fn field(&self, field: Field) -> &Localized {
+        &self.fields[field.position()]
+    }
+
+    /// When the buyer is told of a disclosure, in words.
+    pub fn notice(&self, notice: BuyerNotice) -> &Localized {
+        &self.notices[notice.position()]
+    }
+
+    /// The sections, in order.
+    pub fn sections(&self) -> &[Section] {
+        &self.sections
+    }
+}
+
+/// One section of the page: a heading and its blocks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    anchor: String,
+    heading: Localized,
+    blocks: Vec<Block>,
+}
+
+impl Section {
+    /// Its id in the page (lowercase letters, digits and hyphens), unique on the page.
+    pub fn anchor(&self) -> &str {
+        &self.anchor
+    }
+
+    /// Its heading.
+    pub fn heading(&self) -> &Localized {
+        &self.heading
+    }
+
+    /// Its blocks, in order.
+    pub fn blocks(&self) -> &[Block] {
+        &self.blocks
+    }
+}
+
+/// One block of a section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    /// A paragraph.
+    Text(Localized),
+    /// A heading inside the section.
+    Subheading(Localized),
+    /// A bulleted list.
+    List(Vec<Localized>),
+    /// A part built from the policy's data.
+    Show(PageBlock),
+    /// One group of promises with the features that keep them.
+    Promises(PromiseGroup),
 }
 
 /// Entries of one section, in file order, with a complete index by id (the loader refuses a
@@ -574,8 +959,8 @@ mod tests {
     #[test]
     fn embedded_policy_loads() {
         let policy = embedded();
-        assert_eq!(policy.version(), "2026-11-24");
-        assert_eq!(policy.effective_date(), "2026-11-24");
+        assert_eq!(policy.version(), "2026-11-25");
+        assert_eq!(policy.effective_date(), "2026-11-25");
         assert_eq!(policy.purposes().count(), PurposeId::COUNT);
         assert_eq!(policy.categories().count(), DataCategory::COUNT);
         assert_eq!(policy.actors().count(), Actor::COUNT);
@@ -586,9 +971,15 @@ mod tests {
     #[test]
     fn every_published_version_loads_under_its_own_version() {
         assert!(!POLICY_VERSIONS.is_empty());
-        for (version, text) in POLICY_VERSIONS {
-            let policy = Policy::from_toml(text)
-                .unwrap_or_else(|error| panic!("published version {version} is invalid: {error}"));
+        let last = POLICY_VERSIONS.len() - 1;
+        for (position, (version, text)) in POLICY_VERSIONS.iter().enumerate() {
+            // Earlier versions load as archived; the last one under every rule.
+            let policy = if position == last {
+                Policy::from_toml(text)
+            } else {
+                Policy::archived_from_toml(text)
+            }
+            .unwrap_or_else(|error| panic!("published version {version} is invalid: {error}"));
             assert_eq!(policy.version(), *version, "listed under the wrong version");
             let published = Policy::published(version)
                 .expect("listed versions are found")
@@ -733,17 +1124,23 @@ mod tests {
     }
 
     #[test]
-    fn transaction_records_are_kept_ten_years() {
+    fn transaction_records_are_kept_ten_years_from_the_end_of_the_financial_year() {
         let policy = embedded();
         let rule = policy.category(DataCategory::Transaction);
-        assert_eq!(rule.retention().days(), Some(3650));
         assert_eq!(
-            rule.retention().describe(Language::En),
-            "3650 days (10 years)"
+            rule.retention(),
+            Retention::AfterFinancialYear {
+                years: NonZeroU32::new(10).expect("non-zero"),
+                year_end: FinancialYearEnd::CALENDAR,
+            }
         );
         assert_eq!(
-            rule.retention().describe(Language::Vi),
-            "3650 ngày (10 năm)"
+            policy.describe_retention(rule.retention(), Language::En),
+            "10 years from the end of the financial year of the transaction"
+        );
+        assert_eq!(
+            policy.describe_retention(rule.retention(), Language::Vi),
+            "10 năm kể từ khi kết thúc năm tài chính có giao dịch"
         );
         assert_mentions(rule.retention_reason().vi(), &["88/2015/QH13", "Điều 41"]);
         assert_mentions(
@@ -900,14 +1297,436 @@ mod tests {
     }
 
     #[test]
-    fn retention_is_described_in_both_languages() {
+    fn retention_is_described_in_both_languages_with_the_pages_words() {
+        let policy = embedded();
         let days = |n| Retention::Days(NonZeroU32::new(n).expect("non-zero"));
-        assert_eq!(days(365).describe(Language::En), "365 days (1 year)");
-        assert_eq!(days(1).describe(Language::En), "1 day");
-        assert_eq!(days(30).describe(Language::Vi), "30 ngày");
+        let describe = |retention, language| policy.describe_retention(retention, language);
+        assert_eq!(describe(days(365), Language::En), "365 days (1 year)");
+        assert_eq!(describe(days(1095), Language::En), "1095 days (3 years)");
+        assert_eq!(describe(days(1095), Language::Vi), "1095 ngày (3 năm)");
+        assert_eq!(describe(days(30), Language::Vi), "30 ngày");
         assert_eq!(
-            Retention::UntilErasure.describe(Language::Vi),
+            describe(Retention::UntilErasure, Language::Vi),
             "Cho đến khi quý khách yêu cầu xóa"
+        );
+    }
+
+    fn date(year: i32, month: u8, day: u8) -> time::Date {
+        let month = time::Month::try_from(month).expect("a month");
+        time::Date::from_calendar_date(year, month, day).expect("a date")
+    }
+
+    fn ten_years(year_end: FinancialYearEnd) -> Retention {
+        Retention::AfterFinancialYear {
+            years: NonZeroU32::new(10).expect("non-zero"),
+            year_end,
+        }
+    }
+
+    #[test]
+    fn a_transaction_of_31_december_is_due_for_deletion_ten_years_after_that_day() {
+        let due = ten_years(FinancialYearEnd::CALENDAR).deletion_due(date(2026, 12, 31));
+        assert_eq!(due, Ok(Some(date(2037, 1, 1))));
+    }
+
+    #[test]
+    fn a_transaction_of_1_january_waits_for_the_end_of_its_own_financial_year() {
+        let due = ten_years(FinancialYearEnd::CALENDAR).deletion_due(date(2027, 1, 1));
+        assert_eq!(due, Ok(Some(date(2038, 1, 1))));
+        let due = ten_years(FinancialYearEnd::CALENDAR).deletion_due(date(2028, 2, 29));
+        assert_eq!(due, Ok(Some(date(2039, 1, 1))));
+    }
+
+    #[test]
+    fn a_financial_year_ending_in_march_counts_from_its_own_end() {
+        let year_end = FinancialYearEnd::new(3, 31).expect("31 March exists every year");
+        let retention = ten_years(year_end);
+        assert_eq!(
+            retention.deletion_due(date(2026, 3, 31)),
+            Ok(Some(date(2036, 4, 1)))
+        );
+        assert_eq!(
+            retention.deletion_due(date(2026, 4, 1)),
+            Ok(Some(date(2037, 4, 1)))
+        );
+        assert_eq!(FinancialYearEnd::new(2, 29), None);
+        assert_eq!(FinancialYearEnd::new(13, 1), None);
+    }
+
+    #[test]
+    fn deletion_due_for_days_and_until_erasure() {
+        let days = Retention::Days(NonZeroU32::new(365).expect("non-zero"));
+        assert_eq!(
+            days.deletion_due(date(2026, 11, 25)),
+            Ok(Some(date(2027, 11, 25)))
+        );
+        assert_eq!(
+            Retention::UntilErasure.deletion_due(date(2026, 11, 25)),
+            Ok(None)
+        );
+        assert_eq!(
+            ten_years(FinancialYearEnd::CALENDAR).deletion_due(time::Date::MAX),
+            Err(DateOutOfRange)
+        );
+    }
+
+    #[test]
+    fn the_earlier_version_is_refused_as_the_policy_in_force() {
+        let (_, text) = POLICY_VERSIONS[0];
+        let message = Policy::from_toml(text)
+            .expect_err("its promises name no feature")
+            .to_string();
+        assert_mentions(&message, &["category \"contact\"", "collected_by"]);
+    }
+
+    #[test]
+    fn every_promise_in_force_names_a_feature_and_the_page_shows_every_group() {
+        let policy = embedded();
+        assert!(!policy.promises().is_empty());
+        for promise in policy.promises() {
+            assert!(!promise.kept_by().is_empty(), "{}", promise.id());
+            for &feature in promise.kept_by() {
+                assert!(policy.feature(feature).is_some(), "{feature}");
+            }
+        }
+        let shown: Vec<PromiseGroup> = policy
+            .page()
+            .sections()
+            .iter()
+            .flat_map(|section| section.blocks())
+            .filter_map(|block| match block {
+                Block::Promises(group) => Some(*group),
+                _ => None,
+            })
+            .collect();
+        for promise in policy.promises() {
+            assert!(
+                shown.contains(&promise.group()),
+                "{} is never shown",
+                promise.id()
+            );
+        }
+    }
+
+    #[test]
+    fn the_policy_in_force_cites_no_replaced_decree() {
+        let policy = embedded();
+        let mut texts: Vec<&Localized> = policy.laws().iter().map(LawRule::name).collect();
+        texts.extend(policy.laws().iter().map(LawRule::role));
+        for text in texts {
+            for language in [Language::Vi, Language::En] {
+                assert!(
+                    !text.get(language).contains("13/2023"),
+                    "{}",
+                    text.get(language)
+                );
+            }
+        }
+        assert!(!EMBEDDED_POLICY_TOML.contains("13/2023"));
+    }
+
+    #[test]
+    fn rejects_a_promise_kept_by_a_feature_that_does_not_exist() {
+        let message = error_message(
+            "kept_by = [\"shop_contact\"]\n\n[[promises]]\nid = \"erase\"",
+            "kept_by = [\"self_service_erasure\"]\n\n[[promises]]\nid = \"erase\"",
+        );
+        assert_mentions(
+            &message,
+            &[
+                "promise \"rectify\"",
+                "unknown feature \"self_service_erasure\"",
+                "`kept_by`",
+            ],
+        );
+    }
+
+    #[test]
+    fn an_earlier_version_still_refuses_a_feature_the_code_does_not_know() {
+        let (_, text) = POLICY_VERSIONS[0];
+        let text = text.replacen(
+            "group = \"protection\"\ntext.vi",
+            "group = \"protection\"\nkept_by = [\"backups_erased\"]\ntext.vi",
+            1,
+        );
+        let text = text.replacen(
+            "kept_by = []\n\n[[promises]]\nid = \"p10\"",
+            "\n[[promises]]\nid = \"p10\"",
+            1,
+        );
+        let message = Policy::archived_from_toml(&text)
+            .expect_err("an unknown feature")
+            .to_string();
+        assert_mentions(
+            &message,
+            &["promise \"p9\"", "unknown feature \"backups_erased\""],
+        );
+    }
+
+    #[test]
+    fn rejects_an_unclosed_placeholder() {
+        let message = error_message(
+            "text.en = \"{name} never sells",
+            "text.en = \"{name never sells",
+        );
+        assert_mentions(
+            &message,
+            &[
+                "promise \"never_sold\"",
+                "the en text of `text`",
+                "unknown placeholder {name never sells",
+            ],
+        );
+    }
+
+    #[test]
+    fn rejects_a_promise_kept_by_nothing() {
+        let message = error_message("kept_by = [\"privacy_page\"]", "kept_by = []");
+        assert_eq!(
+            message,
+            "promise \"informed\": `kept_by` is empty; it must name at least one feature"
+        );
+    }
+
+    #[test]
+    fn rejects_a_feature_without_words_for_the_page() {
+        let entry = "[[features]]\nid = \"privacy_page\"\nlabel.vi = \"Trang chính sách này và các phiên bản trước\"\nlabel.en = \"This page and its earlier versions\"\n";
+        // In force, every feature needs an entry; an earlier version needs one for each
+        // feature it names.
+        let message = error_message(entry, "");
+        assert_eq!(
+            message,
+            "the policy does not declare feature \"privacy_page\"; every feature the code knows \
+             must have an entry in [[features]]"
+        );
+        let text = EMBEDDED_POLICY_TOML.replacen(entry, "", 1);
+        let message = Policy::archived_from_toml(&text)
+            .expect_err("a named feature without words")
+            .to_string();
+        assert_eq!(
+            message,
+            "promise \"informed\": names feature \"privacy_page\", which has no entry in [[features]]"
+        );
+    }
+
+    #[test]
+    fn rejects_a_category_that_does_not_say_what_collects_it() {
+        let message = error_message("collected_by = [\"consent_ledger\"]\n", "");
+        assert_eq!(message, "category \"account\": missing `collected_by`");
+    }
+
+    #[test]
+    fn rejects_a_processor_left_out_or_with_unknown_data() {
+        let message = error_message("id = \"backups\"", "id = \"archive\"");
+        assert_mentions(
+            &message,
+            &["entry 3 of [[processors]]", "unknown processor \"archive\""],
+        );
+        let start = EMBEDDED_POLICY_TOML
+            .find("[[processors]]\nid = \"backups\"")
+            .expect("fixture");
+        let end = start + EMBEDDED_POLICY_TOML[start..].find("\n\n").expect("fixture");
+        let text = format!(
+            "{}{}",
+            &EMBEDDED_POLICY_TOML[..start],
+            &EMBEDDED_POLICY_TOML[end..]
+        );
+        assert_eq!(
+            Policy::from_toml(&text).expect_err("left out").to_string(),
+            "the policy does not declare processor \"backups\"; every processor the code knows \
+             must have an entry in [[processors]]"
+        );
+    }
+
+    #[test]
+    fn rejects_a_processor_without_what_it_receives_or_why() {
+        let message = error_message(
+            "why.en = \"To run the shop: take orders, send emails, show you your orders.\"\n",
+            "",
+        );
+        assert_eq!(
+            message,
+            "processor \"hosting\": `why` has no en text (both \"vi\" and \"en\" are required)"
+        );
+    }
+
+    #[test]
+    fn rejects_a_law_not_yet_in_force() {
+        let message = error_message(
+            "in_force_since = \"2026-07-01\"",
+            "in_force_since = \"2027-01-01\"",
+        );
+        assert_eq!(
+            message,
+            "entry 3 of [[laws]]: in force only from 2027-01-01, after the policy's effective \
+             date 2026-11-25; cite only laws in force"
+        );
+    }
+
+    #[test]
+    fn rejects_a_policy_in_force_without_laws() {
+        let start = EMBEDDED_POLICY_TOML.find("[[laws]]").expect("fixture");
+        let end = EMBEDDED_POLICY_TOML.find("[[features]]").expect("fixture");
+        let text = format!(
+            "{}{}",
+            &EMBEDDED_POLICY_TOML[..start],
+            &EMBEDDED_POLICY_TOML[end..]
+        );
+        assert_eq!(
+            Policy::from_toml(&text).expect_err("no laws").to_string(),
+            "the policy: [[laws]] is missing; the policy in force must have at least one entry"
+        );
+    }
+
+    #[test]
+    fn rejects_an_unknown_retention_start_or_bad_years() {
+        let from = "retention = { from = \"end_of_financial_year\", years = 10 }";
+        let message = error_message(from, "retention = { from = \"order_date\", years = 10 }");
+        assert_eq!(
+            message,
+            "category \"transaction\": `retention.from` must be \"end_of_financial_year\", found \"order_date\""
+        );
+        let message = error_message(
+            from,
+            "retention = { from = \"end_of_financial_year\", years = 0 }",
+        );
+        assert_eq!(
+            message,
+            "category \"transaction\": `retention.years` must be between 1 and 1000, found 0"
+        );
+        let message = error_message(
+            from,
+            "retention = { from = \"end_of_financial_year\", years = 10, financial_year_ends = \"02-29\" }",
+        );
+        assert_mentions(
+            &message,
+            &[
+                "category \"transaction\"",
+                "financial_year_ends",
+                "\"02-29\"",
+            ],
+        );
+        let policy = mutated(
+            from,
+            "retention = { from = \"end_of_financial_year\", years = 10, financial_year_ends = \"03-31\" }",
+        )
+        .expect("a financial year ending on 31 March loads");
+        assert_eq!(
+            policy.category(DataCategory::Transaction).retention(),
+            ten_years(FinancialYearEnd::new(3, 31).expect("a day every year has"))
+        );
+    }
+
+    #[test]
+    fn rejects_an_unknown_placeholder() {
+        let message = error_message(
+            "text.vi = \"Hiện chưa có trang để quý khách tự rút lại sự đồng ý. Để rút lại, quý khách gửi email tới {email}",
+            "text.vi = \"Hiện chưa có trang để quý khách tự rút lại sự đồng ý. Để rút lại, quý khách gửi email tới {mail}",
+        );
+        assert_mentions(
+            &message,
+            &[
+                "promise \"withdraw\"",
+                "the vi text of `text`",
+                "unknown placeholder {mail}",
+            ],
+        );
+    }
+
+    #[test]
+    fn rejects_a_page_word_left_out_or_unknown() {
+        let message = error_message("told.en = \"Are you told?\"\n", "");
+        assert_eq!(
+            message,
+            "[page.words] \"told\": `text` has no en text (both \"vi\" and \"en\" are required)"
+        );
+        let message = error_message(
+            "told.vi = \"Quý khách có được thông báo không\"\ntold.en = \"Are you told?\"\n",
+            "",
+        );
+        assert_eq!(message, "[page.words]: missing `told`");
+        let message = error_message(
+            "told.en = \"Are you told?\"",
+            "told.en = \"Are you told?\"\nfax.vi = \"x\"\nfax.en = \"y\"",
+        );
+        assert_mentions(&message, &["[page.words]", "unknown page word \"fax\""]);
+    }
+
+    #[test]
+    fn rejects_a_block_that_is_not_exactly_one_thing() {
+        let message = error_message(
+            "[[page.sections.blocks]]\nshow = \"laws\"\n",
+            "[[page.sections.blocks]]\nshow = \"laws\"\nsubheading.vi = \"Luật\"\nsubheading.en = \"Laws\"\n",
+        );
+        assert_eq!(
+            message,
+            "block 3 of section \"chung-toi-la-ai\": a block must have exactly one of `text`, \
+             `subheading`, `list` or `show`"
+        );
+    }
+
+    #[test]
+    fn rejects_an_unknown_block_or_a_group_without_promises() {
+        let message = error_message("show = \"laws\"", "show = \"statutes\"");
+        assert_mentions(
+            &message,
+            &[
+                "block 3 of section \"chung-toi-la-ai\"",
+                "unknown page block \"statutes\"",
+            ],
+        );
+        let message = error_message("show = \"laws\"", "show = \"laws\"\ngroup = \"rights\"");
+        assert_eq!(
+            message,
+            "block 3 of section \"chung-toi-la-ai\": `group` belongs only to a block with show = \"promises\""
+        );
+        let message = error_message(
+            "show = \"promises\"\ngroup = \"sharing\"",
+            "show = \"promises\"\ngroup = \"withdrawal\"",
+        );
+        assert_mentions(
+            &message,
+            &[
+                "section \"khong-ban-du-lieu\"",
+                "unknown promise group \"withdrawal\"",
+            ],
+        );
+    }
+
+    #[test]
+    fn rejects_a_shown_promise_group_with_no_promise() {
+        let text = EMBEDDED_POLICY_TOML
+            .replace("group = \"sharing\"\ntext", "group = \"protection\"\ntext");
+        let message = Policy::from_toml(&text)
+            .expect_err("no sharing promise")
+            .to_string();
+        assert_eq!(
+            message,
+            "block 1 of section \"khong-ban-du-lieu\": shows the promises of group \"sharing\", but no promise is in that group"
+        );
+    }
+
+    #[test]
+    fn rejects_a_bad_or_repeated_section_anchor() {
+        let message = error_message("anchor = \"ben-xu-ly\"", "anchor = \"Bên xử lý\"");
+        assert_eq!(
+            message,
+            "entry 4 of [[page.sections]]: `anchor` must be lowercase letters, digits and \
+             hyphens, found \"Bên xử lý\""
+        );
+        let message = error_message("anchor = \"ben-xu-ly\"", "anchor = \"thu-thap\"");
+        assert_eq!(
+            message,
+            "[page]: \"thu-thap\" appears more than once in `sections`"
+        );
+    }
+
+    #[test]
+    fn rejects_a_repeated_promise_id() {
+        let message = error_message("id = \"rectify\"", "id = \"access\"");
+        assert_eq!(
+            message,
+            "the policy: \"access\" appears more than once in `promises`"
         );
     }
 
@@ -1129,12 +1948,12 @@ mod tests {
 
     #[test]
     fn rejects_missing_version_or_effective_date() {
-        let message = error_message("version = \"2026-11-24\"\n", "");
+        let message = error_message("version = \"2026-11-25\"\n", "");
         assert_eq!(message, "the policy: missing `version`");
-        let message = error_message("effective_date = \"2026-11-24\"\n", "");
+        let message = error_message("effective_date = \"2026-11-25\"\n", "");
         assert_eq!(message, "the policy: missing `effective_date`");
         let message = error_message(
-            "effective_date = \"2026-11-24\"",
+            "effective_date = \"2026-11-25\"",
             "effective_date = \"2026-02-30\"",
         );
         assert_eq!(

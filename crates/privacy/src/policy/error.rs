@@ -83,4 +83,66 @@ pub enum PolicyError {
     /// A malformed effective date.
     #[error("the policy: `effective_date` must be a date written YYYY-MM-DD, found {value:?}")]
     InvalidDate { value: String },
+
+    /// A retention period counted from something other than the end of the financial year.
+    #[error("{owner}: `retention.from` must be \"end_of_financial_year\", found {from:?}")]
+    UnknownRetentionStart { owner: String, from: String },
+
+    /// A retention period that is not a positive number of years.
+    #[error("{owner}: `retention.years` must be between 1 and 1000, found {years}")]
+    InvalidRetentionYears { owner: String, years: i64 },
+
+    /// A financial year end that is not a day every year has.
+    #[error("{owner}: `retention.financial_year_ends` must be a day every year has, written MM-DD (29 February is not), found {value:?}")]
+    InvalidFinancialYearEnd { owner: String, value: String },
+
+    /// A law's date that is not a date.
+    #[error("{owner}: `in_force_since` must be a date written YYYY-MM-DD, found {value:?}")]
+    InvalidLawDate { owner: String, value: String },
+
+    /// A law cited before it is in force.
+    #[error("{owner}: in force only from {since}, after the policy's effective date {effective_date}; cite only laws in force")]
+    LawNotYetInForce {
+        owner: String,
+        since: String,
+        effective_date: String,
+    },
+
+    /// A section the policy in force must have is empty or missing.
+    #[error(
+        "the policy: [[{section}]] is missing; the policy in force must have at least one entry"
+    )]
+    MissingSection { section: &'static str },
+
+    /// A promise or category names a feature that has no words in [[features]].
+    #[error("{owner}: names feature {feature:?}, which has no entry in [[features]]")]
+    FeatureWithoutEntry {
+        owner: String,
+        feature: &'static str,
+    },
+
+    /// A text with `{name}` where name is not a known placeholder.
+    #[error("{owner}: the {language} text of `{key}` has an unknown placeholder {{{name}}}; known: name, legal_name, registration_number, address, public_url, email, hotline, version, current, days, years, partner")]
+    UnknownPlaceholder {
+        owner: String,
+        key: &'static str,
+        language: Language,
+        name: String,
+    },
+
+    /// A section anchor that is not lowercase letters, digits and hyphens.
+    #[error("{owner}: `anchor` must be lowercase letters, digits and hyphens, found {anchor:?}")]
+    InvalidAnchor { owner: String, anchor: String },
+
+    /// A page block that is not exactly one of text, subheading, list, show.
+    #[error("{owner}: a block must have exactly one of `text`, `subheading`, `list` or `show`")]
+    AmbiguousBlock { owner: String },
+
+    /// A `group` on a block that does not show promises.
+    #[error("{owner}: `group` belongs only to a block with show = \"promises\"")]
+    UnexpectedGroup { owner: String },
+
+    /// A block showing a group of promises that has none.
+    #[error("{owner}: shows the promises of group {group:?}, but no promise is in that group")]
+    EmptyPromiseGroup { owner: String, group: &'static str },
 }

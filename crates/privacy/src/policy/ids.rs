@@ -341,3 +341,136 @@ code_enum! {
         En = "en",
     }
 }
+
+code_enum! {
+    /// A feature of the shop that exists today and keeps a promise of the privacy page. A
+    /// promise names the features that keep it (`kept_by`); a name that is not here is refused
+    /// when the policy loads, and [`Feature::evidence`] says where each feature lives, which the
+    /// tests check against the real router and command line.
+    pub enum Feature as "feature" {
+        /// Personal data sealed at rest under a per-buyer data key (the vault).
+        Sealing = "sealing",
+        /// The one gate to plaintext: principal, purpose, policy, consent re-check, audit.
+        Gate = "gate",
+        /// The hash-chained audit log and the commands that verify it and print its head.
+        AuditChain = "audit_chain",
+        /// Consents recorded per purpose with wording, policy version, channel and time.
+        ConsentLedger = "consent_ledger",
+        /// Buying without an account: the checkout form and its API.
+        GuestCheckout = "guest_checkout",
+        /// Reading an order with its link or a one-time code sent by email.
+        OrderLookup = "order_lookup",
+        /// The order confirmation email, sent through the shop's outbox.
+        EmailConfirmation = "email_confirmation",
+        /// Erasure by destroying a buyer's data key, after which the gate answers "erased".
+        KeyDestruction = "key_destruction",
+        /// New master keys and retirement of old ones (`keys rotate [--retire-old]`).
+        KeyRotation = "key_rotation",
+        /// The shop's contact email and hotline, shown on every page, where requests arrive.
+        ShopContact = "shop_contact",
+        /// The privacy page itself, with every published version at its own address.
+        PrivacyPage = "privacy_page",
+    }
+}
+
+code_enum! {
+    /// A kind of processor: a party that handles personal data on the shop's behalf and only
+    /// on its instructions (bên xử lý dữ liệu cá nhân).
+    pub enum ProcessorKind as "processor" {
+        /// The SMTP relay the operator configures, which carries the shop's emails.
+        MailRelay = "mail_relay",
+        /// Whoever runs the machines the shop and its database run on.
+        Hosting = "hosting",
+        /// Wherever the operator keeps copies of the database and the key file.
+        Backups = "backups",
+    }
+}
+
+code_enum! {
+    /// A group of promises, shown together by a `show = "promises"` block of the page.
+    pub enum PromiseGroup as "promise group" {
+        /// The buyer's rights and how to use them today.
+        Rights = "rights",
+        /// What erasure does, in the database and in backups.
+        Erasure = "erasure",
+        /// What the software does to protect the data.
+        Protection = "protection",
+        /// What leaves the shop, to whom.
+        Sharing = "sharing",
+    }
+}
+
+code_enum! {
+    /// A part of the page built from the policy's data rather than from a paragraph.
+    pub enum PageBlock as "page block" {
+        /// The table of data categories, with use and retention.
+        Categories = "categories",
+        /// Every purpose with its basis, data and actors.
+        Purposes = "purposes",
+        /// The actors named by the purposes.
+        Roles = "roles",
+        /// The recipients with what they receive and on what ground.
+        Recipients = "recipients",
+        /// The same, also saying when the buyer is told.
+        RecipientsWithNotice = "recipients_with_notice",
+        /// The processors, with what they receive and why.
+        Processors = "processors",
+        /// The laws the policy follows.
+        Laws = "laws",
+        /// One group of promises (`group`), each with the features that keep it.
+        Promises = "promises",
+        /// The shop's email, hotline and postal address.
+        Contact = "contact",
+        /// Links to every published version.
+        Versions = "versions",
+    }
+}
+
+code_enum! {
+    /// A word or short phrase the page needs around the policy's data (column headings, labels,
+    /// notes). Every one must be given in `[page.words]`, in both languages.
+    pub enum PageWord as "page word" {
+        Contents = "contents",
+        Version = "version",
+        EffectiveFrom = "effective_from",
+        ReadCurrent = "read_current",
+        EarlierNotice = "earlier_notice",
+        CollectCaption = "collect_caption",
+        ColCategory = "col_category",
+        ColHolds = "col_holds",
+        ColUsedFor = "col_used_for",
+        ColKept = "col_kept",
+        NoPurpose = "no_purpose",
+        NotCollected = "not_collected",
+        CollectedBy = "collected_by",
+        Optional = "optional",
+        Basis = "basis",
+        DataUsed = "data_used",
+        NoPersonalData = "no_personal_data",
+        WhoMayAct = "who_may_act",
+        ConsentNote = "consent_note",
+        ConsentWording = "consent_wording",
+        RolesHeading = "roles_heading",
+        Receives = "receives",
+        Ground = "ground",
+        Told = "told",
+        PartnerConsentNote = "partner_consent_note",
+        PartnerConsentWording = "partner_consent_wording",
+        PartnerBlank = "partner_blank",
+        ProcessorReceives = "processor_receives",
+        ProcessorWhy = "processor_why",
+        ProcessorData = "processor_data",
+        LawInForceSince = "law_in_force_since",
+        KeptBy = "kept_by",
+        Email = "email",
+        Hotline = "hotline",
+        PostalAddress = "postal_address",
+        VersionsLabel = "versions_label",
+        InForce = "in_force",
+        RetentionUntilErasure = "retention_until_erasure",
+        RetentionDays = "retention_days",
+        RetentionDaysOneYear = "retention_days_one_year",
+        RetentionDaysYears = "retention_days_years",
+        RetentionAfterFinancialYear = "retention_after_financial_year",
+    }
+}

@@ -7,6 +7,7 @@
 //! Unknown keys are still refused by serde (`deny_unknown_fields`): a misspelt key must not be
 //! silently ignored in a document that grants access to personal data.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::num::NonZeroU32;
@@ -15,13 +16,22 @@ use serde::Deserialize;
 
 use super::error::PolicyError;
 use super::ids::{
-    Actor, BuyerNotice, DataCategory, DisclosureBasis, Field, Language, LegalBasis, PurposeId,
-    RecipientKind, Vocabulary,
+    Actor, BuyerNotice, DataCategory, DisclosureBasis, Feature, Field, Language, LegalBasis,
+    PageBlock, PageWord, ProcessorKind, PromiseGroup, PurposeId, RecipientKind, Vocabulary,
 };
 use super::{
-    ActorRule, CategoryRule, Controller, Localized, Policy, PurposeRule, RecipientRule, Retention,
-    Table,
+    ActorRule, Block, CategoryRule, Controller, FeatureRule, FinancialYearEnd, LawRule, Localized,
+    Page, Policy, ProcessorRule, PromiseRule, PurposeRule, RecipientRule, Retention, Section,
+    Table, PLACEHOLDERS,
 };
+
+/// Which rules apply: all of them to the policy in force; a few are relaxed for an earlier
+/// version (see [`Policy::archived_from_toml`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    Current,
+    Archived,
+}
 
 /// The placeholder a per-partner consent wording must contain.
 pub(super) const PARTNER_PLACEHOLDER: &str = "{partner}";
@@ -40,6 +50,86 @@ struct RawPolicy {
     purposes: Vec<RawPurpose>,
     #[serde(default)]
     recipients: Vec<RawRecipient>,
+    #[serde(default)]
+    laws: Vec<RawLaw>,
+    #[serde(default)]
+    features: Vec<RawFeature>,
+    #[serde(default)]
+    processors: Vec<RawProcessor>,
+    #[serde(default)]
+    promises: Vec<RawPromise>,
+    page: Option<RawPage>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLaw {
+    name: Option<RawText>,
+    role: Option<RawText>,
+    in_force_since: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeature {
+    id: Option<String>,
+    label: Option<RawText>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProcessor {
+    id: Option<String>,
+    label: Option<RawText>,
+    receives: Option<RawText>,
+    why: Option<RawText>,
+    categories: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPromise {
+    id: Option<String>,
+    group: Option<String>,
+    title: Option<RawText>,
+    text: Option<RawText>,
+    kept_by: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPage {
+    title: Option<RawText>,
+    lead: Option<RawText>,
+    #[serde(default)]
+    words: BTreeMap<String, RawText>,
+    #[serde(default)]
+    legal_bases: BTreeMap<String, RawText>,
+    #[serde(default)]
+    fields: BTreeMap<String, RawText>,
+    #[serde(default)]
+    notices: BTreeMap<String, RawText>,
+    #[serde(default)]
+    sections: Vec<RawSection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSection {
+    anchor: Option<String>,
+    heading: Option<RawText>,
+    #[serde(default)]
+    blocks: Vec<RawBlock>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBlock {
+    text: Option<RawText>,
+    subheading: Option<RawText>,
+    list: Option<Vec<RawText>>,
+    show: Option<String>,
+    group: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -66,6 +156,7 @@ struct RawCategory {
     description: Option<RawText>,
     retention: Option<RawRetention>,
     retention_reason: Option<RawText>,
+    collected_by: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -97,25 +188,40 @@ struct RawRecipient {
     fields: Option<Vec<String>>,
     label: Option<RawText>,
     description: Option<RawText>,
+    ground: Option<RawText>,
     consent: Option<RawText>,
 }
 
-/// `retention = 3650` or `retention = "until_erasure"`. Kept signed and unchecked here so that
-/// a zero or negative value reaches validation, which can name the category.
+/// `retention = 365`, `retention = "until_erasure"` or
+/// `retention = { from = "end_of_financial_year", years = 10 }`. Numbers are kept signed and
+/// unchecked here so that a zero or negative value reaches validation, which can name the
+/// category.
 enum RawRetention {
     Days(i64),
     UntilErasure,
+    Period(RawPeriod),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPeriod {
+    from: Option<String>,
+    years: Option<i64>,
+    financial_year_ends: Option<String>,
 }
 
 impl<'de> Deserialize<'de> for RawRetention {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct RetentionVisitor;
 
-        impl serde::de::Visitor<'_> for RetentionVisitor {
+        impl<'de> serde::de::Visitor<'de> for RetentionVisitor {
             type Value = RawRetention;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a number of days or \"until_erasure\"")
+                f.write_str(
+                    "a number of days, \"until_erasure\" or { from = \"end_of_financial_year\", \
+                     years = N }",
+                )
             }
 
             fn visit_i64<E: serde::de::Error>(self, days: i64) -> Result<RawRetention, E> {
@@ -134,6 +240,14 @@ impl<'de> Deserialize<'de> for RawRetention {
                     Err(E::invalid_value(serde::de::Unexpected::Str(value), &self))
                 }
             }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawRetention, A::Error> {
+                RawPeriod::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawRetention::Period)
+            }
         }
 
         deserializer.deserialize_any(RetentionVisitor)
@@ -141,7 +255,7 @@ impl<'de> Deserialize<'de> for RawRetention {
 }
 
 /// Parses and validates a whole policy.
-pub(super) fn parse(text: &str) -> Result<Policy, PolicyError> {
+pub(super) fn parse(text: &str, mode: Mode) -> Result<Policy, PolicyError> {
     let raw: RawPolicy = toml::from_str(text)?;
     let owner = "the policy";
 
@@ -162,7 +276,7 @@ pub(super) fn parse(text: &str) -> Result<Policy, PolicyError> {
         raw.categories
             .into_iter()
             .enumerate()
-            .map(|(position, raw)| category(position, raw))
+            .map(|(position, raw)| category(position, raw, mode))
             .collect::<Result<Vec<_>, _>>()?,
         |rule: &CategoryRule| rule.category,
     )?;
@@ -194,6 +308,74 @@ pub(super) fn parse(text: &str) -> Result<Policy, PolicyError> {
         |rule: &RecipientRule| rule.kind,
     )?;
 
+    let laws = raw
+        .laws
+        .into_iter()
+        .enumerate()
+        .map(|(position, raw)| law(position, raw, &effective_date))
+        .collect::<Result<Vec<_>, _>>()?;
+    if mode == Mode::Current && laws.is_empty() {
+        return Err(PolicyError::MissingSection { section: "laws" });
+    }
+    let features = raw
+        .features
+        .into_iter()
+        .enumerate()
+        .map(|(position, raw)| feature(position, raw))
+        .collect::<Result<Vec<_>, _>>()?;
+    unique_and_complete("features", &features, |rule| rule.feature, mode)?;
+    let processors = raw
+        .processors
+        .into_iter()
+        .enumerate()
+        .map(|(position, raw)| processor(position, raw))
+        .collect::<Result<Vec<_>, _>>()?;
+    unique_and_complete("processors", &processors, |rule| rule.kind, mode)?;
+    let promises = raw
+        .promises
+        .into_iter()
+        .enumerate()
+        .map(|(position, raw)| promise(position, raw, mode))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut ids: Vec<&str> = Vec::with_capacity(promises.len());
+    for promise in &promises {
+        if ids.contains(&promise.id.as_str()) {
+            return Err(PolicyError::Duplicate {
+                owner: "the policy".to_owned(),
+                key: "promises",
+                id: promise.id.clone(),
+            });
+        }
+        ids.push(&promise.id);
+    }
+    // Every feature a promise or a category names must have words for the page.
+    let named = promises
+        .iter()
+        .map(|p| (format!("promise {:?}", p.id), p.kept_by.as_slice()))
+        .chain(categories.iter().filter_map(|c| {
+            c.collected_by
+                .as_deref()
+                .map(|by| (format!("category {:?}", c.category.code()), by))
+        }));
+    for (owner, list) in named {
+        if let Some(&missing) = list
+            .iter()
+            .find(|&&f| !features.iter().any(|rule| rule.feature == f))
+        {
+            return Err(PolicyError::FeatureWithoutEntry {
+                owner,
+                feature: missing.code(),
+            });
+        }
+    }
+    let page = page(
+        raw.page.ok_or(PolicyError::MissingKey {
+            owner: owner.to_owned(),
+            key: "page",
+        })?,
+        &promises,
+    )?;
+
     Ok(Policy {
         version,
         effective_date,
@@ -202,6 +384,281 @@ pub(super) fn parse(text: &str) -> Result<Policy, PolicyError> {
         actors,
         purposes,
         recipients,
+        laws,
+        features,
+        processors,
+        promises,
+        page,
+    })
+}
+
+fn law(position: usize, raw: RawLaw, effective_date: &str) -> Result<LawRule, PolicyError> {
+    let owner = format!("entry {} of [[laws]]", position + 1);
+    let in_force_since = required_string(&owner, "in_force_since", raw.in_force_since)?;
+    if !is_iso_date(&in_force_since) {
+        return Err(PolicyError::InvalidLawDate {
+            owner,
+            value: in_force_since,
+        });
+    }
+    // Both are YYYY-MM-DD, so comparing the text compares the dates.
+    if in_force_since.as_str() > effective_date {
+        return Err(PolicyError::LawNotYetInForce {
+            owner,
+            since: in_force_since,
+            effective_date: effective_date.to_owned(),
+        });
+    }
+    Ok(LawRule {
+        name: text(&owner, "name", raw.name)?,
+        role: text(&owner, "role", raw.role)?,
+        in_force_since,
+    })
+}
+
+fn feature(position: usize, raw: RawFeature) -> Result<FeatureRule, PolicyError> {
+    let feature: Feature = entry_id("features", position, raw.id)?;
+    let owner = format!("feature {:?}", feature.code());
+    Ok(FeatureRule {
+        feature,
+        label: text(&owner, "label", raw.label)?,
+    })
+}
+
+fn processor(position: usize, raw: RawProcessor) -> Result<ProcessorRule, PolicyError> {
+    let kind: ProcessorKind = entry_id("processors", position, raw.id)?;
+    let owner = format!("processor {:?}", kind.code());
+    Ok(ProcessorRule {
+        kind,
+        categories: code_list(&owner, "categories", raw.categories, true)?,
+        label: text(&owner, "label", raw.label)?,
+        receives: text(&owner, "receives", raw.receives)?,
+        why: text(&owner, "why", raw.why)?,
+    })
+}
+
+fn promise(position: usize, raw: RawPromise, mode: Mode) -> Result<PromiseRule, PolicyError> {
+    let id = required_string(
+        &format!("entry {} of [[promises]]", position + 1),
+        "id",
+        raw.id,
+    )?;
+    let owner = format!("promise {id:?}");
+    let group = parse_code::<PromiseGroup>(&owner, "group", raw.group)?;
+    let kept_by: Vec<Feature> = code_list(&owner, "kept_by", raw.kept_by, mode == Mode::Current)?;
+    Ok(PromiseRule {
+        group,
+        title: raw
+            .title
+            .map(|title| localized(&owner, "title", title))
+            .transpose()?,
+        text: text(&owner, "text", raw.text)?,
+        kept_by,
+        id,
+    })
+}
+
+fn page(raw: RawPage, promises: &[PromiseRule]) -> Result<Page, PolicyError> {
+    let owner = "[page]";
+    let mut anchors: Vec<String> = Vec::with_capacity(raw.sections.len());
+    let mut sections = Vec::with_capacity(raw.sections.len());
+    for (position, section) in raw.sections.into_iter().enumerate() {
+        let section_owner = format!("entry {} of [[page.sections]]", position + 1);
+        let anchor = required_string(&section_owner, "anchor", section.anchor)?;
+        let well_formed = anchor
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !well_formed {
+            return Err(PolicyError::InvalidAnchor {
+                owner: section_owner,
+                anchor,
+            });
+        }
+        if anchors.contains(&anchor) {
+            return Err(PolicyError::Duplicate {
+                owner: owner.to_owned(),
+                key: "sections",
+                id: anchor,
+            });
+        }
+        let section_owner = format!("section {anchor:?}");
+        let heading = text(&section_owner, "heading", section.heading)?;
+        if section.blocks.is_empty() {
+            return Err(PolicyError::EmptyList {
+                owner: section_owner,
+                key: "blocks",
+                what: "block",
+            });
+        }
+        let blocks = section
+            .blocks
+            .into_iter()
+            .enumerate()
+            .map(|(n, raw)| {
+                block(
+                    &format!("block {} of {section_owner}", n + 1),
+                    raw,
+                    promises,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        anchors.push(anchor.clone());
+        sections.push(Section {
+            anchor,
+            heading,
+            blocks,
+        });
+    }
+    if sections.is_empty() {
+        return Err(PolicyError::EmptyList {
+            owner: owner.to_owned(),
+            key: "sections",
+            what: "section",
+        });
+    }
+    Ok(Page {
+        title: text(owner, "title", raw.title)?,
+        lead: text(owner, "lead", raw.lead)?,
+        words: complete_texts::<PageWord>("[page.words]", raw.words)?,
+        legal_bases: complete_texts::<LegalBasis>("[page.legal_bases]", raw.legal_bases)?,
+        fields: complete_texts::<Field>("[page.fields]", raw.fields)?,
+        notices: complete_texts::<BuyerNotice>("[page.notices]", raw.notices)?,
+        sections,
+    })
+}
+
+fn block(owner: &str, raw: RawBlock, promises: &[PromiseRule]) -> Result<Block, PolicyError> {
+    let RawBlock {
+        text: paragraph,
+        subheading,
+        list,
+        show,
+        group,
+    } = raw;
+    let kinds = [
+        paragraph.is_some(),
+        subheading.is_some(),
+        list.is_some(),
+        show.is_some(),
+    ];
+    if kinds.iter().filter(|&&given| given).count() != 1 {
+        return Err(PolicyError::AmbiguousBlock {
+            owner: owner.to_owned(),
+        });
+    }
+    if group.is_some() && show.as_deref() != Some(PageBlock::Promises.code()) {
+        return Err(PolicyError::UnexpectedGroup {
+            owner: owner.to_owned(),
+        });
+    }
+    if let Some(raw) = paragraph {
+        return localized(owner, "text", raw).map(Block::Text);
+    }
+    if let Some(raw) = subheading {
+        return localized(owner, "subheading", raw).map(Block::Subheading);
+    }
+    if let Some(items) = list {
+        if items.is_empty() {
+            return Err(PolicyError::EmptyList {
+                owner: owner.to_owned(),
+                key: "list",
+                what: "item",
+            });
+        }
+        return items
+            .into_iter()
+            .map(|raw| localized(owner, "list", raw))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Block::List);
+    }
+    let what = parse_code::<PageBlock>(owner, "show", show)?;
+    if what != PageBlock::Promises {
+        return Ok(Block::Show(what));
+    }
+    let group = parse_code::<PromiseGroup>(owner, "group", group)?;
+    if !promises.iter().any(|promise| promise.group == group) {
+        return Err(PolicyError::EmptyPromiseGroup {
+            owner: owner.to_owned(),
+            group: group.code(),
+        });
+    }
+    Ok(Block::Promises(group))
+}
+
+/// One text per name of a vocabulary, every name present, no other name.
+fn complete_texts<K: Vocabulary>(
+    owner: &'static str,
+    raw: BTreeMap<String, RawText>,
+) -> Result<Vec<Localized>, PolicyError> {
+    let mut slots: Vec<Option<Localized>> = vec![None; K::variants().len()];
+    for (code, raw) in raw {
+        let key = K::from_code(&code).ok_or_else(|| PolicyError::Unknown {
+            owner: owner.to_owned(),
+            key: "keys",
+            what: K::WHAT,
+            code: code.clone(),
+            expected: expected::<K>(),
+        })?;
+        slots[key.position()] = Some(localized(&format!("{owner} {code:?}"), "text", raw)?);
+    }
+    K::variants()
+        .iter()
+        .zip(slots)
+        .map(|(key, slot)| {
+            slot.ok_or(PolicyError::MissingKey {
+                owner: owner.to_owned(),
+                key: key.code_str(),
+            })
+        })
+        .collect()
+}
+
+/// Refuses an id given twice; in the policy in force, also one of the vocabulary left out.
+fn unique_and_complete<K: Vocabulary, V>(
+    section: &'static str,
+    entries: &[V],
+    key_of: impl Fn(&V) -> K,
+    mode: Mode,
+) -> Result<(), PolicyError> {
+    let mut seen: Vec<K> = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let key = key_of(entry);
+        if seen.contains(&key) {
+            return Err(PolicyError::Duplicate {
+                owner: "the policy".to_owned(),
+                key: section,
+                id: key.code_str().to_owned(),
+            });
+        }
+        seen.push(key);
+    }
+    if mode == Mode::Current {
+        if let Some(missing) = K::variants().iter().find(|key| !seen.contains(key)) {
+            return Err(PolicyError::MissingEntry {
+                section,
+                what: K::WHAT,
+                id: missing.code_str(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn parse_code<K: Vocabulary>(
+    owner: &str,
+    key: &'static str,
+    raw: Option<String>,
+) -> Result<K, PolicyError> {
+    let code = raw.ok_or_else(|| PolicyError::MissingKey {
+        owner: owner.to_owned(),
+        key,
+    })?;
+    K::from_code(&code).ok_or_else(|| PolicyError::Unknown {
+        owner: owner.to_owned(),
+        key,
+        what: K::WHAT,
+        code,
+        expected: expected::<K>(),
     })
 }
 
@@ -215,7 +672,7 @@ fn controller(raw: RawController) -> Result<Controller, PolicyError> {
     })
 }
 
-fn category(position: usize, raw: RawCategory) -> Result<CategoryRule, PolicyError> {
+fn category(position: usize, raw: RawCategory, mode: Mode) -> Result<CategoryRule, PolicyError> {
     let category: DataCategory = entry_id("categories", position, raw.id)?;
     let owner = format!("category {:?}", category.code());
     let retention = match raw.retention {
@@ -234,14 +691,72 @@ fn category(position: usize, raw: RawCategory) -> Result<CategoryRule, PolicyErr
                 owner: owner.clone(),
                 days,
             })?,
+        Some(RawRetention::Period(period)) => retention_period(&owner, period)?,
+    };
+    // Which features collect it is for the policy in force to say; earlier versions did not.
+    let collected_by = match (mode, raw.collected_by) {
+        (Mode::Current, None) => {
+            return Err(PolicyError::MissingKey {
+                owner,
+                key: "collected_by",
+            })
+        }
+        (_, raw) => raw
+            .map(|raw| code_list::<Feature>(&owner, "collected_by", Some(raw), false))
+            .transpose()?,
     };
     Ok(CategoryRule {
+        collected_by,
         category,
         label: text(&owner, "label", raw.label)?,
         description: text(&owner, "description", raw.description)?,
         retention,
         retention_reason: text(&owner, "retention_reason", raw.retention_reason)?,
     })
+}
+
+/// `{ from = "end_of_financial_year", years = N }`, with an optional `financial_year_ends =
+/// "MM-DD"` (31 December when absent: the financial year is the calendar year).
+fn retention_period(owner: &str, raw: RawPeriod) -> Result<Retention, PolicyError> {
+    let from = required_string(owner, "retention.from", raw.from)?;
+    if from != "end_of_financial_year" {
+        return Err(PolicyError::UnknownRetentionStart {
+            owner: owner.to_owned(),
+            from,
+        });
+    }
+    let years = raw.years.ok_or_else(|| PolicyError::MissingKey {
+        owner: owner.to_owned(),
+        key: "retention.years",
+    })?;
+    let years = u32::try_from(years)
+        .ok()
+        .filter(|&years| years <= 1000)
+        .and_then(NonZeroU32::new)
+        .ok_or_else(|| PolicyError::InvalidRetentionYears {
+            owner: owner.to_owned(),
+            years,
+        })?;
+    let year_end = match raw.financial_year_ends {
+        None => FinancialYearEnd::CALENDAR,
+        Some(value) => parse_month_day(&value)
+            .and_then(|(month, day)| FinancialYearEnd::new(month, day))
+            .ok_or_else(|| PolicyError::InvalidFinancialYearEnd {
+                owner: owner.to_owned(),
+                value,
+            })?,
+    };
+    Ok(Retention::AfterFinancialYear { years, year_end })
+}
+
+/// "MM-DD" as two numbers; whether that day exists is checked by the caller.
+fn parse_month_day(value: &str) -> Option<(u8, u8)> {
+    let (month, day) = value.split_once('-')?;
+    let two_digits = |part: &str| part.len() == 2 && part.bytes().all(|b| b.is_ascii_digit());
+    if !two_digits(month) || !two_digits(day) {
+        return None;
+    }
+    Some((month.parse().ok()?, day.parse().ok()?))
 }
 
 fn actor(position: usize, raw: RawActor) -> Result<ActorRule, PolicyError> {
@@ -320,6 +835,7 @@ fn recipient(position: usize, raw: RawRecipient) -> Result<RecipientRule, Policy
         fields,
         label: text(&owner, "label", raw.label)?,
         description: text(&owner, "description", raw.description)?,
+        ground: text(&owner, "ground", raw.ground)?,
         consent,
     })
 }
@@ -455,10 +971,39 @@ fn localized(owner: &str, key: &'static str, raw: RawText) -> Result<Localized, 
             language,
         })
     };
-    Ok(Localized {
+    let text = Localized {
         vi: one(raw.vi, Language::Vi)?,
         en: one(raw.en, Language::En)?,
-    })
+    };
+    for &language in Language::ALL {
+        if let Some(name) = unknown_placeholder(text.get(language)) {
+            return Err(PolicyError::UnknownPlaceholder {
+                owner: owner.to_owned(),
+                key,
+                language,
+                name,
+            });
+        }
+    }
+    Ok(text)
+}
+
+/// The first `{…}` in `text` that is not one of [`PLACEHOLDERS`] (an unclosed `{` counts as
+/// one), so that a misspelt name is refused instead of shown to buyers in braces.
+fn unknown_placeholder(text: &str) -> Option<String> {
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else {
+            return Some(after.chars().take(20).collect());
+        };
+        let name = &after[..end];
+        if !PLACEHOLDERS.contains(&name) {
+            return Some(name.to_owned());
+        }
+        rest = &after[end + 1..];
+    }
+    None
 }
 
 fn required_string(
@@ -526,4 +1071,5 @@ fn is_iso_date(value: &str) -> bool {
 }
 
 // Bit masks hold one bit per variant.
+const _: () = assert!(Feature::COUNT > 0 && ProcessorKind::COUNT > 0);
 const _: () = assert!(DataCategory::COUNT <= 32 && Actor::COUNT <= 32);
