@@ -34,6 +34,13 @@ pub enum KeyFileError {
     TooOpen { path: PathBuf, mode: u32 },
     #[error("the key file {path} is malformed: {reason}")]
     Malformed { path: PathBuf, reason: String },
+    #[error(
+        "the key file {path} has no audit key (it was written by an earlier version); stop the \
+         shop, run `hanjinbi audit add-key` once, then back the key file up again"
+    )]
+    NoAuditKey { path: PathBuf },
+    #[error("the key file {path} already has an audit key")]
+    HasAuditKey { path: PathBuf },
 }
 
 /// A 256-bit secret key. Wiped from memory when dropped; never printed.
@@ -83,6 +90,11 @@ pub struct KeyRing {
     /// Every master key by id, the current one included.
     pub masters: Vec<(String, Key)>,
     pub index_key: Key,
+    /// The key of the audit chain's MACs, which the database never holds.
+    pub audit_key: Key,
+    /// Entries of the audit log written before the ring had an audit key; they may be
+    /// unkeyed, no later entry may.
+    pub audit_unkeyed: i64,
 }
 
 impl KeyRing {
@@ -93,6 +105,8 @@ impl KeyRing {
             current: id.clone(),
             masters: vec![(id, Key::random())],
             index_key: Key::random(),
+            audit_key: Key::random(),
+            audit_unkeyed: 0,
         }
     }
 
@@ -120,6 +134,8 @@ impl KeyRing {
             current: id,
             masters,
             index_key: self.index_key.clone(),
+            audit_key: self.audit_key.clone(),
+            audit_unkeyed: self.audit_unkeyed,
         }
     }
 
@@ -130,6 +146,8 @@ impl KeyRing {
             current: id.to_owned(),
             masters: vec![(id.to_owned(), key.clone())],
             index_key: self.index_key.clone(),
+            audit_key: self.audit_key.clone(),
+            audit_unkeyed: self.audit_unkeyed,
         }
     }
 }
@@ -146,6 +164,10 @@ fn new_key_id() -> String {
 struct KeyFileText {
     current: String,
     index_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    audit_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    audit_unkeyed_entries: Option<i64>,
     master_keys: Vec<MasterKeyText>,
 }
 
@@ -161,6 +183,19 @@ const HEADER: &str =
 # buyers' personal data: keep it secret, back it up apart from the database, mode 0600.\n";
 
 pub fn parse(text: &str, path: &Path) -> Result<KeyRing, KeyFileError> {
+    parse_with(text, path, || {
+        Err(KeyFileError::NoAuditKey {
+            path: path.to_owned(),
+        })
+    })
+}
+
+/// Parses a key file; `no_audit_key` decides what a file without an audit key gets.
+fn parse_with(
+    text: &str,
+    path: &Path,
+    no_audit_key: impl FnOnce() -> Result<(Key, i64), KeyFileError>,
+) -> Result<KeyRing, KeyFileError> {
     let malformed = |reason: String| KeyFileError::Malformed {
         path: path.to_owned(),
         reason,
@@ -189,17 +224,60 @@ pub fn parse(text: &str, path: &Path) -> Result<KeyRing, KeyFileError> {
             file.current
         )));
     }
+    let (audit_key, audit_unkeyed) = match (&file.audit_key, file.audit_unkeyed_entries) {
+        (Some(text), Some(unkeyed)) if unkeyed >= 0 => (
+            Key::decode(text)
+                .ok_or_else(|| malformed("audit_key is not 32 bytes of base64".into()))?,
+            unkeyed,
+        ),
+        (None, None) => no_audit_key()?,
+        _ => {
+            return Err(malformed(
+                "audit_key and audit_unkeyed_entries (a count, 0 or more) go together".into(),
+            ))
+        }
+    };
     Ok(KeyRing {
         current: file.current,
         masters,
         index_key,
+        audit_key,
+        audit_unkeyed,
     })
+}
+
+/// Adds an audit key to a key file written before audit keys existed. `unkeyed_entries` is
+/// the number of audit entries already written (unkeyed): those stay verifiable as they are,
+/// and no later entry may be unkeyed. Refuses a file that already has an audit key.
+pub fn add_audit_key(path: &Path, unkeyed_entries: i64) -> Result<KeyRing, KeyFileError> {
+    check_permissions(path)?;
+    let text =
+        Zeroizing::new(
+            std::fs::read_to_string(path).map_err(|source| KeyFileError::Read {
+                path: path.to_owned(),
+                source,
+            })?,
+        );
+    let mut added = false;
+    let ring = parse_with(&text, path, || {
+        added = true;
+        Ok((Key::random(), unkeyed_entries.max(0)))
+    })?;
+    if !added {
+        return Err(KeyFileError::HasAuditKey {
+            path: path.to_owned(),
+        });
+    }
+    store(path, &ring)?;
+    Ok(ring)
 }
 
 pub fn render(ring: &KeyRing) -> Zeroizing<String> {
     let file = KeyFileText {
         current: ring.current.clone(),
         index_key: ring.index_key.encode(),
+        audit_key: Some(ring.audit_key.encode()),
+        audit_unkeyed_entries: Some(ring.audit_unkeyed),
         master_keys: ring
             .masters
             .iter()

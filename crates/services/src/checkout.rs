@@ -14,6 +14,7 @@ use hanjinbi_domain::order::{OrderStatus, PaymentMethod, ShippingMethod};
 use hanjinbi_domain::{Dong, Lang, Sku};
 use hanjinbi_privacy::audit::{self, AuditAction, AuditBatch, AuditEvent};
 use hanjinbi_privacy::gate::{slots, Gate};
+use hanjinbi_privacy::plain::DeliveryDetails;
 use hanjinbi_privacy::policy::{Actor, PurposeId};
 use hanjinbi_privacy::records::{self, BuyerContact, RecordError};
 use hanjinbi_store::orders::{self, OrderLineRow, OrderRow};
@@ -253,16 +254,6 @@ fn new_order_number() -> String {
     format!("HJ{tail}")
 }
 
-/// The delivery details sealed with an order, as JSON.
-#[derive(serde::Serialize, serde::Deserialize)]
-pub struct ShipTo {
-    pub name: String,
-    pub phone: String,
-    pub province_code: String,
-    pub ward_code: String,
-    pub line: String,
-}
-
 impl Checkout {
     pub fn new(
         db: Db,
@@ -371,7 +362,8 @@ impl Checkout {
             return Err(CheckoutError::TotalChanged { total: subtotal });
         }
 
-        let mut audit = AuditBatch::default();
+        // Whoever holds the cart's token placed this order; the audit log names the cart.
+        let mut audit = AuditBatch::new(format!("cart:{}", access.id()));
         let buyer = records::buyer_for_checkout(
             &mut tx,
             self.gate.vault(),
@@ -385,15 +377,12 @@ impl Checkout {
         )
         .await?;
         let order_id = records::new_id();
-        let ship_to = ShipTo {
-            name: valid.name.expose().to_owned(),
-            phone: valid.phone.expose().to_owned(),
-            province_code: valid.place.province_code.clone(),
-            ward_code: valid.place.ward_code.clone(),
-            line: valid.line.expose().to_owned(),
-        };
-        // Serialising a struct of strings cannot fail.
-        let ship_to_json = serde_json::to_string(&ship_to).unwrap_or_default();
+        let ship_to = DeliveryDetails::new(
+            valid.name.clone(),
+            valid.phone.clone(),
+            valid.place.clone(),
+            valid.line.clone(),
+        );
         let order = OrderRow {
             id: order_id.clone(),
             number: new_order_number(),
@@ -404,9 +393,7 @@ impl Checkout {
             total: total.amount(),
             shipping_method: valid.shipping.code().to_owned(),
             payment_method: valid.payment.code().to_owned(),
-            ship_to_sealed: buyer
-                .seal(slots::order(&order_id, "ship_to"), &ship_to_json)
-                .to_stored(),
+            ship_to_sealed: ship_to.seal(&buyer, &order_id).to_stored(),
             note_sealed: valid.note.as_ref().map(|n| {
                 buyer
                     .seal(slots::order(&order_id, "note"), n.expose())
@@ -455,7 +442,7 @@ impl Checkout {
         outbox::enqueue(&mut tx, CONFIRMATION_EMAIL, &order_id, None, now).await?;
         orders::clear_cart(&mut tx, access.id()).await?;
         // Last, so the audit chain's head row is locked only for the commit itself.
-        audit.write(&mut tx).await?;
+        audit.write(&mut tx, &self.gate.audit_key()).await?;
         tx.commit().await.map_err(StoreError::from)?;
         // Stock changed: this server's product pages show it at once.
         self.catalog.invalidate();

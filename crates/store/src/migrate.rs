@@ -24,6 +24,11 @@ const SQLITE: &[Script] = &[
         "orders",
         include_str!("../migrations/sqlite/0003_orders.sql"),
     ),
+    (
+        4,
+        "audit who and format",
+        include_str!("../migrations/sqlite/0004_audit_who_and_format.sql"),
+    ),
 ];
 
 const POSTGRES: &[Script] = &[
@@ -41,6 +46,11 @@ const POSTGRES: &[Script] = &[
         3,
         "orders",
         include_str!("../migrations/postgres/0003_orders.sql"),
+    ),
+    (
+        4,
+        "audit who and format",
+        include_str!("../migrations/postgres/0004_audit_who_and_format.sql"),
     ),
 ];
 

@@ -254,6 +254,12 @@ impl From<hanjinbi_services::orders::OrderError> for Failure {
                 "Mã đã hết hạn hoặc đã nhập sai quá nhiều lần. Vui lòng yêu cầu mã mới.",
                 "The code has expired or was mistyped too often. Please ask for a new one.",
             ),
+            OrderError::TooManyViews => Failure::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_views",
+                "Đơn hàng này được mở quá nhiều lần trong một phút. Vui lòng thử lại sau ít phút.",
+                "This order was opened too often in the last minute. Please try again shortly.",
+            ),
             other => Failure::internal(&other),
         }
     }
