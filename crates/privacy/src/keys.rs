@@ -420,6 +420,56 @@ mod tests {
     }
 
     #[test]
+    fn a_new_ring_has_an_audit_key_that_survives_rendering_and_rotation() {
+        let path = Path::new("k.toml");
+        let ring = KeyRing::generate();
+        let again = parse(&render(&ring), path).unwrap();
+        assert_eq!(again.audit_key.bytes(), ring.audit_key.bytes());
+        assert_eq!(again.audit_unkeyed, 0);
+        let rotated = ring.rotated().without_retired();
+        assert_eq!(rotated.audit_key.bytes(), ring.audit_key.bytes());
+    }
+
+    #[test]
+    fn a_key_file_without_an_audit_key_is_refused_until_one_is_added_explicitly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.toml");
+        store(&path, &KeyRing::generate()).unwrap();
+        let old: String = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("audit_"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&path, &old).unwrap();
+        let refused = load(&path).unwrap_err();
+        assert!(matches!(refused, KeyFileError::NoAuditKey { .. }));
+        assert!(refused.to_string().contains("hanjinbi audit add-key"));
+
+        let added = add_audit_key(&path, 42).unwrap();
+        assert_eq!(added.audit_unkeyed, 42);
+        let loaded = load(&path).unwrap();
+        assert_eq!(loaded.audit_key.bytes(), added.audit_key.bytes());
+        assert!(matches!(
+            add_audit_key(&path, 42),
+            Err(KeyFileError::HasAuditKey { .. })
+        ));
+    }
+
+    #[test]
+    fn an_audit_key_without_its_unkeyed_count_is_malformed() {
+        let path = Path::new("k.toml");
+        let good = render(&KeyRing::generate()).to_string();
+        let text: String = good
+            .lines()
+            .filter(|l| !l.starts_with("audit_unkeyed_entries"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let err = parse(&text, path).unwrap_err().to_string();
+        assert!(err.contains("go together"), "{err}");
+    }
+
+    #[test]
     fn keys_never_print() {
         let ring = KeyRing::generate();
         let shown = format!("{ring:?}");
