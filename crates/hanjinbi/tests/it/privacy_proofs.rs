@@ -844,3 +844,21 @@ async fn keys_rotate_while_the_shop_keeps_serving() {
     assert_eq!(app.send_mail().await, 2);
     assert_audit_intact(&app).await;
 }
+
+#[test]
+fn audit_verify_on_a_folder_that_does_not_exist_fails_and_creates_no_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-shop");
+    for command in [&["audit", "verify"][..], &["audit", "head"][..]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_hanjinbi"))
+            .args(command)
+            .arg("--data-dir")
+            .arg(&missing)
+            .env_remove("HANJINBI_DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{command:?} succeeded");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("intact"));
+        assert!(!missing.join("hanjinbi.sqlite3").exists());
+    }
+}
