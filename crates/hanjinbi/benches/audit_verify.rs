@@ -17,7 +17,8 @@
 //! fill rate is printed for scale.
 
 use anyhow::Context;
-use hanjinbi_privacy::audit::{self, AuditAction, AuditEvent};
+use hanjinbi_privacy::audit::{self, AuditAction, AuditEvent, AuditKey};
+use hanjinbi_privacy::keys::Key;
 use hanjinbi_privacy::records::new_id;
 use hanjinbi_store::Db;
 use rand::RngCore;
@@ -43,7 +44,7 @@ fn env_number(name: &str, default: i64) -> anyhow::Result<i64> {
 
 /// Appends `n` entries shaped like a checkout's (buyer sealed, delivery details sealed,
 /// consent), in transactions of `batch` entries. Returns the time it took.
-async fn fill(db: &Db, n: i64, batch: i64) -> anyhow::Result<Duration> {
+async fn fill(db: &Db, key: &AuditKey, n: i64, batch: i64) -> anyhow::Result<Duration> {
     let started = Instant::now();
     let mut done = 0;
     let mut subject = new_id();
@@ -72,6 +73,8 @@ async fn fill(db: &Db, n: i64, batch: i64) -> anyhow::Result<Duration> {
             };
             audit::append(
                 &mut tx,
+                key,
+                "system:bench",
                 AuditEvent {
                     at: 1_760_000_000 + seq / 3,
                     actor,
@@ -147,12 +150,13 @@ async fn measure(
     let db = Db::connect(url, max_connections).await?;
     db.migrate().await?;
     eprintln!("{backend}: appending {n} audit entries, {batch} per transaction…");
-    let fill = fill(&db, n, batch).await?;
+    let key = AuditKey::new(&Key::random(), 0);
+    let fill = fill(&db, &key, n, batch).await?;
     eprintln!("{backend}: filled in {:.1} s", fill.as_secs_f64());
     let mut verify = Vec::new();
     for _ in 0..runs {
         let started = Instant::now();
-        let verified = audit::verify(&db).await?;
+        let verified = audit::verify(&db, key.clone(), None).await?;
         verify.push(started.elapsed());
         anyhow::ensure!(verified.count == n, "verified {} of {n}", verified.count);
     }

@@ -32,14 +32,16 @@
 
 use anyhow::{bail, ensure, Context};
 use hanjinbi::server::{RunningServer, ServerSettings};
-use hanjinbi_domain::contact::{Email, FullName, PhoneVn};
+use hanjinbi_domain::address::Place;
+use hanjinbi_domain::contact::{Email, FullName, PhoneVn, StreetLine};
 use hanjinbi_domain::{Lang, Quantity, ShopInfo, Sku};
 use hanjinbi_privacy::audit::{self, AuditAction, AuditBatch, AuditEvent, GENESIS};
 use hanjinbi_privacy::gate::{slots, Gate};
+use hanjinbi_privacy::plain::DeliveryDetails;
 use hanjinbi_privacy::policy::{Actor, PurposeId};
 use hanjinbi_privacy::records::{self, BuyerContact};
 use hanjinbi_privacy::vault::{seal, IndexKind};
-use hanjinbi_services::checkout::{CheckoutRequest, ShipTo, ShippingFees};
+use hanjinbi_services::checkout::{CheckoutRequest, ShippingFees};
 use hanjinbi_services::mail::MailSettings;
 use hanjinbi_store::audit::AuditRow;
 use hanjinbi_store::{Db, WriteTx};
@@ -346,7 +348,7 @@ async fn privacy_work(
     phone: &PhoneVn,
     now: i64,
 ) -> anyhow::Result<()> {
-    let mut batch = AuditBatch::default();
+    let mut batch = AuditBatch::new("cart:bench");
     let buyer = records::buyer_for_checkout(
         tx,
         gate.vault(),
@@ -356,17 +358,13 @@ async fn privacy_work(
     )
     .await?;
     let order_id = records::new_id();
-    let ship_to = ShipTo {
-        name: name.expose().to_owned(),
-        phone: phone.expose().to_owned(),
-        province_code: PROVINCE.to_owned(),
-        ward_code: WARD.to_owned(),
-        line: LINE.to_owned(),
-    };
-    let ship_to_json = serde_json::to_string(&ship_to)?;
-    let sealed = buyer
-        .seal(slots::order(&order_id, "ship_to"), &ship_to_json)?
-        .to_stored();
+    let ship_to = DeliveryDetails::new(
+        name.clone(),
+        phone.clone(),
+        Place::parse(PROVINCE, WARD)?,
+        StreetLine::parse(LINE)?,
+    );
+    let sealed = ship_to.seal(&buyer, &order_id)?.to_stored();
     black_box(sealed);
     batch.record(AuditEvent {
         at: now,
@@ -388,7 +386,7 @@ async fn privacy_work(
         &mut batch,
     )
     .await?;
-    batch.write(tx).await?;
+    batch.write(tx, &gate.audit_key()).await?;
     Ok(())
 }
 
@@ -396,6 +394,7 @@ async fn privacy_work(
 /// seals and three entry hashes, without the database.
 fn privacy_computation(gate: &Gate, email: &Email, ship_to_json: &str) -> usize {
     let vault = gate.vault();
+    let audit_key = gate.audit_key();
     let email_index = vault.blind_index(IndexKind::Email, &email.lookup_key());
     let phone_index = vault.blind_index(IndexKind::Phone, PHONE);
     let id = records::new_id();
@@ -415,7 +414,9 @@ fn privacy_computation(gate: &Gate, email: &Email, ship_to_json: &str) -> usize 
     ] {
         let row = AuditRow {
             seq: 1,
+            format: audit::FORMAT_KEYED,
             at: 1_760_000_000,
+            who: format!("cart:{id}"),
             actor: "system".into(),
             purpose: "order_fulfilment".into(),
             action: action.into(),
@@ -424,7 +425,7 @@ fn privacy_computation(gate: &Gate, email: &Email, ship_to_json: &str) -> usize 
             prev_hash: prev.clone(),
             hash: Vec::new(),
         };
-        prev = audit::entry_hash(&row.prev_hash, &row).to_vec();
+        prev = audit_key.entry_mac(&row.prev_hash, &row).to_vec();
     }
     email_index.len()
         + phone_index.len()
@@ -445,7 +446,12 @@ struct Share {
 
 /// The three audit entries of a checkout alone, inside `tx`, written as the checkout writes
 /// them: one batch just before commit.
-async fn audit_entries(tx: &mut WriteTx, subject: &str, now: i64) -> anyhow::Result<()> {
+async fn audit_entries(
+    tx: &mut WriteTx,
+    key: &audit::AuditKey,
+    subject: &str,
+    now: i64,
+) -> anyhow::Result<()> {
     let entries: [(&str, &str, AuditAction, &[&str]); 3] = [
         (
             Actor::System.code(),
@@ -466,7 +472,7 @@ async fn audit_entries(tx: &mut WriteTx, subject: &str, now: i64) -> anyhow::Res
             &["granted"],
         ),
     ];
-    let mut batch = AuditBatch::default();
+    let mut batch = AuditBatch::new("cart:bench");
     for (actor, purpose, action, fields) in entries {
         batch.record(AuditEvent {
             at: now,
@@ -477,7 +483,7 @@ async fn audit_entries(tx: &mut WriteTx, subject: &str, now: i64) -> anyhow::Res
             fields,
         });
     }
-    batch.write(tx).await?;
+    batch.write(tx, key).await?;
     Ok(())
 }
 
@@ -556,7 +562,7 @@ async fn measure_share(backend: Backend, fresh: &Fresh, rounds: usize) -> anyhow
         let time_audit = async {
             let mut tx = db.begin_write().await?;
             let started = Instant::now();
-            audit_entries(&mut tx, &records::new_id(), now()).await?;
+            audit_entries(&mut tx, &gate.audit_key(), &records::new_id(), now()).await?;
             let took = started.elapsed();
             tx.rollback().await?;
             anyhow::Ok(took)
@@ -579,13 +585,14 @@ async fn measure_share(backend: Backend, fresh: &Fresh, rounds: usize) -> anyhow
     }
 
     let email = Email::parse("lan.nguyen@example.vn")?;
-    let ship_to_json = serde_json::to_string(&ShipTo {
-        name: NAME.into(),
-        phone: PHONE.into(),
-        province_code: PROVINCE.into(),
-        ward_code: WARD.into(),
-        line: LINE.into(),
-    })?;
+    let ship_to_json = serde_json::json!({
+        "name": NAME,
+        "phone": PHONE,
+        "province_code": PROVINCE,
+        "ward_code": WARD,
+        "line": LINE,
+    })
+    .to_string();
     let iterations = 20_000u32;
     let started = Instant::now();
     for _ in 0..iterations {

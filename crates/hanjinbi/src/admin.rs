@@ -2,7 +2,7 @@
 
 use crate::cli::AuditCommand;
 use anyhow::Context;
-use hanjinbi_privacy::audit::{self, AuditAction, AuditError, AuditEvent};
+use hanjinbi_privacy::audit::{self, AuditAction, AuditError, AuditEvent, AuditKey};
 use hanjinbi_privacy::keys::{self, KeyRing};
 use hanjinbi_privacy::policy::{Actor, PurposeId};
 use hanjinbi_privacy::vault::WrappedKey;
@@ -13,36 +13,69 @@ use hanjinbi_store::{subjects, Db};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub async fn audit(db: &Db, command: AuditCommand) -> anyhow::Result<()> {
+/// The audit commands. The key file is read before the database is opened: verification
+/// needs its audit key, and a missing key file (or a folder that does not exist) fails here
+/// instead of creating an empty database that would verify as intact.
+pub async fn audit(
+    database_url: &str,
+    key_file: &Path,
+    command: AuditCommand,
+) -> anyhow::Result<()> {
+    if let AuditCommand::AddKey = command {
+        let db = open_existing(database_url).await?;
+        let head = audit::head(&db).await?;
+        keys::add_audit_key(key_file, head.count)?;
+        eprintln!(
+            "ADDED AN AUDIT KEY to {}. The {} entries already in the audit log stay unkeyed \
+             (format 1) and still verify; every new entry is keyed. Back up the key file again \
+             now: without it the audit log can no longer be verified.",
+            key_file.display(),
+            head.count
+        );
+        return Ok(());
+    }
+    let ring = keys::load(key_file).context("cannot read the key file")?;
+    let key = AuditKey::new(&ring.audit_key, ring.audit_unkeyed);
+    let db = open_existing(database_url).await?;
     match command {
-        AuditCommand::Verify => {
+        AuditCommand::Verify { expect } => {
             let started = Instant::now();
-            match audit::verify(db).await {
-                Ok(verified) => {
-                    let secs = started.elapsed().as_secs_f64();
-                    println!(
-                        "audit log intact: {} entries, head {} ({:.0} entries/s)",
-                        verified.count,
-                        hex(&verified.head),
-                        verified.count as f64 / secs.max(1e-9)
-                    );
-                    Ok(())
-                }
-                Err(AuditError::Broken { seq, reason }) => {
-                    anyhow::bail!("audit log BROKEN at entry {seq}: {reason}")
-                }
-                Err(e) => Err(e.into()),
-            }
-        }
-        AuditCommand::Head => {
-            let (count, head) = audit::head(db).await?;
-            println!("{count} {}", hex(&head));
+            let anchored = expect.is_some();
+            let verified = verified(audit::verify(&db, key, expect).await)?;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "audit log intact{}: {} entries ({} unkeyed from before the audit key), head {} ({:.0} entries/s)",
+                if anchored { " and holds the expected head" } else { "" },
+                verified.count,
+                verified.unkeyed,
+                verified.anchor(),
+                verified.count as f64 / secs.max(1e-9)
+            );
             Ok(())
         }
+        AuditCommand::Head => {
+            let verified = verified(audit::verify(&db, key, None).await)?;
+            println!("{}", verified.anchor());
+            Ok(())
+        }
+        AuditCommand::AddKey => Ok(()),
+    }
+}
+
+/// Opens a database that must already exist (and brings its schema up to date).
+async fn open_existing(database_url: &str) -> anyhow::Result<Db> {
+    let db = Db::open_existing(database_url, 2).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+fn verified(result: Result<audit::Verified, AuditError>) -> anyhow::Result<audit::Verified> {
+    match result {
+        Ok(verified) => Ok(verified),
+        Err(AuditError::Broken { seq, reason }) => {
+            anyhow::bail!("audit log BROKEN at entry {seq}: {reason}")
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -294,6 +327,8 @@ async fn rewrap_all(
         }
         audit::append(
             &mut tx,
+            &vault.audit_key(),
+            "system:key-rotation",
             AuditEvent {
                 at: clock.now(),
                 actor: Actor::Owner.code(),

@@ -62,7 +62,7 @@ pub enum Command {
     Migrate,
     /// Load the demo catalog (72 products in 8 categories) into an empty shop and exit.
     Demo,
-    /// The hash-chained audit log.
+    /// The audit log, chained under the key file's audit key.
     #[command(subcommand)]
     Audit(AuditCommand),
     /// The keys that seal personal data.
@@ -73,9 +73,17 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Check every entry of the chain; exits non-zero naming the first bad entry.
-    Verify,
-    /// Print the number of entries and the newest hash, to record somewhere else.
+    Verify {
+        /// A head printed earlier by `audit head` (COUNT:HEX) and kept outside the shop: the
+        /// log must still hold that entry, unchanged, so a cut tail is found.
+        #[arg(long, value_name = "HEAD")]
+        expect: Option<hanjinbi_privacy::audit::Anchor>,
+    },
+    /// Verify the chain, then print its head (COUNT:HEX) to publish outside the shop.
     Head,
+    /// Add an audit key to a key file written before audit keys existed (stop the shop
+    /// first). Entries already written stay unkeyed and verifiable; every later one is keyed.
+    AddKey,
 }
 
 #[derive(Debug, Subcommand)]
@@ -393,9 +401,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Audit(command) => {
-            let db = hanjinbi_store::Db::open_existing(&resolved.database_url, 2).await?;
-            db.migrate().await?;
-            crate::admin::audit(&db, command).await
+            crate::admin::audit(&resolved.database_url, &resolved.key_file, command).await
         }
         Command::Keys(command) => {
             let clock = hanjinbi_services::SystemClock;

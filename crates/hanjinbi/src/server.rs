@@ -188,6 +188,15 @@ pub async fn serve(
         }
     });
     let sweeper = tokio::spawn(services.clone().sweep_every(Duration::from_secs(600)));
+    // Page views are audited in batches: one write transaction a second, and one more at
+    // shutdown, however many views.
+    let (stop_views, views_stopped) = tokio::sync::oneshot::channel::<()>();
+    let view_log = tokio::spawn(services.gate.clone().run_view_log(
+        Duration::from_secs(1),
+        async {
+            let _ = views_stopped.await;
+        },
+    ));
     let worker = outbox_every.map(|every| {
         tokio::spawn(services.notifier.clone().run(every, async {
             let _ = worker_stopped.await;
@@ -218,6 +227,8 @@ pub async fn serve(
     if let Some(worker) = worker {
         let _ = worker.await;
     }
+    let _ = stop_views.send(());
+    let _ = view_log.await;
     db.close().await;
     served
 }

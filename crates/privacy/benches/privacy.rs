@@ -12,9 +12,12 @@
 //! across runs.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
-use hanjinbi_privacy::audit::{entry_hash, Verifier, GENESIS};
+use hanjinbi_privacy::audit::{
+    entry_hash, AuditKey, Verifier, FORMAT_KEYED, FORMAT_UNKEYED, GENESIS,
+};
 use hanjinbi_privacy::bench_internals::open;
 use hanjinbi_privacy::gate::slots;
+use hanjinbi_privacy::keys::Key;
 use hanjinbi_privacy::keys::KeyRing;
 use hanjinbi_privacy::records::new_id;
 use hanjinbi_privacy::vault::{seal, IndexKind};
@@ -61,7 +64,7 @@ fn vault_ops(c: &mut Criterion) {
 
 /// A valid chain of `n` entries shaped like the ones a checkout writes: sealing the buyer's
 /// contact, sealing the delivery details, and a consent.
-fn chain(n: i64) -> Vec<AuditRow> {
+fn chain(n: i64, key: Option<&AuditKey>) -> Vec<AuditRow> {
     let mut prev = GENESIS.to_vec();
     let mut rows = Vec::with_capacity(usize::try_from(n).unwrap_or_default());
     let mut subject = new_id();
@@ -76,7 +79,13 @@ fn chain(n: i64) -> Vec<AuditRow> {
         };
         let mut row = AuditRow {
             seq,
+            format: if key.is_some() {
+                FORMAT_KEYED
+            } else {
+                FORMAT_UNKEYED
+            },
             at: 1_760_000_000 + seq / 3,
+            who: format!("cart:{subject}"),
             actor: actor.into(),
             purpose: purpose.into(),
             action: action.into(),
@@ -85,7 +94,10 @@ fn chain(n: i64) -> Vec<AuditRow> {
             prev_hash: prev,
             hash: Vec::new(),
         };
-        row.hash = entry_hash(&row.prev_hash, &row).to_vec();
+        row.hash = match key {
+            Some(key) => key.entry_mac(&row.prev_hash, &row).to_vec(),
+            None => entry_hash(&row.prev_hash, &row).to_vec(),
+        };
         prev = row.hash.clone();
         rows.push(row);
     }
@@ -93,17 +105,26 @@ fn chain(n: i64) -> Vec<AuditRow> {
 }
 
 fn audit_verification(c: &mut Criterion) {
-    let rows = chain(CHAIN_LEN);
-    let head = rows.last().map(|r| r.hash.clone()).unwrap_or_default();
+    let key = AuditKey::new(&Key::random(), 0);
+    // Format 1 (unkeyed, entries from before the audit key) and format 2 (keyed), measured in
+    // the same run so their ratio holds on a noisy machine.
+    let unkeyed = chain(CHAIN_LEN, None);
+    let keyed = chain(CHAIN_LEN, Some(&key));
 
     let mut g = c.benchmark_group("audit");
     g.throughput(Throughput::Elements(1))
         .sample_size(50)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    let first = rows.first().cloned().unwrap_or_else(|| chain(1).remove(0));
-    g.bench_function("entry hash", |b| {
+    let first = keyed
+        .first()
+        .cloned()
+        .unwrap_or_else(|| chain(1, Some(&key)).remove(0));
+    g.bench_function("entry hash (format 1, unkeyed)", |b| {
         b.iter(|| entry_hash(black_box(&first.prev_hash), black_box(&first)))
+    });
+    g.bench_function("entry MAC (format 2, keyed)", |b| {
+        b.iter(|| key.entry_mac(black_box(&first.prev_hash), black_box(&first)))
     });
 
     g.throughput(Throughput::Elements(CHAIN_LEN as u64))
@@ -111,26 +132,39 @@ fn audit_verification(c: &mut Criterion) {
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(8));
-    g.bench_function("verify chain of 1,000,000 in memory", |b| {
-        b.iter_batched_ref(
-            Verifier::default,
-            |verifier| {
-                for row in &rows {
-                    verifier.check(row).expect("the chain is valid");
-                }
-                assert_eq!(verifier.count(), CHAIN_LEN);
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    g.finish();
-
-    let mut verifier = Verifier::default();
-    for row in &rows {
-        verifier.check(row).expect("the chain is valid");
+    for (name, rows, verifier_key) in [
+        (
+            "verify chain of 1,000,000 in memory, format 1",
+            &unkeyed,
+            AuditKey::new(&Key::random(), CHAIN_LEN),
+        ),
+        (
+            "verify chain of 1,000,000 in memory, format 2",
+            &keyed,
+            key.clone(),
+        ),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter_batched_ref(
+                || Verifier::new(verifier_key.clone()),
+                |verifier| {
+                    for row in rows {
+                        verifier.check(row).expect("the chain is valid");
+                    }
+                    assert_eq!(verifier.count(), CHAIN_LEN);
+                },
+                BatchSize::PerIteration,
+            )
+        });
+        let mut verifier = Verifier::new(verifier_key.clone());
+        for row in rows {
+            verifier.check(row).expect("the chain is valid");
+        }
+        let head = rows.last().map(|r| r.hash.clone()).unwrap_or_default();
+        let verified = verifier.finish(CHAIN_LEN, &head).expect("the head matches");
+        assert_eq!(verified.count, CHAIN_LEN);
     }
-    let verified = verifier.finish(CHAIN_LEN, &head).expect("the head matches");
-    assert_eq!(verified.count, CHAIN_LEN);
+    g.finish();
 }
 
 criterion_group!(benches, vault_ops, audit_verification);

@@ -1,37 +1,41 @@
 //! The gate: the one way from sealed values to plaintext.
 //!
-//! A caller names who it acts as, for which purpose, about which data subject, and which
-//! personal items it needs. The policy decides (deny by default); a consent-based purpose is
-//! re-checked against the subject's latest consent at this moment. Every opening and every
-//! refusal is written to the audit log before anything is returned.
+//! A caller shows a [`Principal`] (made only by the checks of a proof below), names the
+//! purpose and the personal items it needs, and gets them back as typed values. The policy
+//! decides (deny by default); a consent-based purpose is re-checked against the subject's
+//! latest consent at this moment; a principal opens only its own subject (and its own order).
+//! Every opening and every refusal is written to the audit log, under the principal's name:
+//! before anything is returned, or, for page views ([`Gate::open_view`]), in the next batch of
+//! the [`ViewLog`], which records every view but writes them in one transaction per batch.
 
-use crate::audit::{self, AuditAction, AuditEvent};
-use crate::policy::{Actor, DataCategory, Decision, Policy, PurposeId};
+use crate::audit::{self, AuditAction, AuditBatch, AuditEvent, AuditKey};
+use crate::plain::{DeliveryDetails, LookupCode, Unreadable};
+use crate::policy::{DataCategory, Decision, Policy, PurposeId};
+use crate::principal::{Principal, Scope};
 use crate::sealed::{Sealed, Slot};
 use crate::vault::{self, DataKey, Vault, VaultError, WrappedKey};
-use hanjinbi_store::{orders, outbox, subjects, Db, StoreError};
-use std::sync::Arc;
+use hanjinbi_domain::contact::{Email, FullName, OrderNote, PhoneVn};
+use hanjinbi_store::orders::OrderRow;
+use hanjinbi_store::{carts, orders, outbox, subjects, Db, StoreError};
+use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use thiserror::Error;
 
-/// A personal item the gate can open.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A personal item the gate can open. Items of an order or a message are those of the
+/// principal's own order and message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PersonalItem {
     BuyerEmail,
     BuyerName,
     BuyerPhone,
     /// An order's delivery details: recipient name, phone and address.
-    ShipTo {
-        order_id: String,
-    },
-    /// The buyer's note on an order.
-    OrderNote {
-        order_id: String,
-    },
+    ShipTo,
+    /// The buyer's note on an order (there may be none).
+    OrderNote,
     /// The sealed content of an outbox message (a one-time code).
-    MessagePayload {
-        message_id: i64,
-        order_id: String,
-    },
+    MessagePayload,
 }
 
 impl PersonalItem {
@@ -40,14 +44,14 @@ impl PersonalItem {
         match self {
             PersonalItem::BuyerEmail | PersonalItem::BuyerPhone => &[DataCategory::Contact],
             PersonalItem::BuyerName => &[DataCategory::Identity],
-            PersonalItem::ShipTo { .. } => &[
+            PersonalItem::ShipTo => &[
                 DataCategory::Address,
                 DataCategory::Identity,
                 DataCategory::Contact,
             ],
             // Delivery instructions are part of the order, like its shipping method.
-            PersonalItem::OrderNote { .. } => &[DataCategory::Transaction],
-            PersonalItem::MessagePayload { .. } => &[DataCategory::Account],
+            PersonalItem::OrderNote => &[DataCategory::Transaction],
+            PersonalItem::MessagePayload => &[DataCategory::Account],
         }
     }
 
@@ -57,21 +61,116 @@ impl PersonalItem {
             PersonalItem::BuyerEmail => "email",
             PersonalItem::BuyerName => "name",
             PersonalItem::BuyerPhone => "phone",
-            PersonalItem::ShipTo { .. } => "ship_to",
-            PersonalItem::OrderNote { .. } => "note",
-            PersonalItem::MessagePayload { .. } => "message_payload",
+            PersonalItem::ShipTo => "ship_to",
+            PersonalItem::OrderNote => "note",
+            PersonalItem::MessagePayload => "message_payload",
         }
     }
 }
 
-/// Who asks, why, and about whom.
-#[derive(Debug, Clone, Copy)]
-pub struct Access<'a> {
-    pub actor: Actor,
-    pub purpose: PurposeId,
-    /// The data subject (buyer id).
-    pub subject: &'a str,
+/// One item to open, and the type it comes back as.
+pub trait Item {
+    type Plain;
+    const ITEM: PersonalItem;
+    /// The opened text (`None`: an optional item that is absent) as the item's type.
+    fn plain(opened: Option<String>) -> Result<Self::Plain, GateError>;
 }
+
+/// The items to open: an [`Item`] type or a tuple of them. The answer has the same shape.
+pub trait Request {
+    type Plain;
+    fn items() -> Vec<PersonalItem>;
+    fn plain(opened: Vec<Option<String>>) -> Result<Self::Plain, GateError>;
+}
+
+/// Typed items, one per [`PersonalItem`].
+pub mod items {
+    use super::*;
+
+    fn present(opened: Option<String>) -> Result<String, GateError> {
+        opened.ok_or(GateError::NotFound)
+    }
+
+    macro_rules! item {
+        ($(#[$doc:meta])* $name:ident => $plain:ty, $item:expr, |$text:ident| $parse:expr) => {
+            $(#[$doc])*
+            #[derive(Debug, Clone, Copy)]
+            pub struct $name;
+
+            impl Item for $name {
+                type Plain = $plain;
+                const ITEM: PersonalItem = $item;
+                fn plain(opened: Option<String>) -> Result<$plain, GateError> {
+                    let $text = opened;
+                    $parse
+                }
+            }
+        };
+    }
+
+    item!(
+        /// The buyer's email address.
+        BuyerEmail => Email, PersonalItem::BuyerEmail,
+        |t| Email::parse(&present(t)?).map_err(|_| Unreadable("email").into())
+    );
+    item!(
+        /// The buyer's name.
+        BuyerName => FullName, PersonalItem::BuyerName,
+        |t| FullName::parse(&present(t)?).map_err(|_| Unreadable("name").into())
+    );
+    item!(
+        /// The buyer's phone number.
+        BuyerPhone => PhoneVn, PersonalItem::BuyerPhone,
+        |t| PhoneVn::parse(&present(t)?).map_err(|_| Unreadable("phone").into())
+    );
+    item!(
+        /// The order's delivery details.
+        ShipTo => DeliveryDetails, PersonalItem::ShipTo,
+        |t| Ok(DeliveryDetails::from_opened(&present(t)?)?)
+    );
+    item!(
+        /// The buyer's note on the order, if there is one.
+        Note => Option<OrderNote>, PersonalItem::OrderNote,
+        |t| match t {
+            None => Ok(None),
+            Some(text) => OrderNote::parse(&text).map_err(|_| Unreadable("note").into()),
+        }
+    );
+    item!(
+        /// The one-time code of the mailer's message.
+        Code => LookupCode, PersonalItem::MessagePayload,
+        |t| Ok(LookupCode::from_opened(present(t)?)?)
+    );
+}
+
+impl<A: Item> Request for A {
+    type Plain = A::Plain;
+    fn items() -> Vec<PersonalItem> {
+        vec![A::ITEM]
+    }
+    fn plain(opened: Vec<Option<String>>) -> Result<A::Plain, GateError> {
+        let mut it = opened.into_iter();
+        A::plain(it.next().ok_or(GateError::NotFound)?)
+    }
+}
+
+macro_rules! tuple_request {
+    ($($t:ident),+) => {
+        impl<$($t: Item),+> Request for ($($t,)+) {
+            type Plain = ($($t::Plain,)+);
+            fn items() -> Vec<PersonalItem> {
+                vec![$($t::ITEM),+]
+            }
+            fn plain(opened: Vec<Option<String>>) -> Result<Self::Plain, GateError> {
+                let mut it = opened.into_iter();
+                Ok(($($t::plain(it.next().ok_or(GateError::NotFound)?)?,)+))
+            }
+        }
+    };
+}
+tuple_request!(A, B);
+tuple_request!(A, B, C);
+tuple_request!(A, B, C, D);
 
 #[derive(Debug, Error)]
 pub enum GateError {
@@ -84,11 +183,89 @@ pub enum GateError {
     #[error("no such personal data")]
     NotFound,
     #[error(transparent)]
+    Unreadable(#[from] Unreadable),
+    #[error(transparent)]
     Vault(#[from] VaultError),
     #[error(transparent)]
     Audit(#[from] audit::AuditError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Page views waiting to be written to the audit log, in order. Bounded: a view that finds
+/// the buffer full writes it first, so nothing is dropped and the buffer cannot grow.
+#[derive(Debug, Clone)]
+pub struct ViewLog {
+    pending: Arc<Mutex<AuditBatch>>,
+    capacity: usize,
+    writes: Arc<AtomicU64>,
+}
+
+/// Views buffered before a view has to wait for a write.
+pub const VIEW_LOG_CAPACITY: usize = 512;
+
+impl ViewLog {
+    fn new(capacity: usize) -> ViewLog {
+        ViewLog {
+            pending: Arc::new(Mutex::new(AuditBatch::new(""))),
+            capacity,
+            writes: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, AuditBatch> {
+        match self.pending.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Buffers one entry; returns whether the buffer is now full.
+    fn push(&self, who: &str, event: AuditEvent<'_>) -> bool {
+        let mut pending = self.lock();
+        pending.record_as(who, event);
+        pending.len() >= self.capacity
+    }
+
+    /// Views not yet written.
+    pub fn pending(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Write transactions made so far.
+    pub fn writes(&self) -> u64 {
+        self.writes.load(Ordering::Relaxed)
+    }
+
+    /// Writes every buffered view in one transaction. On failure they go back to the front
+    /// of the buffer, to be written by the next flush.
+    async fn flush(&self, db: &Db, key: &AuditKey) -> Result<usize, GateError> {
+        let batch = std::mem::replace(&mut *self.lock(), AuditBatch::new(""));
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let count = batch.len();
+        let kept = batch.clone();
+        let written = async {
+            let mut tx = db.begin_write().await?;
+            batch.write(&mut tx, key).await?;
+            tx.commit().await.map_err(StoreError::from)?;
+            Ok::<(), GateError>(())
+        }
+        .await;
+        match written {
+            Ok(()) => {
+                self.writes.fetch_add(1, Ordering::Relaxed);
+                Ok(count)
+            }
+            Err(e) => {
+                let mut pending = self.lock();
+                let newer = std::mem::replace(&mut *pending, kept);
+                pending.extend(newer);
+                Err(e)
+            }
+        }
+    }
 }
 
 /// The gate, with the policy, the vault and the database it guards.
@@ -97,6 +274,7 @@ pub struct Gate {
     db: Db,
     policy: Arc<Policy>,
     vault: Vault,
+    views: ViewLog,
 }
 
 /// Slots of sealed values, shared by sealing and opening so they cannot drift apart.
@@ -128,9 +306,19 @@ pub mod slots {
     }
 }
 
+/// Compares two byte strings in time that depends only on their lengths.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 impl Gate {
     pub fn new(db: Db, policy: Arc<Policy>, vault: Vault) -> Gate {
-        Gate { db, policy, vault }
+        Gate {
+            db,
+            policy,
+            vault,
+            views: ViewLog::new(VIEW_LOG_CAPACITY),
+        }
     }
 
     pub fn policy(&self) -> &Policy {
@@ -141,42 +329,191 @@ impl Gate {
         &self.vault
     }
 
-    /// Opens `items` about `access.subject`, or refuses. Either way the decision is audited.
-    pub async fn open(
+    /// The key that links new audit entries.
+    pub fn audit_key(&self) -> AuditKey {
+        self.vault.audit_key()
+    }
+
+    /// The views waiting to be written.
+    pub fn view_log(&self) -> &ViewLog {
+        &self.views
+    }
+
+    /// The buyer of the order `number`, proved by the order's token. The order row comes
+    /// with it. `NotFound` for an unknown number and for a wrong token alike.
+    pub async fn buyer_of_order(
         &self,
-        access: Access<'_>,
+        number: &str,
+        token: &str,
+    ) -> Result<(Principal, OrderRow), GateError> {
+        let order = orders::by_number(&self.db, number)
+            .await?
+            .ok_or(GateError::NotFound)?;
+        if !self.vault.check_order_token(&order.id, token.trim()) {
+            return Err(GateError::NotFound);
+        }
+        let principal = Principal::order_buyer(
+            order.buyer_id.clone(),
+            order.id.clone(),
+            order.number.clone(),
+        );
+        Ok((principal, order))
+    }
+
+    /// The holder of a cart, proved by the cart's token. Opens nothing (a cart has no data
+    /// subject yet); it names who placed an order in the audit log. A cart unchanged since
+    /// before `active_since` is idle and proves nothing.
+    pub async fn buyer_of_cart(
+        &self,
+        cart_id: &str,
+        token: &str,
+        active_since: i64,
+    ) -> Result<Principal, GateError> {
+        let stored = carts::token_hash(&self.db, cart_id, active_since)
+            .await?
+            .ok_or(GateError::NotFound)?;
+        let presented = Sha256::digest(token.as_bytes());
+        if !same(&stored, presented.as_slice()) {
+            return Err(GateError::NotFound);
+        }
+        Ok(Principal::cart_buyer(cart_id.to_owned()))
+    }
+
+    /// The outbox mailer, for message `message_id` while it still waits to be sent. Bound to
+    /// the message's order and its buyer. The order row comes with it.
+    pub async fn mailer_for(&self, message_id: i64) -> Result<(Principal, OrderRow), GateError> {
+        let order_id = outbox::unsent_order(&self.db, message_id)
+            .await?
+            .ok_or(GateError::NotFound)?;
+        let order = orders::by_id(&self.db, &order_id)
+            .await?
+            .ok_or(GateError::NotFound)?;
+        let principal = Principal::mailer(order.buyer_id.clone(), order.id.clone(), message_id);
+        Ok((principal, order))
+    }
+
+    /// Opens the items of `R` for `principal` and `purpose`, or refuses. Either way the
+    /// decision is in the audit log before this returns.
+    pub async fn open<R: Request>(
+        &self,
+        principal: &Principal,
+        purpose: PurposeId,
+        now: i64,
+    ) -> Result<R::Plain, GateError> {
+        let opened = self
+            .open_items(principal, purpose, &R::items(), now)
+            .await?;
+        self.record(principal, purpose, AuditAction::Open, &R::items(), now)
+            .await?;
+        R::plain(opened)
+    }
+
+    /// Like [`Gate::open`], for a page view: the opening joins the [`ViewLog`] and is written
+    /// with the other views of the next few moments in one transaction ([`Gate::flush_views`],
+    /// run by [`Gate::run_view_log`]). A refusal is written at once.
+    pub async fn open_view<R: Request>(
+        &self,
+        principal: &Principal,
+        purpose: PurposeId,
+        now: i64,
+    ) -> Result<R::Plain, GateError> {
+        let items = R::items();
+        let opened = self.open_items(principal, purpose, &items, now).await?;
+        let fields: Vec<&str> = items.iter().map(PersonalItem::field_name).collect();
+        let who = principal.who();
+        let full = self.views.push(
+            &who,
+            AuditEvent {
+                at: now,
+                actor: principal.actor().code(),
+                purpose: purpose.code(),
+                action: AuditAction::Open,
+                subject: principal.subject().unwrap_or(""),
+                fields: &fields,
+            },
+        );
+        if full {
+            self.flush_views().await?;
+        }
+        R::plain(opened)
+    }
+
+    /// Writes the buffered views now, in one transaction. Returns how many.
+    pub async fn flush_views(&self) -> Result<usize, GateError> {
+        self.views.flush(&self.db, &self.audit_key()).await
+    }
+
+    /// Writes buffered views every `every` until `stop` resolves, then once more.
+    pub async fn run_view_log(self, every: Duration, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            tokio::select! {
+                () = &mut stop => break,
+                () = tokio::time::sleep(every) => {}
+            }
+            if let Err(e) = self.flush_views().await {
+                tracing::warn!(error = %e, "writing page views to the audit log failed; kept for the next try");
+            }
+        }
+        if let Err(e) = self.flush_views().await {
+            tracing::error!(error = %e, pending = self.views.pending(), "page views could not be written to the audit log at shutdown");
+        }
+    }
+
+    /// Decides, audits a refusal, and opens.
+    async fn open_items(
+        &self,
+        principal: &Principal,
+        purpose: PurposeId,
         items: &[PersonalItem],
         now: i64,
-    ) -> Result<Vec<String>, GateError> {
-        let fields: Vec<&str> = items.iter().map(PersonalItem::field_name).collect();
-        if let Err(refusal) = self.decide(access, items).await {
-            self.record(access, AuditAction::Deny, &fields, now).await?;
+    ) -> Result<Vec<Option<String>>, GateError> {
+        if let Err(refusal) = self.decide(principal, purpose, items).await {
+            self.record(principal, purpose, AuditAction::Deny, items, now)
+                .await?;
             return Err(refusal);
         }
-        let key = self.data_key(access.subject).await?;
+        let Scope::Order {
+            subject,
+            order_id,
+            message_id,
+        } = principal.scope()
+        else {
+            return Err(GateError::NotFound);
+        };
+        let key = self.data_key(subject).await?;
         let mut opened = Vec::with_capacity(items.len());
         let mut rows = Rows::default();
         for item in items {
-            let (row, sealed) = self.sealed(access.subject, item, &mut rows).await?;
-            opened.push(vault::open(&key, slot_of(item, &row), &sealed)?);
+            let found = self
+                .sealed(subject, order_id, message_id, *item, &mut rows)
+                .await?;
+            opened.push(match found {
+                Some((row, sealed)) => Some(vault::open(&key, slot_of(*item, &row), &sealed)?),
+                None => None,
+            });
         }
-        self.record(access, AuditAction::Open, &fields, now).await?;
         Ok(opened)
     }
 
-    async fn decide(&self, access: Access<'_>, items: &[PersonalItem]) -> Result<(), GateError> {
+    async fn decide(
+        &self,
+        principal: &Principal,
+        purpose: PurposeId,
+        items: &[PersonalItem],
+    ) -> Result<(), GateError> {
         let mut needs_consent = false;
         for category in items.iter().flat_map(PersonalItem::categories) {
-            match self.policy.allows(access.actor, access.purpose, *category) {
+            match self.policy.allows(principal.actor(), purpose, *category) {
                 Decision::Allowed { needs_consent: n } => needs_consent |= n,
                 Decision::Denied(reason) => return Err(GateError::Denied(reason.to_string())),
             }
         }
         if needs_consent {
-            let latest =
-                subjects::latest_consent(&self.db, access.subject, access.purpose.code()).await?;
+            let subject = principal.subject().ok_or(GateError::NotFound)?;
+            let latest = subjects::latest_consent(&self.db, subject, purpose.code()).await?;
             if !latest.is_some_and(|c| c.granted) {
-                return Err(GateError::NoConsent(access.purpose.code()));
+                return Err(GateError::NoConsent(purpose.code()));
             }
         }
         Ok(())
@@ -184,21 +521,26 @@ impl Gate {
 
     async fn record(
         &self,
-        access: Access<'_>,
+        principal: &Principal,
+        purpose: PurposeId,
         action: AuditAction,
-        fields: &[&str],
+        items: &[PersonalItem],
         now: i64,
     ) -> Result<(), GateError> {
+        let fields: Vec<&str> = items.iter().map(PersonalItem::field_name).collect();
+        let who = principal.who();
         let mut tx = self.db.begin_write().await?;
         audit::append(
             &mut tx,
+            &self.audit_key(),
+            &who,
             AuditEvent {
                 at: now,
-                actor: access.actor.code(),
-                purpose: access.purpose.code(),
+                actor: principal.actor().code(),
+                purpose: purpose.code(),
                 action,
-                subject: access.subject,
-                fields,
+                subject: principal.subject().unwrap_or(""),
+                fields: &fields,
             },
         )
         .await?;
@@ -220,51 +562,48 @@ impl Gate {
         )?)
     }
 
-    /// The stored ciphertext of `item`, with the row it is bound to. Items that belong to an
-    /// order are only found when the order belongs to the subject. Rows already read for an
-    /// earlier item of the same opening are reused.
+    /// The stored ciphertext of `item` within the principal's scope, with the row it is
+    /// bound to; `None` for an optional item that is absent. An order is only found when it
+    /// belongs to the subject. Rows already read for an earlier item are reused.
     async fn sealed(
         &self,
         subject: &str,
-        item: &PersonalItem,
+        order_id: &str,
+        message_id: Option<i64>,
+        item: PersonalItem,
         rows: &mut Rows,
-    ) -> Result<(String, Sealed), GateError> {
-        let found: (String, Vec<u8>) = match item {
-            PersonalItem::BuyerEmail => (
+    ) -> Result<Option<(String, Sealed)>, GateError> {
+        let found: Option<(String, Vec<u8>)> = match item {
+            PersonalItem::BuyerEmail => Some((
                 subject.to_owned(),
                 rows.buyer(&self.db, subject).await?.email.clone(),
-            ),
-            PersonalItem::BuyerName => (
+            )),
+            PersonalItem::BuyerName => Some((
                 subject.to_owned(),
                 rows.buyer(&self.db, subject).await?.name.clone(),
-            ),
-            PersonalItem::BuyerPhone => (
+            )),
+            PersonalItem::BuyerPhone => Some((
                 subject.to_owned(),
                 rows.buyer(&self.db, subject).await?.phone.clone(),
-            ),
-            PersonalItem::ShipTo { order_id } => {
+            )),
+            PersonalItem::ShipTo => {
                 let o = rows.order(&self.db, subject, order_id).await?;
-                (o.id.clone(), o.ship_to_sealed.clone())
+                Some((o.id.clone(), o.ship_to_sealed.clone()))
             }
-            PersonalItem::OrderNote { order_id } => {
+            PersonalItem::OrderNote => {
                 let o = rows.order(&self.db, subject, order_id).await?;
-                (
-                    o.id.clone(),
-                    o.note_sealed.clone().ok_or(GateError::NotFound)?,
-                )
+                o.note_sealed.clone().map(|note| (o.id.clone(), note))
             }
-            PersonalItem::MessagePayload {
-                message_id,
-                order_id,
-            } => {
+            PersonalItem::MessagePayload => {
+                let message_id = message_id.ok_or(GateError::NotFound)?;
                 let id = rows.order(&self.db, subject, order_id).await?.id.clone();
-                let payload = outbox::payload(&self.db, *message_id, &id)
+                let payload = outbox::payload(&self.db, message_id, &id)
                     .await?
                     .ok_or(GateError::NotFound)?;
-                (id, payload)
+                Some((id, payload))
             }
         };
-        Ok((found.0, Sealed::from_stored(found.1)))
+        Ok(found.map(|(row, bytes)| (row, Sealed::from_stored(bytes))))
     }
 }
 
@@ -272,7 +611,7 @@ impl Gate {
 #[derive(Default)]
 struct Rows {
     buyer: Option<subjects::SealedBuyer>,
-    orders: Vec<orders::OrderRow>,
+    order: Option<OrderRow>,
 }
 
 impl Rows {
@@ -288,36 +627,27 @@ impl Rows {
     }
 
     /// The order `id`, if it belongs to `subject`.
-    async fn order(
-        &mut self,
-        db: &Db,
-        subject: &str,
-        id: &str,
-    ) -> Result<&orders::OrderRow, GateError> {
-        let known = self.orders.iter().position(|o| o.id == id);
-        let index = match known {
-            Some(i) => i,
-            None => {
-                let order = orders::by_id(db, id)
+    async fn order(&mut self, db: &Db, subject: &str, id: &str) -> Result<&OrderRow, GateError> {
+        if self.order.is_none() {
+            self.order = Some(
+                orders::by_id(db, id)
                     .await?
                     .filter(|o| o.buyer_id == subject)
-                    .ok_or(GateError::NotFound)?;
-                self.orders.push(order);
-                self.orders.len() - 1
-            }
-        };
-        self.orders.get(index).ok_or(GateError::NotFound)
+                    .ok_or(GateError::NotFound)?,
+            );
+        }
+        self.order.as_ref().ok_or(GateError::NotFound)
     }
 }
 
 /// Where `item` was sealed: the same [`slots`] the writers use, so the two cannot drift.
-fn slot_of<'a>(item: &PersonalItem, row: &'a str) -> Slot<'a> {
+fn slot_of(item: PersonalItem, row: &str) -> Slot<'_> {
     match item {
         PersonalItem::BuyerEmail => slots::buyer(row, "email"),
         PersonalItem::BuyerName => slots::buyer(row, "name"),
         PersonalItem::BuyerPhone => slots::buyer(row, "phone"),
-        PersonalItem::ShipTo { .. } => slots::order(row, "ship_to"),
-        PersonalItem::OrderNote { .. } => slots::order(row, "note"),
-        PersonalItem::MessagePayload { .. } => slots::outbox(row),
+        PersonalItem::ShipTo => slots::order(row, "ship_to"),
+        PersonalItem::OrderNote => slots::order(row, "note"),
+        PersonalItem::MessagePayload => slots::outbox(row),
     }
 }

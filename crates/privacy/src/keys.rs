@@ -53,6 +53,13 @@ pub enum KeyFileError {
     Busy { path: PathBuf, lock: PathBuf },
     #[error("the key file {path} already exists; nothing was written")]
     Exists { path: PathBuf },
+    #[error(
+        "the key file {path} has no audit key (it was written by an earlier version); stop the \
+         shop, run `hanjinbi audit add-key` once, then back the key file up again"
+    )]
+    NoAuditKey { path: PathBuf },
+    #[error("the key file {path} already has an audit key")]
+    HasAuditKey { path: PathBuf },
 }
 
 /// A 256-bit secret key. Wiped from memory when dropped; never printed.
@@ -138,6 +145,11 @@ pub struct KeyRing {
     /// Every master key by id, the current one included.
     pub masters: Vec<(String, Key)>,
     pub index_key: Key,
+    /// The key of the audit chain's MACs, which the database never holds.
+    pub audit_key: Key,
+    /// Entries of the audit log written before the ring had an audit key; they may be
+    /// unkeyed, no later entry may.
+    pub audit_unkeyed: i64,
 }
 
 impl KeyRing {
@@ -148,6 +160,8 @@ impl KeyRing {
             current: id.clone(),
             masters: vec![(id, Key::random())],
             index_key: Key::random(),
+            audit_key: Key::random(),
+            audit_unkeyed: 0,
         }
     }
 
@@ -172,6 +186,8 @@ impl KeyRing {
             current: id,
             masters,
             index_key: self.index_key.clone(),
+            audit_key: self.audit_key.clone(),
+            audit_unkeyed: self.audit_unkeyed,
         }
     }
 
@@ -186,6 +202,8 @@ impl KeyRing {
                 .cloned()
                 .collect(),
             index_key: self.index_key.clone(),
+            audit_key: self.audit_key.clone(),
+            audit_unkeyed: self.audit_unkeyed,
         }
     }
 
@@ -210,9 +228,13 @@ impl KeyRing {
         all
     }
 
-    /// Whether `other` holds the same keys under the same ids, and the same current one.
+    /// Whether `other` holds the same keys under the same ids (the audit key too), and the same
+    /// current one.
     pub fn same_as(&self, other: &KeyRing) -> bool {
-        self.current == other.current && self.fingerprints() == other.fingerprints()
+        self.current == other.current
+            && self.fingerprints() == other.fingerprints()
+            && self.audit_key.bytes() == other.audit_key.bytes()
+            && self.audit_unkeyed == other.audit_unkeyed
     }
 }
 
@@ -228,6 +250,10 @@ fn new_key_id() -> String {
 struct KeyFileText {
     current: String,
     index_key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    audit_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    audit_unkeyed_entries: Option<i64>,
     master_keys: Vec<MasterKeyText>,
 }
 
@@ -243,6 +269,19 @@ const HEADER: &str =
 # buyers' personal data: keep it secret, back it up apart from the database, mode 0600.\n";
 
 pub fn parse(text: &str, path: &Path) -> Result<KeyRing, KeyFileError> {
+    parse_with(text, path, || {
+        Err(KeyFileError::NoAuditKey {
+            path: path.to_owned(),
+        })
+    })
+}
+
+/// Parses a key file; `no_audit_key` decides what a file without an audit key gets.
+fn parse_with(
+    text: &str,
+    path: &Path,
+    no_audit_key: impl FnOnce() -> Result<(Key, i64), KeyFileError>,
+) -> Result<KeyRing, KeyFileError> {
     let malformed = |reason: String| KeyFileError::Malformed {
         path: path.to_owned(),
         reason,
@@ -271,18 +310,63 @@ pub fn parse(text: &str, path: &Path) -> Result<KeyRing, KeyFileError> {
             file.current
         )));
     }
+    let (audit_key, audit_unkeyed) = match (&file.audit_key, file.audit_unkeyed_entries) {
+        (Some(text), Some(unkeyed)) if unkeyed >= 0 => (
+            Key::decode(text)
+                .ok_or_else(|| malformed("audit_key is not 32 bytes of base64".into()))?,
+            unkeyed,
+        ),
+        (None, None) => no_audit_key()?,
+        _ => {
+            return Err(malformed(
+                "audit_key and audit_unkeyed_entries (a count, 0 or more) go together".into(),
+            ))
+        }
+    };
     Ok(KeyRing {
         current: file.current,
         masters,
         index_key,
+        audit_key,
+        audit_unkeyed,
     })
 }
+
+/// Adds an audit key to a key file written before audit keys existed. `unkeyed_entries` is
+/// the number of audit entries already written (unkeyed): those stay verifiable as they are,
+/// and no later entry may be unkeyed. Refuses a file that already has an audit key.
+pub fn add_audit_key(path: &Path, unkeyed_entries: i64) -> Result<KeyRing, KeyFileError> {
+    let _lock = lock(path)?;
+    check_permissions(path)?;
+    let text =
+        Zeroizing::new(
+            std::fs::read_to_string(path).map_err(|source| KeyFileError::Read {
+                path: path.to_owned(),
+                source,
+            })?,
+        );
+    let mut added = false;
+    let ring = parse_with(&text, path, || {
+        added = true;
+        Ok((Key::random(), unkeyed_entries.max(0)))
+    })?;
+    if !added {
+        return Err(KeyFileError::HasAuditKey {
+            path: path.to_owned(),
+        });
+    }
+    store(path, &ring)?;
+    Ok(ring)
+}
+
 
 /// The file's text. Fails rather than return text that would not load back as `ring`.
 pub fn render(ring: &KeyRing, path: &Path) -> Result<Zeroizing<String>, KeyFileError> {
     let file = KeyFileText {
         current: ring.current.clone(),
         index_key: ring.index_key.encode(),
+        audit_key: Some(ring.audit_key.encode()),
+        audit_unkeyed_entries: Some(ring.audit_unkeyed),
         master_keys: ring
             .masters
             .iter()
@@ -557,6 +641,56 @@ mod tests {
                 .fingerprint(KeyKind::Master, &id)
         );
         assert_eq!(fingerprint, ours.fingerprint(KeyKind::Master, &id));
+    }
+
+    #[test]
+    fn a_new_ring_has_an_audit_key_that_survives_rendering_and_rotation() {
+        let path = Path::new("k.toml");
+        let ring = KeyRing::generate();
+        let again = parse(&render(&ring, path).unwrap(), path).unwrap();
+        assert_eq!(again.audit_key.bytes(), ring.audit_key.bytes());
+        assert_eq!(again.audit_unkeyed, 0);
+        let rotated = ring.rotated().without(std::slice::from_ref(&ring.current));
+        assert_eq!(rotated.audit_key.bytes(), ring.audit_key.bytes());
+    }
+
+    #[test]
+    fn a_key_file_without_an_audit_key_is_refused_until_one_is_added_explicitly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.toml");
+        store(&path, &KeyRing::generate()).unwrap();
+        let old: String = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("audit_"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&path, &old).unwrap();
+        let refused = load(&path).unwrap_err();
+        assert!(matches!(refused, KeyFileError::NoAuditKey { .. }));
+        assert!(refused.to_string().contains("hanjinbi audit add-key"));
+
+        let added = add_audit_key(&path, 42).unwrap();
+        assert_eq!(added.audit_unkeyed, 42);
+        let loaded = load(&path).unwrap();
+        assert_eq!(loaded.audit_key.bytes(), added.audit_key.bytes());
+        assert!(matches!(
+            add_audit_key(&path, 42),
+            Err(KeyFileError::HasAuditKey { .. })
+        ));
+    }
+
+    #[test]
+    fn an_audit_key_without_its_unkeyed_count_is_malformed() {
+        let path = Path::new("k.toml");
+        let good = render(&KeyRing::generate(), path).unwrap().to_string();
+        let text: String = good
+            .lines()
+            .filter(|l| !l.starts_with("audit_unkeyed_entries"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let err = parse(&text, path).unwrap_err().to_string();
+        assert!(err.contains("go together"), "{err}");
     }
 
     #[test]

@@ -9,11 +9,14 @@ pub mod audit;
 pub mod gate;
 pub mod keycheck;
 pub mod keys;
+pub mod plain;
 pub mod policy;
+pub mod principal;
 pub mod records;
 pub mod sealed;
 pub mod vault;
 
+pub use principal::Principal;
 pub use sealed::Sealed;
 pub use vault::Vault;
 

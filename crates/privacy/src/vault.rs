@@ -187,6 +187,12 @@ impl Vault {
         *slot = Arc::new(ring);
     }
 
+    /// The audit chain's key, with the number of entries written before it existed.
+    pub fn audit_key(&self) -> crate::audit::AuditKey {
+        let ring = self.ring();
+        crate::audit::AuditKey::new(&ring.audit_key, ring.audit_unkeyed)
+    }
+
     pub fn current_master_id(&self) -> String {
         self.ring().current.clone()
     }

@@ -16,6 +16,7 @@ use hanjinbi_domain::order::{OrderStatus, PaymentMethod, ShippingMethod};
 use hanjinbi_domain::{Dong, Lang, Sku};
 use hanjinbi_privacy::audit::{self, AuditAction, AuditBatch, AuditEvent};
 use hanjinbi_privacy::gate::{slots, Gate};
+use hanjinbi_privacy::plain::DeliveryDetails;
 use hanjinbi_privacy::policy::{Actor, PurposeId};
 use hanjinbi_privacy::records::{self, BuyerContact, RecordError};
 use hanjinbi_store::orders::{self, OrderLineRow, OrderRow};
@@ -303,16 +304,6 @@ fn new_order_number() -> String {
     format!("HJ{tail}")
 }
 
-/// The delivery details sealed with an order, as JSON.
-#[derive(serde::Serialize, serde::Deserialize)]
-pub struct ShipTo {
-    pub name: String,
-    pub phone: String,
-    pub province_code: String,
-    pub ward_code: String,
-    pub line: String,
-}
-
 impl Checkout {
     pub fn new(
         db: Db,
@@ -443,7 +434,8 @@ impl Checkout {
             });
         }
 
-        let mut audit = AuditBatch::default();
+        // Whoever holds the cart's token placed this order; the audit log names the cart.
+        let mut audit = AuditBatch::new(format!("cart:{}", access.id()));
         let buyer = records::buyer_for_checkout(
             &mut tx,
             self.gate.vault(),
@@ -457,15 +449,12 @@ impl Checkout {
         )
         .await?;
         let order_id = records::new_id();
-        let ship_to = ShipTo {
-            name: valid.name.expose().to_owned(),
-            phone: valid.phone.expose().to_owned(),
-            province_code: valid.place.province_code.clone(),
-            ward_code: valid.place.ward_code.clone(),
-            line: valid.line.expose().to_owned(),
-        };
-        let ship_to_json = serde_json::to_string(&ship_to)
-            .map_err(|e| StoreError::Corrupt(format!("delivery details not serialisable: {e}")))?;
+        let ship_to = DeliveryDetails::new(
+            valid.name.clone(),
+            valid.phone.clone(),
+            valid.place.clone(),
+            valid.line.clone(),
+        );
         let order = OrderRow {
             id: order_id.clone(),
             number: new_order_number(),
@@ -476,8 +465,8 @@ impl Checkout {
             total: total.amount(),
             shipping_method: valid.shipping.code().to_owned(),
             payment_method: valid.payment.code().to_owned(),
-            ship_to_sealed: buyer
-                .seal(slots::order(&order_id, "ship_to"), &ship_to_json)
+            ship_to_sealed: ship_to
+                .seal(&buyer, &order_id)
                 .map_err(RecordError::from)?
                 .to_stored(),
             note_sealed: match &valid.note {
@@ -532,7 +521,7 @@ impl Checkout {
         outbox::enqueue(&mut tx, CONFIRMATION_EMAIL, &order_id, None, now).await?;
         orders::clear_cart(&mut tx, access.id()).await?;
         // Last, so the audit chain's head row is locked only for the commit itself.
-        audit.write(&mut tx).await?;
+        audit.write(&mut tx, &self.gate.audit_key()).await?;
         tx.commit().await.map_err(StoreError::from)?;
         // Stock changed: this server's product pages show it at once.
         self.catalog.invalidate();

@@ -4,15 +4,16 @@
 //! recipient's address and the order's details through the privacy gate, as the system
 //! acting for order fulfilment, so every email sent leaves an audit entry.
 
-use crate::checkout::{ShipTo, CONFIRMATION_EMAIL};
+use crate::checkout::CONFIRMATION_EMAIL;
 use crate::mail::{MailError, Mailer};
 use crate::orders::LOOKUP_CODE_EMAIL;
 use crate::Clock;
-use hanjinbi_domain::address::Place;
+use hanjinbi_domain::contact::{Email, FullName};
 use hanjinbi_domain::order::{PaymentMethod, ShippingMethod};
 use hanjinbi_domain::{Dong, Lang, ShopInfo};
-use hanjinbi_privacy::gate::{Access, Gate, GateError, PersonalItem};
-use hanjinbi_privacy::policy::{Actor, PurposeId};
+use hanjinbi_privacy::gate::{items, Gate, GateError};
+use hanjinbi_privacy::plain::DeliveryDetails;
+use hanjinbi_privacy::policy::PurposeId;
 use hanjinbi_store::outbox::{self, OutboxMessage};
 use hanjinbi_store::{orders, subjects, Db, StoreError};
 use lettre::message::header::{ContentTransferEncoding, ContentType};
@@ -144,66 +145,50 @@ impl Notifier {
     }
 
     async fn send(&self, message: &OutboxMessage) -> Result<(), SendError> {
-        let order = orders::by_id(&self.db, &message.order_id)
-            .await?
-            .ok_or_else(|| {
-                StoreError::Corrupt(format!("outbox names a missing order {}", message.order_id))
+        // The mailer's principal is proved by the message itself, still waiting in the
+        // outbox, and reaches only that message's order and buyer.
+        let (principal, order) = self
+            .gate
+            .mailer_for(message.id)
+            .await
+            .map_err(|e| match e {
+                GateError::NotFound => SendError::Store(StoreError::Corrupt(format!(
+                    "outbox message {} names a missing order",
+                    message.id
+                ))),
+                other => SendError::Gate(other),
             })?;
-        let access = Access {
-            actor: Actor::System,
-            purpose: PurposeId::OrderFulfilment,
-            subject: &order.buyer_id,
-        };
         let now = self.clock.now();
         let email = match message.kind.as_str() {
             CONFIRMATION_EMAIL => {
-                let opened = self
+                let (to, name, ship_to) = self
                     .gate
-                    .open(
-                        access,
-                        &[
-                            PersonalItem::BuyerEmail,
-                            PersonalItem::BuyerName,
-                            PersonalItem::ShipTo {
-                                order_id: order.id.clone(),
-                            },
-                        ],
+                    .open::<(items::BuyerEmail, items::BuyerName, items::ShipTo)>(
+                        &principal,
+                        PurposeId::OrderFulfilment,
                         now,
                     )
                     .await?;
-                let [to, name, ship_to] = <[String; 3]>::try_from(opened)
-                    .map_err(|_| SendError::Build("gate answer".into()))?;
                 self.confirmation(&order, &to, &name, &ship_to).await?
             }
             LOOKUP_CODE_EMAIL => {
                 // The buyer asked to see their order: answering a request, not fulfilment.
-                let access = Access {
-                    purpose: PurposeId::AnsweringRequests,
-                    ..access
-                };
-                let opened = self
+                let (to, code) = self
                     .gate
-                    .open(
-                        access,
-                        &[
-                            PersonalItem::BuyerEmail,
-                            PersonalItem::MessagePayload {
-                                message_id: message.id,
-                                order_id: order.id.clone(),
-                            },
-                        ],
+                    .open::<(items::BuyerEmail, items::Code)>(
+                        &principal,
+                        PurposeId::AnsweringRequests,
                         now,
                     )
                     .await?;
-                let [to, code] = <[String; 2]>::try_from(opened)
-                    .map_err(|_| SendError::Build("gate answer".into()))?;
+                let code = code.expose();
                 let text = format!(
                     "Mã tra cứu đơn hàng {} của bạn là: {code}\nMã có hiệu lực trong 15 phút. Nếu bạn không yêu cầu, hãy bỏ qua email này.\n\n\
                      Your code to look up order {} is: {code}\nIt works for 15 minutes. If you did not ask for it, ignore this email.\n\n{}\n",
                     order.number, order.number, self.shop.name
                 );
                 self.message(
-                    &to,
+                    to.expose(),
                     &format!("{}: mã tra cứu đơn hàng {}", self.shop.name, order.number),
                     text,
                     None,
@@ -250,16 +235,11 @@ impl Notifier {
     async fn confirmation(
         &self,
         order: &orders::OrderRow,
-        to: &str,
-        name: &str,
-        ship_to_json: &str,
+        to: &Email,
+        name: &FullName,
+        ship_to: &DeliveryDetails,
     ) -> Result<Message, SendError> {
-        let ship_to: ShipTo = serde_json::from_str(ship_to_json)
-            .map_err(|_| SendError::Build("delivery details".into()))?;
-        let place = Place {
-            province_code: ship_to.province_code.clone(),
-            ward_code: ship_to.ward_code.clone(),
-        };
+        let name = name.expose();
         let lines = orders::lines(&self.db, &order.id).await?;
         let link = format!(
             "{}/don-hang/{}?token={}",
@@ -306,12 +286,12 @@ impl Notifier {
             Dong(order.shipping_fee),
             Dong(order.total)
         );
-        text.push_str(&format!("\n{totals}\nGiao đến: {}, {}, {}, {}\nVận chuyển: {shipping}\nThanh toán: {payment}\n\nXem đơn hàng: {link}\n",
-            ship_to.name, ship_to.phone, ship_to.line, place.describe()));
+        text.push_str(&format!("\n{totals}\nGiao đến: {}, {}, {}\nVận chuyển: {shipping}\nThanh toán: {payment}\n\nXem đơn hàng: {link}\n",
+            ship_to.name().expose(), ship_to.phone().expose(), ship_to.address()));
         html.push_str(&format!(
-            "</table><p>{}</p><p>Giao đến: {}, {}, {}, {}<br>Vận chuyển: {}<br>Thanh toán: {}</p><p><a href=\"{}\">Xem đơn hàng</a></p>",
-            escape(&totals).replace('\n', "<br>"), escape(&ship_to.name), escape(&ship_to.phone), escape(&ship_to.line),
-            escape(&place.describe()), escape(shipping), escape(payment), escape(&link)
+            "</table><p>{}</p><p>Giao đến: {}, {}, {}<br>Vận chuyển: {}<br>Thanh toán: {}</p><p><a href=\"{}\">Xem đơn hàng</a></p>",
+            escape(&totals).replace('\n', "<br>"), escape(ship_to.name().expose()), escape(ship_to.phone().expose()),
+            escape(&ship_to.address()), escape(shipping), escape(payment), escape(&link)
         ));
         if !receipts.is_empty() {
             text.push_str("\nBiên nhận đồng ý của bạn:\n");
@@ -344,7 +324,7 @@ impl Notifier {
         text.push_str(&footer);
         html.push_str(&format!("<p>{}</p>", escape(&footer).replace('\n', "<br>")));
         self.message(
-            to,
+            to.expose(),
             &format!("{}: xác nhận đơn hàng {}", self.shop.name, order.number),
             text,
             Some(html),

@@ -1,23 +1,23 @@
 //! Showing an order to the buyer who placed it: by its number with the secret token from the
 //! confirmation email, or with a one-time code sent to the email address or phone on it.
 
-use crate::checkout::ShipTo;
 use crate::Clock;
-use hanjinbi_domain::address::Place;
-use hanjinbi_domain::contact::{Email, PhoneVn};
+use hanjinbi_domain::contact::{Email, OrderNote, PhoneVn};
 use hanjinbi_domain::order::{OrderStatus, PaymentMethod, ShippingMethod};
 use hanjinbi_domain::Dong;
 use hanjinbi_privacy::audit::AuditBatch;
-use hanjinbi_privacy::gate::{slots, Access, Gate, GateError, PersonalItem};
-use hanjinbi_privacy::policy::{Actor, PurposeId};
+use hanjinbi_privacy::gate::{items, slots, Gate, GateError};
+use hanjinbi_privacy::plain::DeliveryDetails;
+use hanjinbi_privacy::policy::PurposeId;
 use hanjinbi_privacy::records::{self, RecordError};
 use hanjinbi_privacy::vault::IndexKind;
-use hanjinbi_privacy::Vault;
+use hanjinbi_privacy::{Principal, Vault};
 use hanjinbi_store::orders::{self, OrderRow};
 use hanjinbi_store::{outbox, subjects, Db, StoreError};
 use rand::Rng;
+use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use subtle::ConstantTimeEq;
 use thiserror::Error;
 
@@ -29,6 +29,11 @@ pub const CODE_LIFETIME_SECS: i64 = 15 * 60;
 pub const CODE_ATTEMPTS: i64 = 5;
 /// The shortest time between two codes for one order.
 pub const CODE_INTERVAL_SECS: i64 = 60;
+/// Views of one order allowed per minute, by everyone who holds its token together.
+pub const VIEWS_PER_MINUTE: u32 = 30;
+/// Orders whose views are counted at once; past this, views are refused until a minute
+/// passes (the table never grows without bound).
+const VIEW_COUNTERS: usize = 10_000;
 /// The window over which wrong codes are counted; reaching a limit locks the lookup until
 /// the window ends, so a real buyer waits at most this long.
 pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
@@ -60,6 +65,8 @@ pub enum OrderError {
     NoMatch,
     #[error("the code has expired or too many wrong codes were tried; ask for a new one")]
     CodeSpent,
+    #[error("this order was opened too often in the last minute; try again shortly")]
+    TooManyViews,
     /// Too many codes asked for or too many wrong codes; the lookup works again at `until`.
     #[error("too many attempts; try again after {until}")]
     LockedOut { until: i64, retry_after_secs: i64 },
@@ -117,10 +124,8 @@ pub struct OrderView {
     pub total: Dong,
     pub shipping_method: ShippingMethod,
     pub payment_method: PaymentMethod,
-    pub recipient_name: String,
-    pub recipient_phone: String,
-    pub address: String,
-    pub note: Option<String>,
+    pub ship_to: DeliveryDetails,
+    pub note: Option<OrderNote>,
     pub history: Vec<(OrderStatus, i64)>,
     pub token: String,
 }
@@ -130,6 +135,35 @@ pub struct Orders {
     db: Db,
     clock: Arc<dyn Clock>,
     gate: Gate,
+    views: Arc<ViewLimit>,
+}
+
+/// Counts views per order number in windows of a minute from the first view.
+#[derive(Debug, Default)]
+struct ViewLimit {
+    windows: Mutex<HashMap<String, (i64, u32)>>,
+}
+
+impl ViewLimit {
+    /// Counts a view of `number` at `now`; false when over the limit.
+    fn allow(&self, number: &str, now: i64) -> bool {
+        let mut windows = match self.windows.lock() {
+            Ok(w) => w,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if windows.len() >= VIEW_COUNTERS && !windows.contains_key(number) {
+            windows.retain(|_, (start, _)| now - *start < 60);
+            if windows.len() >= VIEW_COUNTERS {
+                return false;
+            }
+        }
+        let window = windows.entry(number.to_owned()).or_insert((now, 0));
+        if now - window.0 >= 60 {
+            *window = (now, 0);
+        }
+        window.1 += 1;
+        window.1 <= VIEWS_PER_MINUTE
+    }
 }
 
 /// The stored form of a one-time code: a keyed hash (the key is in the key file, not the
@@ -152,11 +186,12 @@ fn plausible_number(number: &str) -> bool {
 
 impl Orders {
     pub fn new(db: Db, clock: Arc<dyn Clock>, gate: Gate) -> Orders {
-        Orders { db, clock, gate }
-    }
-
-    async fn find(&self, number: &str) -> Result<OrderRow, OrderError> {
-        self.find_optional(number).await?.ok_or(OrderError::NoMatch)
+        Orders {
+            db,
+            clock,
+            gate,
+            views: Arc::new(ViewLimit::default()),
+        }
     }
 
     /// The order with this number, `None` when there is none (or the number is not one we
@@ -169,40 +204,39 @@ impl Orders {
         Ok(orders::by_number(&self.db, &number).await?)
     }
 
-    /// The order, for the holder of its number and token.
+    /// The order, for the holder of its number and token. The opening is audited with the
+    /// other page views of the moment (see [`Gate::open_view`]); each order can be viewed
+    /// [`VIEWS_PER_MINUTE`] times a minute by those who hold its token (counted after the
+    /// token is checked, so nobody else can use the limit up).
     pub async fn view(&self, number: &str, token: &str) -> Result<OrderView, OrderError> {
-        let order = self.find(number).await?;
-        if !self.gate.vault().check_order_token(&order.id, token.trim()) {
+        let number = number.trim().to_ascii_uppercase();
+        if !plausible_number(&number) {
             return Err(OrderError::NoMatch);
         }
-        self.render(order).await
+        let (principal, order) = match self.gate.buyer_of_order(&number, token).await {
+            Ok(found) => found,
+            Err(GateError::NotFound) => return Err(OrderError::NoMatch),
+            Err(e) => return Err(e.into()),
+        };
+        if !self.views.allow(&number, self.clock.now()) {
+            return Err(OrderError::TooManyViews);
+        }
+        self.render(&principal, order).await
     }
 
-    async fn render(&self, order: OrderRow) -> Result<OrderView, OrderError> {
-        let mut items = vec![PersonalItem::ShipTo {
-            order_id: order.id.clone(),
-        }];
-        if order.note_sealed.is_some() {
-            items.push(PersonalItem::OrderNote {
-                order_id: order.id.clone(),
-            });
-        }
-        let access = Access {
-            actor: Actor::Buyer,
-            purpose: PurposeId::OrderFulfilment,
-            subject: &order.buyer_id,
-        };
-        let opened = self.gate.open(access, &items, self.clock.now()).await?;
-        let ship_to: ShipTo = opened
-            .first()
-            .and_then(|json| serde_json::from_str(json).ok())
-            .ok_or_else(|| {
-                StoreError::Corrupt("sealed delivery details are not readable JSON".into())
-            })?;
-        let place = Place {
-            province_code: ship_to.province_code.clone(),
-            ward_code: ship_to.ward_code.clone(),
-        };
+    async fn render(
+        &self,
+        principal: &Principal,
+        order: OrderRow,
+    ) -> Result<OrderView, OrderError> {
+        let (ship_to, note) = self
+            .gate
+            .open_view::<(items::ShipTo, items::Note)>(
+                principal,
+                PurposeId::OrderFulfilment,
+                self.clock.now(),
+            )
+            .await?;
         let lines = orders::lines(&self.db, &order.id)
             .await?
             .into_iter()
@@ -247,10 +281,8 @@ impl Orders {
             total: Dong(order.total),
             shipping_method,
             payment_method,
-            recipient_name: ship_to.name,
-            recipient_phone: ship_to.phone,
-            address: format!("{}, {}", ship_to.line, place.describe()),
-            note: opened.get(1).cloned(),
+            ship_to,
+            note,
             history,
         })
     }
@@ -334,7 +366,7 @@ impl Orders {
             )
             .await?;
             if issued {
-                let mut audit = AuditBatch::default();
+                let mut audit = AuditBatch::new("system:lookup-codes");
                 let payload = records::seal_for_subject(
                     &mut tx,
                     vault,
@@ -348,7 +380,7 @@ impl Orders {
                 .await?
                 .to_stored();
                 outbox::enqueue(&mut tx, LOOKUP_CODE_EMAIL, &order.id, Some(&payload), now).await?;
-                audit.write(&mut tx).await?;
+                audit.write(&mut tx, &self.gate.audit_key()).await?;
             }
         }
         tx.commit().await.map_err(StoreError::from)?;
@@ -443,5 +475,39 @@ impl Orders {
     /// Deletes lookup counters whose window has ended.
     pub async fn sweep_limits(&self, now: i64) -> Result<u64, StoreError> {
         orders::sweep_limits(&self.db, now - FAILURE_WINDOW_SECS.max(SEND_WINDOW_SECS)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_order_opens_thirty_times_a_minute_then_waits_for_the_minute_to_pass() {
+        let limit = ViewLimit::default();
+        for _ in 0..VIEWS_PER_MINUTE {
+            assert!(limit.allow("HJ0000000001", 1_000));
+        }
+        assert!(!limit.allow("HJ0000000001", 1_059));
+        assert!(
+            limit.allow("HJ0000000002", 1_059),
+            "other orders are not held up"
+        );
+        assert!(limit.allow("HJ0000000001", 1_060));
+    }
+
+    #[test]
+    fn the_view_counters_stay_bounded_and_refuse_when_full() {
+        let limit = ViewLimit::default();
+        for i in 0..VIEW_COUNTERS {
+            assert!(limit.allow(&format!("HJ{i:010}"), 1_000));
+        }
+        assert!(!limit.allow("HJZZZZZZZZZZ", 1_030));
+        assert!(
+            limit.allow("HJZZZZZZZZZZ", 1_060),
+            "expired windows make room"
+        );
+        let held = limit.windows.lock().unwrap().len();
+        assert_eq!(held, 1);
     }
 }

@@ -1,4 +1,4 @@
-//! Rows of the audit log. Hashing and verification live in the privacy crate; this module
+//! Rows of the audit log. Linking and verification live in the privacy crate; this module
 //! only stores and reads entries.
 
 use crate::{Db, StoreError, WriteTx};
@@ -9,7 +9,11 @@ use sqlx::Row;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRow {
     pub seq: i64,
+    /// How `hash` was computed (1: unkeyed SHA-256, 2: keyed MAC).
+    pub format: i64,
     pub at: i64,
+    /// Who acted: a stable identifier of the principal, never a personal value.
+    pub who: String,
     pub actor: String,
     pub purpose: String,
     pub action: String,
@@ -31,38 +35,34 @@ pub async fn claim(tx: &mut WriteTx, count: i64) -> Result<(i64, Vec<u8>), Store
 }
 
 /// Rows per INSERT statement: far below either database's parameter limit.
-const ROWS_PER_INSERT: usize = 100;
+const ROWS_PER_INSERT: usize = 80;
+const COLUMNS: usize = 11;
 
 /// Stores entries already numbered and chained, and records the newest hash as the head.
 pub async fn insert(tx: &mut WriteTx, entries: &[AuditRow]) -> Result<(), StoreError> {
     for chunk in entries.chunks(ROWS_PER_INSERT) {
         let mut sql = String::from(
-            "INSERT INTO audit_log (seq, at, actor, purpose, action, subject, fields, prev_hash, \
-             hash) VALUES ",
+            "INSERT INTO audit_log (seq, format, at, who, actor, purpose, action, subject, \
+             fields, prev_hash, hash) VALUES ",
         );
         for i in 0..chunk.len() {
-            let b = i * 9;
             if i > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9
-            ));
+            let params: Vec<String> = (1..=COLUMNS)
+                .map(|c| format!("${}", i * COLUMNS + c))
+                .collect();
+            sql.push('(');
+            sql.push_str(&params.join(", "));
+            sql.push(')');
         }
         let mut query = sqlx::query(&sql);
         for e in chunk {
             query = query
                 .bind(e.seq)
+                .bind(e.format)
                 .bind(e.at)
+                .bind(e.who.as_str())
                 .bind(e.actor.as_str())
                 .bind(e.purpose.as_str())
                 .bind(e.action.as_str())
@@ -94,7 +94,7 @@ pub async fn head(db: &Db) -> Result<(i64, Vec<u8>), StoreError> {
 pub fn all(db: &Db) -> BoxStream<'_, Result<AuditRow, StoreError>> {
     use futures_util::StreamExt;
     sqlx::query(
-        "SELECT seq, at, actor, purpose, action, subject, fields, prev_hash, hash \
+        "SELECT seq, format, at, who, actor, purpose, action, subject, fields, prev_hash, hash \
          FROM audit_log ORDER BY seq",
     )
     .fetch(db.pool())
@@ -102,7 +102,9 @@ pub fn all(db: &Db) -> BoxStream<'_, Result<AuditRow, StoreError>> {
         let row = row?;
         Ok(AuditRow {
             seq: row.try_get("seq")?,
+            format: row.try_get("format")?,
             at: row.try_get("at")?,
+            who: row.try_get("who")?,
             actor: row.try_get("actor")?,
             purpose: row.try_get("purpose")?,
             action: row.try_get("action")?,

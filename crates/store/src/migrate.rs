@@ -25,6 +25,11 @@ const SQLITE: &[Script] = &[
         include_str!("../migrations/sqlite/0003_orders.sql"),
     ),
     (
+        4,
+        "audit who and format",
+        include_str!("../migrations/sqlite/0004_audit_who_and_format.sql"),
+    ),
+    (
         5,
         "key fingerprints",
         include_str!("../migrations/sqlite/0005_key_fingerprints.sql"),
@@ -51,6 +56,11 @@ const POSTGRES: &[Script] = &[
         3,
         "orders",
         include_str!("../migrations/postgres/0003_orders.sql"),
+    ),
+    (
+        4,
+        "audit who and format",
+        include_str!("../migrations/postgres/0004_audit_who_and_format.sql"),
     ),
     (
         5,

@@ -133,3 +133,15 @@ pub async fn payload(db: &Db, id: i64, order_id: &str) -> Result<Option<Vec<u8>>
         .transpose()?
         .flatten())
 }
+
+/// The order of message `id`, while the message is still waiting to be sent.
+pub async fn unsent_order(db: &Db, id: i64) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query("SELECT order_id FROM outbox WHERE id = $1 AND sent_at IS NULL")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(match row {
+        Some(row) => Some(row.try_get("order_id")?),
+        None => None,
+    })
+}

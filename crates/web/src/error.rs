@@ -317,6 +317,12 @@ impl From<hanjinbi_services::orders::OrderError> for Failure {
                     format!("Too many attempts. Please try again in {minutes} minutes, or use the link in the order confirmation email."),
                 )
             }
+            OrderError::TooManyViews => Failure::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_views",
+                "Đơn hàng này được mở quá nhiều lần trong một phút. Vui lòng thử lại sau ít phút.",
+                "This order was opened too often in the last minute. Please try again shortly.",
+            ),
             other => Failure::internal(&other),
         }
     }

@@ -578,18 +578,22 @@ async fn a_checkout_with_a_known_email_cannot_take_over_its_buyer() {
         unverified, 2,
         "consents from an unproved email are unverified"
     );
-    let marketing = hanjinbi_privacy::gate::Access {
-        actor: hanjinbi_privacy::policy::Actor::System,
-        purpose: hanjinbi_privacy::policy::PurposeId::Marketing,
-        subject: &theirs.0,
-    };
-    let refused = app
-        .server
-        .services
-        .gate
-        .open(
-            marketing,
-            &[hanjinbi_privacy::gate::PersonalItem::BuyerEmail],
+    // The mailer of the attacker's own confirmation email, the only principal for it.
+    let message: i64 = sqlx::query(
+        "SELECT m.id FROM outbox m JOIN orders o ON o.id = m.order_id WHERE o.number = $1",
+    )
+    .bind(&attackers_order)
+    .fetch_one(app.server.services.db.pool())
+    .await
+    .unwrap()
+    .try_get("id")
+    .unwrap();
+    let gate = &app.server.services.gate;
+    let (mailer, _) = gate.mailer_for(message).await.unwrap();
+    let refused = gate
+        .open::<hanjinbi_privacy::gate::items::BuyerEmail>(
+            &mailer,
+            hanjinbi_privacy::policy::PurposeId::Marketing,
             0,
         )
         .await;

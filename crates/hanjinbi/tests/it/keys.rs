@@ -150,6 +150,8 @@ async fn a_changed_master_key_is_refused() {
         current: ours.current.clone(),
         masters: vec![(ours.current.clone(), Key::random())],
         index_key: ours.index_key.clone(),
+        audit_key: ours.audit_key.clone(),
+        audit_unkeyed: ours.audit_unkeyed,
     };
     keys::store(&key_file(&app), &changed).unwrap();
     let said = restart_error(&app).await;

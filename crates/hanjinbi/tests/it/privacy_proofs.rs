@@ -2,11 +2,13 @@
 //! plaintext at rest or in logs, a tamper-evident audit log, sealed values bound to their
 //! place, and a gate that refuses and records.
 
-use crate::checkout::{buyer, checkout};
+use crate::checkout::{buyer, checkout, count};
 use crate::support::{cart_with, postgres_admin_url, spawn, TestApp};
-use hanjinbi_privacy::audit::{self, AuditError, BreakReason};
-use hanjinbi_privacy::gate::{Access, GateError, PersonalItem};
-use hanjinbi_privacy::policy::{Actor, PurposeId};
+use hanjinbi_privacy::audit::{self, Anchor, AuditError, AuditKey, BreakReason};
+use hanjinbi_privacy::gate::{items, GateError};
+use hanjinbi_privacy::policy::PurposeId;
+use hanjinbi_privacy::Principal;
+use hanjinbi_store::audit::AuditRow;
 use serde_json::Value;
 use sqlx::Row;
 use std::process::{Command, Stdio};
@@ -46,10 +48,14 @@ fn assert_no_secrets(what: &str, bytes: &[u8]) {
     }
 }
 
+async fn verify(app: &TestApp, anchor: Option<Anchor>) -> Result<audit::Verified, AuditError> {
+    let gate = &app.server.services.gate;
+    gate.flush_views().await.expect("page views written");
+    audit::verify(&app.server.services.db, gate.audit_key(), anchor).await
+}
+
 pub async fn assert_audit_intact(app: &TestApp) {
-    let verified = audit::verify(&app.server.services.db)
-        .await
-        .expect("the audit log verifies");
+    let verified = verify(app, None).await.expect("the audit log verifies");
     assert!(verified.count > 0);
 }
 
@@ -216,56 +222,89 @@ async fn no_personal_plaintext_in_the_database_files_dumps_or_logs() {
     assert!(std::fs::read_to_string(mail).unwrap().contains(SECRETS[0]));
 }
 
+fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_hanjinbi"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(app.dir.path())
+        .env("HANJINBI_DATABASE_URL", &app.database_url)
+        .output()
+        .unwrap()
+}
+
+async fn two_orders_and_their_mail(app: &TestApp) -> i64 {
+    for email in ["a@example.vn", "b@example.vn"] {
+        let cart = cart_with(app, "AKG2L-DEN-M", 1).await;
+        checkout(app, &cart, buyer(email)).await;
+    }
+    app.send_mail().await;
+    let total = verify(app, None).await.unwrap().count;
+    assert!(total >= 6, "{total}");
+    total
+}
+
+/// The rows of the log as stored.
+async fn rows(app: &TestApp) -> Vec<AuditRow> {
+    use futures_util::StreamExt;
+    hanjinbi_store::audit::all(&app.server.services.db)
+        .map(|r| r.unwrap())
+        .collect()
+        .await
+}
+
+/// Rewrites entry `row` in place, as someone with write access to the database would.
+async fn overwrite(app: &TestApp, row: &AuditRow) {
+    sqlx::query(
+        "UPDATE audit_log SET format = $1, subject = $2, prev_hash = $3, hash = $4 WHERE seq = $5",
+    )
+    .bind(row.format)
+    .bind(&row.subject)
+    .bind(&row.prev_hash)
+    .bind(&row.hash)
+    .bind(row.seq)
+    .execute(app.server.services.db.pool())
+    .await
+    .unwrap();
+}
+
+async fn set_head(app: &TestApp, seq: i64, hash: &[u8]) {
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(seq)
+        .bind(hash)
+        .execute(app.server.services.db.pool())
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn editing_deleting_or_reordering_audit_rows_is_found_at_that_entry() {
     let app = spawn().await;
-    for email in ["a@example.vn", "b@example.vn"] {
-        let cart = cart_with(&app, "AKG2L-DEN-M", 1).await;
-        checkout(&app, &cart, buyer(email)).await;
-    }
-    app.send_mail().await;
-    let db = &app.server.services.db;
-    let total = audit::verify(db).await.unwrap().count;
-    assert!(total >= 6, "{total}");
-
-    let cli = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_hanjinbi"))
-            .args(args)
-            .arg("--data-dir")
-            .arg(app.dir.path())
-            .env("HANJINBI_DATABASE_URL", &app.database_url)
-            .output()
-            .unwrap()
-    };
-    let intact = cli(&["audit", "verify"]);
+    let total = two_orders_and_their_mail(&app).await;
+    let intact = cli(&app, &["audit", "verify"]);
     assert!(
         intact.status.success(),
         "{}",
         String::from_utf8_lossy(&intact.stderr)
     );
     assert!(String::from_utf8_lossy(&intact.stdout).contains(&format!("{total} entries")));
-    let head = cli(&["audit", "head"]);
-    assert!(String::from_utf8_lossy(&head.stdout).starts_with(&format!("{total} ")));
 
     exec(
         &app,
         "UPDATE audit_log SET subject = 'someone-else' WHERE seq = 3",
     )
     .await;
-    assert_eq!(broken_at(audit::verify(db).await), 3);
-    let broken = cli(&["audit", "verify"]);
+    assert_eq!(broken_at(verify(&app, None).await), 3);
+    let broken = cli(&app, &["audit", "verify"]);
     assert!(
         !broken.status.success(),
         "audit verify exits non-zero on a broken chain"
     );
     let said = String::from_utf8_lossy(&broken.stderr);
-    assert!(
-        said.contains("BROKEN at entry 3") && said.contains("edited"),
-        "{said}"
-    );
+    assert!(said.contains("BROKEN at entry 3"), "{said}");
+    assert!(said.contains("edited"), "{said}");
     exec(&app, "DELETE FROM audit_log WHERE seq = 3").await;
     assert_eq!(
-        broken_at(audit::verify(db).await),
+        broken_at(verify(&app, None).await),
         4,
         "a deleted entry leaves a gap"
     );
@@ -274,23 +313,18 @@ async fn editing_deleting_or_reordering_audit_rows_is_found_at_that_entry() {
 #[tokio::test]
 async fn swapped_or_truncated_audit_rows_are_found() {
     let app = spawn().await;
-    for email in ["a@example.vn", "b@example.vn"] {
-        let cart = cart_with(&app, "AKG2L-DEN-M", 1).await;
-        checkout(&app, &cart, buyer(email)).await;
-    }
-    let db = &app.server.services.db;
-    let total = audit::verify(db).await.unwrap().count;
+    let total = two_orders_and_their_mail(&app).await;
     // Swap entries 2 and 4 by renumbering them.
     exec(&app, "UPDATE audit_log SET seq = -2 WHERE seq = 2").await;
     exec(&app, "UPDATE audit_log SET seq = 2 WHERE seq = 4").await;
     exec(&app, "UPDATE audit_log SET seq = 4 WHERE seq = -2").await;
-    assert_eq!(broken_at(audit::verify(db).await), 2);
+    assert_eq!(broken_at(verify(&app, None).await), 2);
     exec(&app, "UPDATE audit_log SET seq = -2 WHERE seq = 4").await;
     exec(&app, "UPDATE audit_log SET seq = 4 WHERE seq = 2").await;
     exec(&app, "UPDATE audit_log SET seq = 2 WHERE seq = -2").await;
-    assert_eq!(audit::verify(db).await.unwrap().count, total, "restored");
+    assert_eq!(verify(&app, None).await.unwrap().count, total, "restored");
     exec(&app, &format!("DELETE FROM audit_log WHERE seq = {total}")).await;
-    match audit::verify(db).await {
+    match verify(&app, None).await {
         Err(AuditError::Broken { seq, reason }) => {
             assert_eq!(seq, total);
             assert_eq!(reason, BreakReason::Truncated);
@@ -299,40 +333,228 @@ async fn swapped_or_truncated_audit_rows_are_found() {
     }
 }
 
-async fn order_of(app: &TestApp, email: &str) -> (String, String) {
+#[tokio::test]
+async fn a_cut_tail_with_a_rewritten_head_row_is_found_against_the_published_head() {
+    let app = spawn().await;
+    let total = two_orders_and_their_mail(&app).await;
+    let head = cli(&app, &["audit", "head"]);
+    assert!(head.status.success());
+    let published = String::from_utf8_lossy(&head.stdout).trim().to_owned();
+    assert!(published.starts_with(&format!("{total}:")), "{published}");
+    let anchored = cli(&app, &["audit", "verify", "--expect", &published]);
+    assert!(
+        anchored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&anchored.stderr)
+    );
+
+    let kept = &rows(&app).await[..(total - 2) as usize];
+    let last = kept.last().unwrap();
+    exec(
+        &app,
+        &format!("DELETE FROM audit_log WHERE seq > {}", last.seq),
+    )
+    .await;
+    set_head(&app, last.seq, &last.hash).await;
+    assert!(
+        cli(&app, &["audit", "verify"]).status.success(),
+        "without a head kept elsewhere a clean cut cannot be told from a shorter log"
+    );
+    let cut = cli(&app, &["audit", "verify", "--expect", &published]);
+    assert!(!cut.status.success());
+    let said = String::from_utf8_lossy(&cut.stderr);
+    assert!(said.contains("tail was cut"), "{said}");
+
+    let bad = cli(&app, &["audit", "verify", "--expect", "12:nonsense"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("COUNT:HEX"));
+}
+
+#[tokio::test]
+async fn a_chain_recomputed_after_an_edit_without_the_audit_key_does_not_verify() {
+    let app = spawn().await;
+    two_orders_and_their_mail(&app).await;
+    let original = rows(&app).await;
+
+    // In the unkeyed format: what anyone can compute from the database alone.
+    let mut forged = original.clone();
+    forged[2].subject = "someone-else".into();
+    let mut prev = audit::GENESIS.to_vec();
+    for row in &mut forged {
+        row.format = audit::FORMAT_UNKEYED;
+        row.prev_hash = prev;
+        row.hash = audit::entry_hash(&row.prev_hash, row).to_vec();
+        prev = row.hash.clone();
+        overwrite(&app, row).await;
+    }
+    set_head(&app, forged.len() as i64, &prev).await;
+    match verify(&app, None).await {
+        Err(AuditError::Broken { seq, reason }) => {
+            assert_eq!((seq, reason), (1, BreakReason::Unkeyed));
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // In the keyed format, under a key that is not the shop's.
+    let stranger = AuditKey::new(&hanjinbi_privacy::keys::Key::random(), 0);
+    let mut prev = audit::GENESIS.to_vec();
+    for row in &mut forged {
+        row.format = audit::FORMAT_KEYED;
+        row.prev_hash = prev;
+        row.hash = stranger.entry_mac(&row.prev_hash, row).to_vec();
+        prev = row.hash.clone();
+        overwrite(&app, row).await;
+    }
+    set_head(&app, forged.len() as i64, &prev).await;
+    match verify(&app, None).await {
+        Err(AuditError::Broken { seq, reason }) => {
+            assert_eq!((seq, reason), (1, BreakReason::Edited));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_appended_forged_audit_entry_does_not_verify() {
+    let app = spawn().await;
+    let total = two_orders_and_their_mail(&app).await;
+    let last = rows(&app).await.pop().unwrap();
+    let mut forged = AuditRow {
+        seq: total + 1,
+        who: "system:outbox-mailer".into(),
+        action: "erase".into(),
+        prev_hash: last.hash.clone(),
+        ..last
+    };
+    forged.hash = AuditKey::new(&hanjinbi_privacy::keys::Key::random(), 0)
+        .entry_mac(&forged.prev_hash, &forged)
+        .to_vec();
+    let mut tx = app.server.services.db.begin_write().await.unwrap();
+    hanjinbi_store::audit::insert(&mut tx, std::slice::from_ref(&forged))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    set_head(&app, total + 1, &forged.hash).await;
+    match verify(&app, None).await {
+        Err(AuditError::Broken { seq, reason }) => {
+            assert_eq!((seq, reason), (total + 1, BreakReason::Edited));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// An order placed through the API: its number, token, id and buyer.
+struct Placed {
+    number: String,
+    token: String,
+    id: String,
+    buyer: String,
+}
+
+async fn order_of(app: &TestApp, email: &str) -> Placed {
     let cart = cart_with(app, "AKG2L-DEN-M", 1).await;
     let placed: Value = checkout(app, &cart, buyer(email))
         .await
         .json()
         .await
         .unwrap();
+    let number = placed["number"].as_str().unwrap().to_owned();
     let row = sqlx::query("SELECT id, buyer_id FROM orders WHERE number = $1")
-        .bind(placed["number"].as_str().unwrap())
+        .bind(&number)
         .fetch_one(app.server.services.db.pool())
         .await
         .unwrap();
-    (row.try_get("id").unwrap(), row.try_get("buyer_id").unwrap())
+    Placed {
+        number,
+        token: placed["lookup_token"].as_str().unwrap().to_owned(),
+        id: row.try_get("id").unwrap(),
+        buyer: row.try_get("buyer_id").unwrap(),
+    }
+}
+
+async fn as_buyer(app: &TestApp, order: &Placed) -> Principal {
+    app.server
+        .services
+        .gate
+        .buyer_of_order(&order.number, &order.token)
+        .await
+        .unwrap()
+        .0
+}
+
+async fn as_mailer(app: &TestApp, order: &Placed) -> Principal {
+    let id: i64 = sqlx::query("SELECT id FROM outbox WHERE order_id = $1")
+        .bind(&order.id)
+        .fetch_one(app.server.services.db.pool())
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
+    app.server.services.gate.mailer_for(id).await.unwrap().0
+}
+
+async fn last_entry(app: &TestApp) -> sqlx::any::AnyRow {
+    sqlx::query(
+        "SELECT action, who, actor, purpose, subject, fields, format FROM audit_log \
+         ORDER BY seq DESC LIMIT 1",
+    )
+    .fetch_one(app.server.services.db.pool())
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_principal_needs_its_proof() {
+    let app = spawn().await;
+    let a = order_of(&app, "a@example.vn").await;
+    let b = order_of(&app, "b@example.vn").await;
+    let gate = &app.server.services.gate;
+    assert!(matches!(
+        gate.buyer_of_order(&a.number, &b.token).await,
+        Err(GateError::NotFound)
+    ));
+    assert!(matches!(
+        gate.buyer_of_order("HJ0000000000", &a.token).await,
+        Err(GateError::NotFound)
+    ));
+    assert_eq!(as_buyer(&app, &a).await.subject(), Some(a.buyer.as_str()));
+    assert_eq!(
+        as_buyer(&app, &a).await.who(),
+        format!("order:{}", a.number)
+    );
+    app.send_mail().await;
+    let sent: i64 = sqlx::query("SELECT id FROM outbox WHERE order_id = $1")
+        .bind(&a.id)
+        .fetch_one(app.server.services.db.pool())
+        .await
+        .unwrap()
+        .try_get("id")
+        .unwrap();
+    assert!(
+        matches!(gate.mailer_for(sent).await, Err(GateError::NotFound)),
+        "a message already sent proves nothing"
+    );
 }
 
 #[tokio::test]
 async fn a_sealed_value_moved_to_another_row_or_field_does_not_open() {
     let app = spawn().await;
-    let (order_a, buyer_a) = order_of(&app, "a@example.vn").await;
-    let (order_b, buyer_b) = order_of(&app, "b@example.vn").await;
+    let a = order_of(&app, "a@example.vn").await;
+    let b = order_of(&app, "b@example.vn").await;
     let gate = &app.server.services.gate;
-    let fulfil = |subject| Access {
-        actor: Actor::Fulfilment,
-        purpose: PurposeId::OrderFulfilment,
-        subject,
+    let (buyer_a, buyer_b) = (as_buyer(&app, &a).await, as_buyer(&app, &b).await);
+    let email_of = |p: &Principal| {
+        let p = p.clone();
+        async move {
+            gate.open::<items::BuyerEmail>(&p, PurposeId::OrderFulfilment, 0)
+                .await
+        }
     };
-    assert!(gate
-        .open(fulfil(&buyer_b), &[PersonalItem::BuyerEmail], 0)
-        .await
-        .is_ok());
+    assert_eq!(email_of(&buyer_b).await.unwrap().expose(), "b@example.vn");
 
     // Buyer A's email copied into buyer B's row.
     let a_email: Vec<u8> = sqlx::query("SELECT email_sealed FROM buyers WHERE id = $1")
-        .bind(&buyer_a)
+        .bind(&a.buyer)
         .fetch_one(app.server.services.db.pool())
         .await
         .unwrap()
@@ -340,127 +562,233 @@ async fn a_sealed_value_moved_to_another_row_or_field_does_not_open() {
         .unwrap();
     sqlx::query("UPDATE buyers SET email_sealed = $1 WHERE id = $2")
         .bind(&a_email)
-        .bind(&buyer_b)
+        .bind(&b.buyer)
         .execute(app.server.services.db.pool())
         .await
         .unwrap();
-    assert!(matches!(
-        gate.open(fulfil(&buyer_b), &[PersonalItem::BuyerEmail], 0)
-            .await,
-        Err(GateError::Vault(_))
-    ));
+    assert!(matches!(email_of(&buyer_b).await, Err(GateError::Vault(_))));
 
     // Buyer A's name moved into A's own email field.
     sqlx::query("UPDATE buyers SET email_sealed = name_sealed WHERE id = $1")
-        .bind(&buyer_a)
+        .bind(&a.buyer)
         .execute(app.server.services.db.pool())
         .await
         .unwrap();
-    assert!(matches!(
-        gate.open(fulfil(&buyer_a), &[PersonalItem::BuyerEmail], 0)
-            .await,
-        Err(GateError::Vault(_))
-    ));
+    assert!(matches!(email_of(&buyer_a).await, Err(GateError::Vault(_))));
     assert!(gate
-        .open(fulfil(&buyer_a), &[PersonalItem::BuyerName], 0)
+        .open::<items::BuyerName>(&buyer_a, PurposeId::OrderFulfilment, 0)
         .await
         .is_ok());
 
-    // Order A's delivery details copied to order B (same buyer key would not help either).
+    // Order A's delivery details copied to order B.
     sqlx::query("UPDATE orders SET ship_to_sealed = (SELECT ship_to_sealed FROM orders WHERE id = $1) WHERE id = $2")
-        .bind(&order_a).bind(&order_b).execute(app.server.services.db.pool()).await.unwrap();
-    let item = PersonalItem::ShipTo {
-        order_id: order_b.clone(),
-    };
+        .bind(&a.id).bind(&b.id).execute(app.server.services.db.pool()).await.unwrap();
     assert!(matches!(
-        gate.open(fulfil(&buyer_b), &[item], 0).await,
+        gate.open::<items::ShipTo>(&buyer_b, PurposeId::OrderFulfilment, 0)
+            .await,
         Err(GateError::Vault(_))
     ));
 }
 
 #[tokio::test]
-async fn the_gate_refuses_what_the_policy_does_not_allow_and_records_it() {
+async fn the_gate_refuses_what_the_policy_does_not_allow_and_records_who_asked() {
     let app = spawn().await;
-    let (order, buyer_id) = order_of(&app, "a@example.vn").await;
+    let order = order_of(&app, "a@example.vn").await;
     let gate = &app.server.services.gate;
-    let db = &app.server.services.db;
-    let entries = || async {
-        sqlx::query("SELECT action, actor, purpose, subject, fields FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_one(db.pool()).await.unwrap()
-    };
+    let buyer = as_buyer(&app, &order).await;
 
-    // Marketing staff may not read a delivery address to fulfil orders.
-    let access = Access {
-        actor: Actor::Marketing,
-        purpose: PurposeId::OrderFulfilment,
-        subject: &buyer_id,
-    };
+    // The marketing purpose is not the buyer's to act for.
     let refused = gate
-        .open(
-            access,
-            &[PersonalItem::ShipTo {
-                order_id: order.clone(),
-            }],
-            0,
-        )
+        .open::<items::ShipTo>(&buyer, PurposeId::Marketing, 0)
         .await;
     assert!(matches!(refused, Err(GateError::Denied(_))), "{refused:?}");
-    let last = entries().await;
+    let last = last_entry(&app).await;
     assert_eq!(last.try_get::<String, _>("action").unwrap(), "deny");
-    assert_eq!(last.try_get::<String, _>("actor").unwrap(), "marketing");
-    assert_eq!(last.try_get::<String, _>("subject").unwrap(), buyer_id);
+    assert_eq!(
+        last.try_get::<String, _>("who").unwrap(),
+        format!("order:{}", order.number)
+    );
+    assert_eq!(last.try_get::<String, _>("actor").unwrap(), "buyer");
+    assert_eq!(last.try_get::<String, _>("subject").unwrap(), order.buyer);
     assert_eq!(last.try_get::<String, _>("fields").unwrap(), "ship_to");
+    assert_eq!(
+        last.try_get::<i64, _>("format").unwrap(),
+        audit::FORMAT_KEYED
+    );
 
-    // Marketing email needs consent at the moment of use; this buyer ticked the box, but at
-    // a checkout, which proves no control of the email address: not yet ...
-    let marketing = Access {
-        actor: Actor::Marketing,
-        purpose: PurposeId::Marketing,
-        subject: &buyer_id,
+    // Suggestions may not read an address, consent or not.
+    let refused = gate
+        .open::<items::ShipTo>(&buyer, PurposeId::Suggestions, 0)
+        .await;
+    assert!(matches!(refused, Err(GateError::Denied(_))), "{refused:?}");
+
+    let (email, name, ship_to) = gate
+        .open::<(items::BuyerEmail, items::BuyerName, items::ShipTo)>(
+            &as_mailer(&app, &order).await,
+            PurposeId::OrderFulfilment,
+            0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(email.expose(), "a@example.vn");
+    assert_eq!(name.expose(), "Nguyễn Thị Lan");
+    assert_eq!(ship_to.phone().expose(), "+84912345678");
+    let last = last_entry(&app).await;
+    assert_eq!(last.try_get::<String, _>("action").unwrap(), "open");
+    assert!(last
+        .try_get::<String, _>("who")
+        .unwrap()
+        .starts_with("system:outbox-mailer/message:"));
+    assert_eq!(
+        last.try_get::<String, _>("fields").unwrap(),
+        "email,name,ship_to"
+    );
+    assert_audit_intact(&app).await;
+}
+
+#[tokio::test]
+async fn a_consent_purpose_is_refused_at_the_moment_of_use_without_consent() {
+    let app = spawn().await;
+    let gate = &app.server.services.gate;
+    let mut never = buyer("never@example.vn");
+    never["consents"]["marketing"] = false.into();
+    let cart = cart_with(&app, "AKG2L-DEN-M", 1).await;
+    checkout(&app, &cart, never).await;
+    let never_row = sqlx::query("SELECT id FROM orders ORDER BY placed_at DESC, id LIMIT 1")
+        .fetch_one(app.server.services.db.pool())
+        .await
+        .unwrap();
+    let never_id: String = never_row.try_get("id").unwrap();
+    let never_mailer = {
+        let id: i64 = sqlx::query("SELECT id FROM outbox WHERE order_id = $1")
+            .bind(&never_id)
+            .fetch_one(app.server.services.db.pool())
+            .await
+            .unwrap()
+            .try_get("id")
+            .unwrap();
+        gate.mailer_for(id).await.unwrap().0
     };
-    let refused = gate.open(marketing, &[PersonalItem::BuyerEmail], 0).await;
+    let refused = gate
+        .open::<items::BuyerEmail>(&never_mailer, PurposeId::Marketing, 0)
+        .await;
+    assert!(
+        matches!(refused, Err(GateError::NoConsent("marketing"))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        last_entry(&app)
+            .await
+            .try_get::<String, _>("action")
+            .unwrap(),
+        "deny"
+    );
+
+    // Ticked at a checkout, which proves no control of the email address: not yet ...
+    let given = order_of(&app, "given@example.vn").await;
+    let mailer = as_mailer(&app, &given).await;
+    let refused = gate
+        .open::<items::BuyerEmail>(&mailer, PurposeId::Marketing, 0)
+        .await;
     assert!(
         matches!(refused, Err(GateError::NoConsent("marketing"))),
         "{refused:?}"
     );
     // ... until the address is confirmed.
     sqlx::query("UPDATE consents SET verified = 1 WHERE subject_id = $1")
-        .bind(&buyer_id)
-        .execute(db.pool())
+        .bind(&given.buyer)
+        .execute(app.server.services.db.pool())
         .await
         .unwrap();
     assert!(gate
-        .open(marketing, &[PersonalItem::BuyerEmail], 0)
+        .open::<items::BuyerEmail>(&mailer, PurposeId::Marketing, 0)
         .await
         .is_ok());
-    assert_eq!(
-        entries().await.try_get::<String, _>("action").unwrap(),
-        "open"
-    );
-    // ... and suggestions were not consented to.
-    let suggestions = Access {
-        actor: Actor::System,
-        purpose: PurposeId::Suggestions,
-        subject: &buyer_id,
-    };
+    sqlx::query(
+        "INSERT INTO consents (subject_id, purpose, granted, policy_version, wording, channel, at) \
+         VALUES ($1, 'marketing', 0, $2, 'withdrawn', 'web', 1)",
+    )
+    .bind(&given.buyer)
+    .bind(gate.policy().version())
+    .execute(app.server.services.db.pool())
+    .await
+    .unwrap();
     let refused = gate
-        .open(suggestions, &[PersonalItem::ShipTo { order_id: order }], 0)
+        .open::<items::BuyerEmail>(&mailer, PurposeId::Marketing, 0)
         .await;
     assert!(
-        matches!(refused, Err(GateError::Denied(_) | GateError::NoConsent(_))),
+        matches!(refused, Err(GateError::NoConsent("marketing"))),
         "{refused:?}"
     );
+}
+
+#[tokio::test]
+async fn order_page_views_are_all_audited_in_few_write_transactions() {
+    let app = spawn().await;
+    let order = order_of(&app, "a@example.vn").await;
+    let gate = &app.server.services.gate;
+    gate.flush_views().await.unwrap();
+    let before = count(&app, "audit_log").await;
+    let writes = gate.view_log().writes();
+
+    app.server
+        .services
+        .orders
+        .view(&order.number, &order.token)
+        .await
+        .unwrap();
+    gate.flush_views().await.unwrap();
+    assert_eq!(count(&app, "audit_log").await, before + 1);
+    let last = last_entry(&app).await;
+    assert_eq!(last.try_get::<String, _>("action").unwrap(), "open");
     assert_eq!(
-        entries().await.try_get::<String, _>("action").unwrap(),
-        "deny"
+        last.try_get::<String, _>("who").unwrap(),
+        format!("order:{}", order.number)
+    );
+
+    let views = 20;
+    for _ in 0..views {
+        app.server
+            .services
+            .orders
+            .view(&order.number, &order.token)
+            .await
+            .unwrap();
+    }
+    gate.flush_views().await.unwrap();
+    assert_eq!(count(&app, "audit_log").await, before + 1 + views);
+    let transactions = gate.view_log().writes() - writes;
+    assert!(
+        transactions <= (views as u64 + 1) / 4,
+        "{transactions} write transactions for {} views",
+        views + 1
     );
     assert_audit_intact(&app).await;
 }
 
 #[tokio::test]
+async fn an_order_opened_too_often_in_a_minute_answers_429() {
+    let app = spawn().await;
+    let order = order_of(&app, "a@example.vn").await;
+    let view = || {
+        app.http
+            .get(app.url(&format!("/api/v1/orders/{}", order.number)))
+            .header("x-order-token", &order.token)
+            .send()
+    };
+    for _ in 0..hanjinbi_services::orders::VIEWS_PER_MINUTE {
+        assert_eq!(view().await.unwrap().status().as_u16(), 200);
+    }
+    let refused = view().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 429);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "too_many_views", "{body}");
+}
+
+#[tokio::test]
 async fn consent_is_recorded_with_its_wording_and_policy_version() {
     let app = spawn().await;
-    let (_, buyer_id) = order_of(&app, "a@example.vn").await;
+    let buyer_id = order_of(&app, "a@example.vn").await.buyer;
     let row = sqlx::query("SELECT purpose, granted, policy_version, wording, channel FROM consents WHERE subject_id = $1")
         .bind(&buyer_id).fetch_one(app.server.services.db.pool()).await.unwrap();
     assert_eq!(row.try_get::<String, _>("purpose").unwrap(), "marketing");
@@ -534,4 +862,22 @@ async fn keys_rotate_while_the_shop_keeps_serving() {
     );
     assert_eq!(app.send_mail().await, 2);
     assert_audit_intact(&app).await;
+}
+
+#[test]
+fn audit_verify_on_a_folder_that_does_not_exist_fails_and_creates_no_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-shop");
+    for command in [&["audit", "verify"][..], &["audit", "head"][..]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_hanjinbi"))
+            .args(command)
+            .arg("--data-dir")
+            .arg(&missing)
+            .env_remove("HANJINBI_DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{command:?} succeeded");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("intact"));
+        assert!(!missing.join("hanjinbi.sqlite3").exists());
+    }
 }

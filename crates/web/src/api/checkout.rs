@@ -318,8 +318,12 @@ pub async fn order(
                     "currency": "VND",
                     "shipping_method": o.shipping_method,
                     "payment_method": o.payment_method,
-                    "ship_to": { "name": o.recipient_name, "phone": o.recipient_phone, "address": o.address },
-                    "note": o.note,
+                    "ship_to": {
+                        "name": o.ship_to.name().expose(),
+                        "phone": o.ship_to.phone().expose(),
+                        "address": o.ship_to.address(),
+                    },
+                    "note": o.note.as_ref().map(|n| n.expose()),
                     "history": o.history.iter().map(|(s, at)| json!({"status": s, "at": crate::pages::iso_time(*at)})).collect::<Vec<_>>(),
                 })),
             )

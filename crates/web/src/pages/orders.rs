@@ -149,12 +149,16 @@ pub async fn show(
         subtotal: order.subtotal.to_string(),
         shipping_fee: order.shipping_fee.to_string(),
         total: order.total.to_string(),
-        recipient: order.recipient_name,
-        phone: order.recipient_phone,
-        address: order.address,
+        recipient: order.ship_to.name().expose().to_owned(),
+        phone: order.ship_to.phone().expose().to_owned(),
+        address: order.ship_to.address(),
         shipping: order.shipping_method.label(lang),
         payment: order.payment_method.label(lang),
-        note: order.note.unwrap_or_default(),
+        note: order
+            .note
+            .as_ref()
+            .map(|n| n.expose().to_owned())
+            .unwrap_or_default(),
         history: order
             .history
             .iter()

@@ -1,0 +1,153 @@
+//! Who opens personal data, proved rather than claimed.
+//!
+//! A [`Principal`] has no public constructor and no public fields. The only ways to get one
+//! are the gate's checks of a proof: the order's number with its secret token
+//! ([`crate::gate::Gate::buyer_of_order`]) or a cart's id with its token
+//! ([`crate::gate::Gate::buyer_of_cart`]) for a buyer, and a message still waiting in the
+//! outbox for the mailer ([`crate::gate::Gate::mailer_for`]). Each principal is bound to one
+//! data subject (and, where it came from an order or a message, to that order): the gate opens
+//! only what belongs to it. A signed-in member of staff becomes one more kind, made by the
+//! code that verifies a staff session, carrying the staff member's id and role.
+
+use crate::policy::Actor;
+use std::fmt;
+
+/// An authenticated party, bound to the data subject it may open. Not constructible outside
+/// this crate; see the module documentation for how one is made.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Principal {
+    kind: Kind,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+enum Kind {
+    /// Presented the order's token (given at checkout, or in exchange for a one-time code).
+    OrderBuyer {
+        subject: String,
+        order_id: String,
+        number: String,
+    },
+    /// Presented a cart's token. Not a data subject yet: opens nothing.
+    CartBuyer { cart_id: String },
+    /// The outbox mailer, sending a message still waiting in the outbox.
+    Mailer {
+        subject: String,
+        order_id: String,
+        message_id: i64,
+    },
+}
+
+/// The scope a principal may open within its subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope<'a> {
+    /// Nothing at all.
+    Nothing,
+    /// The subject's buyer record and one order (and, for the mailer, one message).
+    Order {
+        subject: &'a str,
+        order_id: &'a str,
+        message_id: Option<i64>,
+    },
+}
+
+impl Principal {
+    pub(crate) fn order_buyer(subject: String, order_id: String, number: String) -> Principal {
+        Principal {
+            kind: Kind::OrderBuyer {
+                subject,
+                order_id,
+                number,
+            },
+        }
+    }
+
+    pub(crate) fn cart_buyer(cart_id: String) -> Principal {
+        Principal {
+            kind: Kind::CartBuyer { cart_id },
+        }
+    }
+
+    pub(crate) fn mailer(subject: String, order_id: String, message_id: i64) -> Principal {
+        Principal {
+            kind: Kind::Mailer {
+                subject,
+                order_id,
+                message_id,
+            },
+        }
+    }
+
+    /// The role the policy judges.
+    pub fn actor(&self) -> Actor {
+        match self.kind {
+            Kind::OrderBuyer { .. } | Kind::CartBuyer { .. } => Actor::Buyer,
+            Kind::Mailer { .. } => Actor::System,
+        }
+    }
+
+    /// The data subject this principal is bound to, if any.
+    pub fn subject(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::OrderBuyer { subject, .. } | Kind::Mailer { subject, .. } => Some(subject),
+            Kind::CartBuyer { .. } => None,
+        }
+    }
+
+    /// A stable identifier for the audit log: who, not only which role. Never a personal
+    /// value: order numbers, cart ids and job names.
+    pub fn who(&self) -> String {
+        match &self.kind {
+            Kind::OrderBuyer { number, .. } => format!("order:{number}"),
+            Kind::CartBuyer { cart_id } => format!("cart:{cart_id}"),
+            Kind::Mailer { message_id, .. } => format!("system:outbox-mailer/message:{message_id}"),
+        }
+    }
+
+    pub(crate) fn scope(&self) -> Scope<'_> {
+        match &self.kind {
+            Kind::OrderBuyer {
+                subject, order_id, ..
+            } => Scope::Order {
+                subject,
+                order_id,
+                message_id: None,
+            },
+            Kind::Mailer {
+                subject,
+                order_id,
+                message_id,
+            } => Scope::Order {
+                subject,
+                order_id,
+                message_id: Some(*message_id),
+            },
+            Kind::CartBuyer { .. } => Scope::Nothing,
+        }
+    }
+}
+
+impl fmt::Debug for Principal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Principal({})", self.who())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_principal_names_who_it_is_without_personal_data() {
+        let buyer = Principal::order_buyer("s1".into(), "o1".into(), "HJ0123456789".into());
+        assert_eq!(buyer.who(), "order:HJ0123456789");
+        assert_eq!(buyer.actor(), Actor::Buyer);
+        assert_eq!(buyer.subject(), Some("s1"));
+        let mailer = Principal::mailer("s1".into(), "o1".into(), 7);
+        assert_eq!(mailer.who(), "system:outbox-mailer/message:7");
+        assert_eq!(mailer.actor(), Actor::System);
+        let cart = Principal::cart_buyer("c1".into());
+        assert_eq!(cart.who(), "cart:c1");
+        assert_eq!(cart.scope(), Scope::Nothing);
+        assert_eq!(format!("{buyer:?}"), "Principal(order:HJ0123456789)");
+    }
+}
