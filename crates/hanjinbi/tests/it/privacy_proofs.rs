@@ -881,3 +881,48 @@ fn audit_verify_on_a_folder_that_does_not_exist_fails_and_creates_no_database() 
         assert!(!missing.join("hanjinbi.sqlite3").exists());
     }
 }
+
+#[tokio::test]
+async fn a_shop_from_before_audit_keys_gets_one_only_by_add_key_and_its_old_entries_still_verify() {
+    let app = spawn().await;
+    let total = two_orders_and_their_mail(&app).await;
+    // The log as the shop wrote it before audit keys: every entry unkeyed.
+    let mut prev = audit::GENESIS.to_vec();
+    for mut row in rows(&app).await {
+        row.format = audit::FORMAT_UNKEYED;
+        row.prev_hash = prev;
+        row.hash = audit::entry_hash(&row.prev_hash, &row).to_vec();
+        prev = row.hash.clone();
+        overwrite(&app, &row).await;
+    }
+    set_head(&app, total, &prev).await;
+    let key_file = app.dir.path().join("keys.toml");
+    let old: String = std::fs::read_to_string(&key_file)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("audit_"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&key_file, old).unwrap();
+
+    let refused = cli(&app, &["audit", "verify"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("hanjinbi audit add-key"));
+
+    let added = cli(&app, &["audit", "add-key"]);
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    assert!(String::from_utf8_lossy(&added.stderr).contains("ADDED AN AUDIT KEY"));
+    let intact = cli(&app, &["audit", "verify"]);
+    assert!(
+        intact.status.success(),
+        "{}",
+        String::from_utf8_lossy(&intact.stderr)
+    );
+    assert!(String::from_utf8_lossy(&intact.stdout)
+        .contains(&format!("{total} entries ({total} unkeyed")));
+    assert!(!cli(&app, &["audit", "add-key"]).status.success());
+}
