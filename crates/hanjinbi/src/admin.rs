@@ -13,16 +13,16 @@ use hanjinbi_store::{subjects, Db};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// The audit commands. The key file is read before the database is opened: verification
-/// needs its audit key, and a missing key file (or a folder that does not exist) fails here
-/// instead of creating an empty database that would verify as intact.
+/// The audit commands. The database must exist (a folder that does not exist fails here
+/// instead of getting an empty database that would verify as intact); verification needs the
+/// key file's audit key.
 pub async fn audit(
     database_url: &str,
     key_file: &Path,
     command: AuditCommand,
 ) -> anyhow::Result<()> {
+    let db = open_existing(database_url).await?;
     if let AuditCommand::AddKey = command {
-        let db = open_existing(database_url).await?;
         let head = audit::head(&db).await?;
         keys::add_audit_key(key_file, head.count)?;
         eprintln!(
@@ -36,7 +36,6 @@ pub async fn audit(
     }
     let ring = keys::load(key_file).context("cannot read the key file")?;
     let key = AuditKey::new(&ring.audit_key, ring.audit_unkeyed);
-    let db = open_existing(database_url).await?;
     match command {
         AuditCommand::Verify { expect } => {
             let started = Instant::now();

@@ -359,7 +359,6 @@ pub fn add_audit_key(path: &Path, unkeyed_entries: i64) -> Result<KeyRing, KeyFi
     Ok(ring)
 }
 
-
 /// The file's text. Fails rather than return text that would not load back as `ring`.
 pub fn render(ring: &KeyRing, path: &Path) -> Result<Zeroizing<String>, KeyFileError> {
     let file = KeyFileText {

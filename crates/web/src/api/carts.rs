@@ -2,7 +2,8 @@
 //! cart cookie.
 
 use super::doc::{
-    Currency, ProblemsCartRead, ProblemsCartRemove, ProblemsCartWrite, ProblemsServer,
+    Currency, ProblemsCartCreate, ProblemsCartRead, ProblemsCartRemove, ProblemsCartWrite,
+    ProblemsServer,
 };
 use super::json::JsonBody;
 use crate::context::ApiContext;
@@ -116,6 +117,7 @@ pub struct NewCartJson<'a> {
                     )
                 ))
             )),
+        ProblemsCartCreate,
         ProblemsServer,
     )
 )]

@@ -75,6 +75,12 @@ problems!(
     }
 );
 problems!(
+    /// Creating a cart.
+    ProblemsCartCreate {
+        "429" => "Too many writes, or too many new carts, from this client address; see Retry-After (too_many_requests, too_many_carts)",
+    }
+);
+problems!(
     /// An unknown resource.
     Problems404 {
         "404" => "No such resource",
@@ -103,10 +109,12 @@ problems!(
         "401" => "No cart token (cart_token_missing)",
         "403" => "The token does not open this cart (cart_token_invalid)",
         "404" => "No such cart, SKU or cart line (unknown_cart, unknown_sku, not_in_cart)",
+        "408" => "The body arrived too slowly (body_timeout)",
         "409" => "Not enough stock (not_enough_stock)",
         "413" => "The body is larger than 1 MiB (body_too_large)",
         "415" => "The body is not JSON (unsupported_media_type)",
-        "422" => "The JSON has another shape or the quantity is out of range (invalid_body, invalid_quantity)",
+        "422" => "The JSON has another shape, or the quantity is out of range or above the per-order limit (invalid_body, invalid_quantity)",
+        "429" => "Too many writes from this client address; see Retry-After (too_many_requests)",
     }
 );
 problems!(
@@ -116,6 +124,7 @@ problems!(
         "401" => "No cart token (cart_token_missing)",
         "403" => "The token does not open this cart (cart_token_invalid)",
         "404" => "No such cart or cart line (unknown_cart, not_in_cart)",
+        "429" => "Too many writes from this client address; see Retry-After (too_many_requests)",
     }
 );
 problems!(
@@ -125,10 +134,12 @@ problems!(
         "401" => "No cart token (cart_token_missing)",
         "403" => "The token does not open this cart (cart_token_invalid)",
         "404" => "No such cart (unknown_cart)",
-        "409" => "The cart is empty, changed, or out of stock (empty_cart, cart_changed, out_of_stock)",
+        "408" => "The body arrived too slowly (body_timeout)",
+        "409" => "The cart is empty, changed, or out of stock, or the Idempotency-Key was used for another request (empty_cart, cart_changed, out_of_stock, idempotency_key_reused)",
         "413" => "The body is larger than 1 MiB (body_too_large)",
         "415" => "The body is not JSON (unsupported_media_type)",
-        "422" => "The JSON has another shape, or details are not valid: `fields` names them (invalid_body, invalid_checkout)",
+        "422" => "The JSON has another shape, details are not valid (`fields` names them), or the order is above a per-order limit (invalid_body, invalid_checkout, line_too_large, cash_on_delivery_too_large, amount_too_large)",
+        "429" => "Too many writes from this client address; see Retry-After (too_many_requests)",
     }
 );
 problems!(
@@ -136,6 +147,7 @@ problems!(
     ProblemsOrder {
         "401" => "No order token (order_token_missing)",
         "404" => "No order matches this number and token (order_not_found)",
+        "429" => "This order was opened too often in the last minute (too_many_views)",
     }
 );
 problems!(
