@@ -479,6 +479,9 @@ impl Gate {
             message_id,
         } = principal.scope()
         else {
+            // Nothing is in this principal's reach: a refusal like any other.
+            self.record(principal, purpose, AuditAction::Deny, items, now)
+                .await?;
             return Err(GateError::NotFound);
         };
         let key = self.data_key(subject).await?;

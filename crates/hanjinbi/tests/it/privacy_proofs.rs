@@ -534,6 +534,29 @@ async fn a_principal_needs_its_proof() {
         matches!(gate.mailer_for(sent).await, Err(GateError::NotFound)),
         "a message already sent proves nothing"
     );
+
+    let (cart_id, cart_token) = cart_with(&app, "AKG2L-DEN-M", 1).await;
+    assert!(matches!(
+        gate.buyer_of_cart(&cart_id, &a.token).await,
+        Err(GateError::NotFound)
+    ));
+    let holder = gate.buyer_of_cart(&cart_id, &cart_token).await.unwrap();
+    assert_eq!(holder.who(), format!("cart:{cart_id}"));
+    assert_eq!(holder.subject(), None);
+    assert!(
+        matches!(
+            gate.open::<items::BuyerEmail>(&holder, PurposeId::OrderFulfilment, 0)
+                .await,
+            Err(GateError::NotFound)
+        ),
+        "a cart's holder opens nothing"
+    );
+    let last = last_entry(&app).await;
+    assert_eq!(last.try_get::<String, _>("action").unwrap(), "deny");
+    assert_eq!(
+        last.try_get::<String, _>("who").unwrap(),
+        format!("cart:{cart_id}")
+    );
 }
 
 #[tokio::test]
