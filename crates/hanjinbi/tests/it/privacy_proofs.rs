@@ -537,10 +537,10 @@ async fn a_principal_needs_its_proof() {
 
     let (cart_id, cart_token) = cart_with(&app, "AKG2L-DEN-M", 1).await;
     assert!(matches!(
-        gate.buyer_of_cart(&cart_id, &a.token).await,
+        gate.buyer_of_cart(&cart_id, &a.token, 0).await,
         Err(GateError::NotFound)
     ));
-    let holder = gate.buyer_of_cart(&cart_id, &cart_token).await.unwrap();
+    let holder = gate.buyer_of_cart(&cart_id, &cart_token, 0).await.unwrap();
     assert_eq!(holder.who(), format!("cart:{cart_id}"));
     assert_eq!(holder.subject(), None);
     assert!(
