@@ -183,7 +183,7 @@ impl Notifier {
                     .await?;
                 let code = code.expose();
                 let text = format!(
-                    "Mã tra cứu đơn hàng {} của bạn là: {code}\nMã có hiệu lực trong 15 phút. Nếu bạn không yêu cầu, hãy bỏ qua email này.\n\n\
+                    "Mã tra cứu đơn hàng {} của quý khách là: {code}\nMã có hiệu lực trong 15 phút. Nếu quý khách không yêu cầu, hãy bỏ qua email này.\n\n\
                      Your code to look up order {} is: {code}\nIt works for 15 minutes. If you did not ask for it, ignore this email.\n\n{}\n",
                     order.number, order.number, self.shop.name
                 );
@@ -247,9 +247,15 @@ impl Notifier {
             order.number,
             self.gate.vault().order_token(&order.id)
         );
-        let shipping =
-            ShippingMethod::parse(&order.shipping_method).map_or("", |m| m.label(Lang::Vi));
-        let payment = PaymentMethod::parse(&order.payment_method).map_or("", |m| m.label(Lang::Vi));
+        let unknown = |what: &str, value: &str| {
+            StoreError::Corrupt(format!("order {} holds an unknown {what} {value:?}", order.id))
+        };
+        let shipping = ShippingMethod::parse(&order.shipping_method)
+            .ok_or_else(|| unknown("shipping method", &order.shipping_method))?
+            .label(Lang::Vi);
+        let payment = PaymentMethod::parse(&order.payment_method)
+            .ok_or_else(|| unknown("payment method", &order.payment_method))?
+            .label(Lang::Vi);
         let receipts: Vec<_> = subjects::consents(&self.db, &order.buyer_id)
             .await?
             .into_iter()
@@ -257,11 +263,11 @@ impl Notifier {
             .collect();
 
         let mut text = format!(
-            "Chào {name},\n\nCảm ơn bạn đã đặt hàng tại {}. Đơn hàng {} đã được ghi nhận.\n\n",
+            "Chào {name},\n\nCảm ơn quý khách đã đặt hàng tại {}. Đơn hàng {} đã được ghi nhận.\n\n",
             self.shop.name, order.number
         );
         let mut html = format!(
-            "<p>Chào {},</p><p>Cảm ơn bạn đã đặt hàng tại {}. Đơn hàng <strong>{}</strong> đã được ghi nhận.</p><table>",
+            "<p>Chào {},</p><p>Cảm ơn quý khách đã đặt hàng tại {}. Đơn hàng <strong>{}</strong> đã được ghi nhận.</p><table>",
             escape(name), escape(&self.shop.name), escape(&order.number)
         );
         for l in &lines {
@@ -294,8 +300,8 @@ impl Notifier {
             escape(&ship_to.address()), escape(shipping), escape(payment), escape(&link)
         ));
         if !receipts.is_empty() {
-            text.push_str("\nBiên nhận đồng ý của bạn:\n");
-            html.push_str("<h2>Biên nhận đồng ý của bạn</h2><ul>");
+            text.push_str("\nBiên nhận đồng ý của quý khách:\n");
+            html.push_str("<h2>Biên nhận đồng ý của quý khách</h2><ul>");
             for c in &receipts {
                 text.push_str(&format!(
                     "- {} (chính sách phiên bản {}, kênh {}): “{}”\n",
@@ -310,9 +316,9 @@ impl Notifier {
                 ));
             }
             text.push_str(
-                "Bạn có thể rút lại sự đồng ý bất cứ lúc nào bằng cách liên hệ với chúng tôi.\n",
+                "Quý khách có thể rút lại sự đồng ý bất cứ lúc nào bằng cách liên hệ với chúng tôi.\n",
             );
-            html.push_str("</ul><p>Bạn có thể rút lại sự đồng ý bất cứ lúc nào bằng cách liên hệ với chúng tôi.</p>");
+            html.push_str("</ul><p>Quý khách có thể rút lại sự đồng ý bất cứ lúc nào bằng cách liên hệ với chúng tôi.</p>");
         }
         let footer = format!(
             "\n{} · {} · Hotline {}\nChính sách bảo mật: {}/chinh-sach-bao-mat\n",

@@ -52,7 +52,7 @@ impl Failure {
         Failure::new(
             StatusCode::NOT_FOUND,
             "not_found",
-            "Không tìm thấy trang hoặc tài nguyên bạn yêu cầu.",
+            "Không tìm thấy trang hoặc tài nguyên quý khách yêu cầu.",
             "The page or resource you asked for does not exist.",
         )
     }

@@ -146,7 +146,7 @@ async fn existing_cart(app: &AppState, ctx: &RequestContext) -> Result<CartAcces
         PageError(Failure::new(
             StatusCode::NOT_FOUND,
             "no_cart",
-            "Giỏ hàng của bạn đang trống hoặc đã hết hạn.",
+            "Giỏ hàng của quý khách đang trống hoặc đã hết hạn.",
             "Your cart is empty or has expired.",
         ))
     })

@@ -64,10 +64,10 @@ static VI: CheckoutTexts = CheckoutTexts {
     payment: "Thanh toán",
     note: "Ghi chú cho đơn hàng (không bắt buộc)",
     consents: "Tùy chọn (không bắt buộc)",
-    consents_hint: "Bạn vẫn mua hàng bình thường dù không chọn ô nào. Bạn có thể rút lại sự đồng ý bất cứ lúc nào.",
+    consents_hint: "Quý khách vẫn mua hàng bình thường dù không chọn ô nào, và có thể rút lại sự đồng ý bất cứ lúc nào bằng cách liên hệ với cửa hàng qua email hoặc đường dây nóng.",
     policy_version: "Phiên bản chính sách",
     place_order: "Đặt hàng",
-    summary: "Đơn hàng của bạn",
+    summary: "Đơn hàng của quý khách",
     subtotal: "Tạm tính",
 };
 
@@ -90,7 +90,7 @@ static EN: CheckoutTexts = CheckoutTexts {
     payment: "Payment",
     note: "Note for the order (optional)",
     consents: "Options (not required)",
-    consents_hint: "You can buy without ticking any box. You can withdraw consent at any time.",
+    consents_hint: "You can buy without ticking any box, and withdraw consent at any time by contacting the shop by email or hotline.",
     policy_version: "Policy version",
     place_order: "Place order",
     summary: "Your order",

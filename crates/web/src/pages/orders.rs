@@ -40,7 +40,7 @@ pub struct OrderTexts {
 static VI: OrderTexts = OrderTexts {
     title: "Đơn hàng",
     status: "Trạng thái",
-    thanks: "Cảm ơn bạn đã mua sắm. Email xác nhận đã được gửi đến địa chỉ bạn cung cấp.",
+    thanks: "Cảm ơn quý khách đã mua sắm. Email xác nhận đã được gửi đến địa chỉ quý khách cung cấp.",
     product: "Sản phẩm",
     unit_price: "Đơn giá",
     quantity: "Số lượng",
