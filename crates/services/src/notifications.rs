@@ -248,7 +248,10 @@ impl Notifier {
             self.gate.vault().order_token(&order.id)
         );
         let unknown = |what: &str, value: &str| {
-            StoreError::Corrupt(format!("order {} holds an unknown {what} {value:?}", order.id))
+            StoreError::Corrupt(format!(
+                "order {} holds an unknown {what} {value:?}",
+                order.id
+            ))
         };
         let shipping = ShippingMethod::parse(&order.shipping_method)
             .ok_or_else(|| unknown("shipping method", &order.shipping_method))?

@@ -11,8 +11,8 @@ use hanjinbi_privacy::Vault;
 use hanjinbi_services::checkout::{CheckoutRequest, OrderLimits, ShippingFees};
 use hanjinbi_services::mail::{MailSettings, Mailer};
 use hanjinbi_services::orders::{
-    OrderError, CODE_INTERVAL_SECS, FAILURES_PER_CLIENT, FAILURES_PER_ORDER, FAILURE_WINDOW_SECS,
-    SENDS_PER_CONTACT,
+    OrderError, CODE_INTERVAL_SECS, CODE_LIFETIME_SECS, FAILURES_PER_CLIENT, FAILURES_PER_ORDER,
+    FAILURE_WINDOW_SECS, SENDS_PER_CONTACT,
 };
 use hanjinbi_services::{FakeClock, ServiceSettings, Services};
 use hanjinbi_store::Db;
@@ -351,4 +351,22 @@ async fn stored_codes_are_hashes_under_the_key_file_not_the_database() {
         Vault::new(KeyRing::generate()).blind_index(IndexKind::Lookup, &input),
         "without the shop's key the code cannot be tried offline"
     );
+}
+
+#[tokio::test]
+async fn a_code_works_for_its_lifetime_and_not_a_second_longer() {
+    let shop = shop().await;
+    let number = shop.order("lan@example.vn").await;
+
+    shop.ask(&number, client(1)).await.unwrap();
+    let code = shop.codes_sent().await.remove(0);
+    shop.clock.advance(CODE_LIFETIME_SECS);
+    assert!(shop.redeem(&number, &code, client(1)).await.is_ok());
+
+    shop.clock.advance(CODE_INTERVAL_SECS);
+    shop.ask(&number, client(1)).await.unwrap();
+    let code = shop.codes_sent().await.remove(0);
+    shop.clock.advance(CODE_LIFETIME_SECS + 1);
+    let late = shop.redeem(&number, &code, client(1)).await;
+    assert!(matches!(late, Err(OrderError::CodeSpent)), "{late:?}");
 }
