@@ -337,14 +337,7 @@ fn parse_with(
 /// and no later entry may be unkeyed. Refuses a file that already has an audit key.
 pub fn add_audit_key(path: &Path, unkeyed_entries: i64) -> Result<KeyRing, KeyFileError> {
     let _lock = lock(path)?;
-    check_permissions(path)?;
-    let text =
-        Zeroizing::new(
-            std::fs::read_to_string(path).map_err(|source| KeyFileError::Read {
-                path: path.to_owned(),
-                source,
-            })?,
-        );
+    let text = read_private(path)?;
     let mut added = false;
     let ring = parse_with(&text, path, || {
         added = true;
@@ -387,16 +380,20 @@ pub fn render(ring: &KeyRing, path: &Path) -> Result<Zeroizing<String>, KeyFileE
     }
 }
 
+/// The key file's text, refusing a file that group or others may read.
+fn read_private(path: &Path) -> Result<Zeroizing<String>, KeyFileError> {
+    check_permissions(path)?;
+    std::fs::read_to_string(path)
+        .map(Zeroizing::new)
+        .map_err(|source| KeyFileError::Read {
+            path: path.to_owned(),
+            source,
+        })
+}
+
 /// Reads the key file, refusing one that group or others may read.
 pub fn load(path: &Path) -> Result<KeyRing, KeyFileError> {
-    check_permissions(path)?;
-    let text =
-        Zeroizing::new(
-            std::fs::read_to_string(path).map_err(|source| KeyFileError::Read {
-                path: path.to_owned(),
-                source,
-            })?,
-        );
+    let text = read_private(path)?;
     parse(&text, path)
 }
 

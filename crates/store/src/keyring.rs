@@ -129,17 +129,7 @@ pub async fn live_keys_after(
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("subject_id")?,
-                StoredKey {
-                    master_key_id: r.try_get("master_key_id")?,
-                    wrapped: r.try_get("wrapped_key")?,
-                },
-            ))
-        })
-        .collect()
+    crate::subjects::stored_keys(&rows)
 }
 
 /// A running server says which master key it wraps new data keys under, now.

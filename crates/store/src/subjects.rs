@@ -2,6 +2,7 @@
 //! personal column here is ciphertext or a keyed hash; this module never sees plaintext.
 
 use crate::{Db, StoreError, WriteTx};
+use sqlx::any::AnyRow;
 use sqlx::Row;
 
 /// A data key as stored: `None` bytes once destroyed.
@@ -70,6 +71,11 @@ pub async fn keys_not_wrapped_by(
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
+    stored_keys(&rows)
+}
+
+/// Rows of `subject_id, master_key_id, wrapped_key` as subjects with their stored keys.
+pub(crate) fn stored_keys(rows: &[AnyRow]) -> Result<Vec<(String, StoredKey)>, StoreError> {
     rows.iter()
         .map(|r| {
             Ok((
