@@ -443,3 +443,89 @@ async fn problems_follow_accept_language() {
     assert_ne!(vi["detail"], en["detail"]);
     assert!(vi["detail"].as_str().unwrap().contains("Số trang"));
 }
+
+/// Whether `value` has the shape `schema` documents: every property documented, every
+/// required one present, types as stated. Enough of JSON Schema for this document.
+fn conforms(value: &Value, schema: &Value, doc: &Value, at: &str) {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        return conforms(value, &doc["components"]["schemas"][name], doc, at);
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    let actual = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    if !types.is_empty() {
+        assert!(
+            types.contains(&actual),
+            "{at}: {actual} is not one of {types:?}"
+        );
+    }
+    if let Some(allowed) = schema["enum"].as_array() {
+        assert!(
+            allowed.contains(value),
+            "{at}: {value} is not one of {allowed:?}"
+        );
+    }
+    match value {
+        Value::Object(fields) => {
+            let properties = schema["properties"].as_object().unwrap();
+            for (name, field) in fields {
+                let documented = properties
+                    .get(name)
+                    .unwrap_or_else(|| panic!("{at}.{name} is not documented"));
+                conforms(field, documented, doc, &format!("{at}.{name}"));
+            }
+            for required in schema["required"].as_array().into_iter().flatten() {
+                let name = required.as_str().unwrap();
+                assert!(fields.contains_key(name), "{at}.{name} is missing");
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                conforms(item, &schema["items"], doc, &format!("{at}[{i}]"));
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn placed_orders_and_order_views_have_the_documented_shape() {
+    let app = spawn().await;
+    let (_, doc) = app.get_json("/api/v1/openapi.json").await;
+    let cart = crate::support::cart_with(&app, "AKG2L-DEN-M", 2).await;
+    let r = crate::checkout::checkout(&app, &cart, crate::checkout::buyer("lan@example.vn")).await;
+    assert_eq!(r.status().as_u16(), 201);
+    let placed: Value = r.json().await.unwrap();
+    let responses = &doc["paths"]["/api/v1/checkout"]["post"]["responses"];
+    let schema = &responses["201"]["content"]["application/json"]["schema"];
+    conforms(&placed, schema, &doc, "placed");
+
+    let r = app
+        .http
+        .get(app.url(&format!(
+            "/api/v1/orders/{}",
+            placed["number"].as_str().unwrap()
+        )))
+        .header("x-order-token", placed["lookup_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let order: Value = r.json().await.unwrap();
+    let responses = &doc["paths"]["/api/v1/orders/{number}"]["get"]["responses"];
+    let schema = &responses["200"]["content"]["application/json"]["schema"];
+    conforms(&order, schema, &doc, "order");
+    assert_eq!(order["lines"][0]["quantity"], 2);
+}
