@@ -1,5 +1,5 @@
-//! The shop's public identity: the legal details Decree 52/2013/NĐ-CP (Art. 29) asks a shop's
-//! website to show, and how buyers reach it.
+//! The shop's public identity: the legal details Vietnamese e-commerce rules ask a shop's
+//! website to show (name, address, business registration, contact), and how buyers reach it.
 
 use serde::Serialize;
 

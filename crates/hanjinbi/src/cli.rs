@@ -212,7 +212,7 @@ impl LimitArgs {
     }
 }
 
-/// The shop's legal details, shown in every page's footer (Decree 52/2013/NĐ-CP).
+/// The shop's legal details, shown in every page's footer.
 #[derive(Debug, Args, Default)]
 pub struct ShopArgs {
     /// The shop's name.
