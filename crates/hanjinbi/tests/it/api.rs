@@ -327,6 +327,10 @@ async fn problems_for_wrongly_typed_json_name_the_field_and_type_never_the_value
             "phone": phone, "address": {"province_code": "01", "ward_code": "00004",
             "line": "12 Lý Thái Tổ"}, "shipping_method": phone,
             "payment_method": "cash_on_delivery", "expected_subtotal": phone}),
+        json!({"cart_id": cart_id, "email": "a@example.vn", "name": "Nguyễn Văn A",
+            "phone": phone, "province_code": "01", "address": {"province_code": "01",
+            "ward_code": "00004", "line": "12 Lý Thái Tổ"}, "shipping_method": "standard",
+            "payment_method": "cash_on_delivery"}),
     ];
     let mut details = Vec::new();
     for (i, body) in bodies.iter().enumerate() {
@@ -357,7 +361,18 @@ async fn problems_for_wrongly_typed_json_name_the_field_and_type_never_the_value
         details[0],
         "Dữ liệu JSON không đúng dạng: trường `phone` phải là một chuỗi ký tự."
     );
-    assert!(details[5].contains("`address`"), "{}", details[5]);
+    assert_eq!(
+        details[5],
+        "The JSON does not have the expected shape: `address` has a field that is not accepted."
+    );
+    assert_eq!(
+        details[9],
+        "The JSON does not have the expected shape: the body has a field that is not accepted."
+    );
+    assert_eq!(
+        details[8],
+        "Dữ liệu JSON không đúng dạng: có một trường không được chấp nhận."
+    );
     assert!(
         details[7].contains("`expected_subtotal` must be a whole number"),
         "{}",

@@ -114,13 +114,11 @@ impl Shape {
             };
         }
         if message.starts_with("unknown field") {
-            // The path ends in the unknown key itself, shown as `?`: name its parent.
-            let parent = at
-                .strip_suffix(".?")
-                .or_else(|| at.strip_suffix('?'))
-                .unwrap_or(&at);
+            // The path ends in the unknown key itself, which the client chose: name its parent.
+            let segments: Vec<&Segment> = e.path().iter().collect();
+            let parent = segments.split_last().map_or(&[][..], |(_, parent)| parent);
             return Shape::Extra {
-                at: parent.to_owned(),
+                at: segments_path(parent.iter().copied()),
             };
         }
         let typed = [
@@ -154,9 +152,10 @@ impl Shape {
     fn vi(&self) -> String {
         match self {
             Shape::Missing(name) => format!("thiếu trường `{name}`."),
-            Shape::Extra { at } => {
-                format!("có trường không được chấp nhận trong {}.", Self::where_(at))
+            Shape::Extra { at } if at.is_empty() => {
+                "có một trường không được chấp nhận.".to_owned()
             }
+            Shape::Extra { at } => format!("`{at}` có một trường không được chấp nhận."),
             Shape::Expected { at, expected } => {
                 format!("trường {} phải là {}.", Self::where_(at), kind(expected).1)
             }
@@ -167,9 +166,10 @@ impl Shape {
     fn en(&self) -> String {
         match self {
             Shape::Missing(name) => format!("the field `{name}` is missing."),
-            Shape::Extra { at } => {
-                format!("{} has a field that is not accepted.", Self::where_(at))
+            Shape::Extra { at } if at.is_empty() => {
+                "the body has a field that is not accepted.".to_owned()
             }
+            Shape::Extra { at } => format!("`{at}` has a field that is not accepted."),
             Shape::Expected { at, expected } => {
                 format!("{} must be {}.", Self::where_(at), kind(expected).0)
             }
@@ -213,8 +213,12 @@ fn join(at: &str, name: &str) -> String {
 }
 
 fn field_path(path: &serde_path_to_error::Path) -> String {
+    segments_path(path.iter())
+}
+
+fn segments_path<'a>(segments: impl Iterator<Item = &'a Segment>) -> String {
     let mut out = String::new();
-    for segment in path.iter() {
+    for segment in segments {
         match segment {
             Segment::Seq { index } => out.push_str(&format!("[{index}]")),
             Segment::Map { key } if is_field_name(key) => out = join(&out, key),
