@@ -193,7 +193,8 @@ pub enum GateError {
 }
 
 /// Page views waiting to be written to the audit log, in order. Bounded: a view that finds
-/// the buffer full writes it first, so nothing is dropped and the buffer cannot grow.
+/// the buffer full writes it before opening anything, so nothing is dropped and the buffer
+/// grows past its capacity only by the views in flight at that moment.
 #[derive(Debug, Clone)]
 pub struct ViewLog {
     pending: Arc<Mutex<AuditBatch>>,
@@ -220,11 +221,14 @@ impl ViewLog {
         }
     }
 
-    /// Buffers one entry; returns whether the buffer is now full.
-    fn push(&self, who: &str, event: AuditEvent<'_>) -> bool {
-        let mut pending = self.lock();
-        pending.record_as(who, event);
-        pending.len() >= self.capacity
+    /// Buffers one entry.
+    fn push(&self, who: &str, event: AuditEvent<'_>) {
+        self.lock().record_as(who, event);
+    }
+
+    /// Whether the buffer holds as many views as it should before they are written.
+    fn is_full(&self) -> bool {
+        self.lock().len() >= self.capacity
     }
 
     /// Views not yet written.
@@ -417,11 +421,16 @@ impl Gate {
         purpose: PurposeId,
         now: i64,
     ) -> Result<R::Plain, GateError> {
+        // A full buffer is written before anything is opened: if the database cannot take
+        // it, the view is refused with nothing opened, and the buffer stays bounded.
+        if self.views.is_full() {
+            self.flush_views().await?;
+        }
         let items = R::items();
         let opened = self.open_items(principal, purpose, &items, now).await?;
         let fields: Vec<&str> = items.iter().map(PersonalItem::field_name).collect();
         let who = principal.who();
-        let full = self.views.push(
+        self.views.push(
             &who,
             AuditEvent {
                 at: now,
@@ -432,9 +441,6 @@ impl Gate {
                 fields: &fields,
             },
         );
-        if full {
-            self.flush_views().await?;
-        }
         R::plain(opened)
     }
 
