@@ -370,3 +370,41 @@ async fn a_code_works_for_its_lifetime_and_not_a_second_longer() {
     let late = shop.redeem(&number, &code, client(1)).await;
     assert!(matches!(late, Err(OrderError::CodeSpent)), "{late:?}");
 }
+
+#[tokio::test]
+async fn a_full_page_view_log_is_written_before_the_next_view() {
+    use hanjinbi_privacy::gate::VIEW_LOG_CAPACITY;
+    use hanjinbi_services::orders::VIEWS_PER_MINUTE;
+    // No server here, so no timer flushes the views: only a full buffer does.
+    let shop = shop().await;
+    let number = shop.order("lan@example.vn").await;
+    shop.ask(&number, client(1)).await.unwrap();
+    let code = shop.codes_sent().await.remove(0);
+    let token = shop.redeem(&number, &code, client(1)).await.unwrap();
+    let views = shop.services.gate.view_log();
+    let before = views.writes();
+    for i in 0..VIEW_LOG_CAPACITY {
+        if i > 0 && i % VIEWS_PER_MINUTE as usize == 0 {
+            shop.clock.advance(60);
+        }
+        shop.services.orders.view(&number, &token).await.unwrap();
+    }
+    assert_eq!(
+        views.writes(),
+        before,
+        "a buffer not yet full is not written"
+    );
+    assert_eq!(views.pending(), VIEW_LOG_CAPACITY);
+    shop.clock.advance(60);
+    shop.services.orders.view(&number, &token).await.unwrap();
+    assert_eq!(
+        views.writes(),
+        before + 1,
+        "the full buffer was written at once"
+    );
+    assert_eq!(
+        views.pending(),
+        1,
+        "and the new view waits for the next write"
+    );
+}
