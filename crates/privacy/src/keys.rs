@@ -12,7 +12,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use hanjinbi_store::db::create_private_dir;
+use hanjinbi_store::create_private_dir;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};

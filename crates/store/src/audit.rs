@@ -1,12 +1,12 @@
 //! Rows of the audit log. Linking and verification live in the privacy crate; this module
 //! only stores and reads entries.
 
+use crate::db::{on_read, on_tx};
 use crate::{Db, StoreError, WriteTx};
 use futures_core::stream::BoxStream;
-use sqlx::Row;
 
 /// One stored audit entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AuditRow {
     pub seq: i64,
     /// How `hash` was computed (1: unkeyed SHA-256, 2: keyed MAC).
@@ -27,11 +27,12 @@ pub struct AuditRow {
 /// before the first. The head row stays locked until the transaction ends, so concurrent
 /// writers take turns and the chain never forks.
 pub async fn claim(tx: &mut WriteTx, count: i64) -> Result<(i64, Vec<u8>), StoreError> {
-    let row = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
-        .bind(count)
-        .fetch_one(&mut **tx)
-        .await?;
-    Ok((row.try_get("seq")?, row.try_get("hash")?))
+    Ok(on_tx!(tx, |e| sqlx::query_as(
+        "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash"
+    )
+    .bind(count)
+    .fetch_one(e)
+    .await)?)
 }
 
 /// Rows per INSERT statement: far below either database's parameter limit.
@@ -56,63 +57,54 @@ pub async fn insert(tx: &mut WriteTx, entries: &[AuditRow]) -> Result<(), StoreE
             sql.push_str(&params.join(", "));
             sql.push(')');
         }
-        let mut query = sqlx::query(&sql);
-        for e in chunk {
-            query = query
-                .bind(e.seq)
-                .bind(e.format)
-                .bind(e.at)
-                .bind(e.who.as_str())
-                .bind(e.actor.as_str())
-                .bind(e.purpose.as_str())
-                .bind(e.action.as_str())
-                .bind(e.subject.as_str())
-                .bind(e.fields.as_str())
-                .bind(e.prev_hash.as_slice())
-                .bind(e.hash.as_slice());
-        }
-        query.execute(&mut **tx).await?;
+        on_tx!(tx, |conn| {
+            let mut query = sqlx::query(&sql);
+            for e in chunk {
+                query = query
+                    .bind(e.seq)
+                    .bind(e.format)
+                    .bind(e.at)
+                    .bind(e.who.as_str())
+                    .bind(e.actor.as_str())
+                    .bind(e.purpose.as_str())
+                    .bind(e.action.as_str())
+                    .bind(e.subject.as_str())
+                    .bind(e.fields.as_str())
+                    .bind(e.prev_hash.as_slice())
+                    .bind(e.hash.as_slice());
+            }
+            query.execute(conn).await.map(|done| done.rows_affected())
+        })?;
     }
     if let Some(last) = entries.last() {
-        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-            .bind(last.hash.as_slice())
-            .execute(&mut **tx)
-            .await?;
+        on_tx!(tx, |e| sqlx::query(
+            "UPDATE audit_head SET hash = $1 WHERE id = 1"
+        )
+        .bind(last.hash.as_slice())
+        .execute(e)
+        .await
+        .map(|done| done.rows_affected()))?;
     }
     Ok(())
 }
 
 /// The head: how many entries were ever appended, and the newest hash.
 pub async fn head(db: &Db) -> Result<(i64, Vec<u8>), StoreError> {
-    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-        .fetch_one(db.pool())
-        .await?;
-    Ok((row.try_get("seq")?, row.try_get("hash")?))
+    Ok(on_read!(db, |e| sqlx::query_as(
+        "SELECT seq, hash FROM audit_head WHERE id = 1"
+    )
+    .fetch_one(e)
+    .await)?)
 }
+
+const ALL: &str = "SELECT seq, format, at, who, actor, purpose, action, subject, fields, \
+                   prev_hash, hash FROM audit_log ORDER BY seq";
 
 /// Every entry in sequence order, streamed.
 pub fn all(db: &Db) -> BoxStream<'_, Result<AuditRow, StoreError>> {
     use futures_util::StreamExt;
-    sqlx::query(
-        "SELECT seq, format, at, who, actor, purpose, action, subject, fields, prev_hash, hash \
-         FROM audit_log ORDER BY seq",
-    )
-    .fetch(db.pool())
-    .map(|row| {
-        let row = row?;
-        Ok(AuditRow {
-            seq: row.try_get("seq")?,
-            format: row.try_get("format")?,
-            at: row.try_get("at")?,
-            who: row.try_get("who")?,
-            actor: row.try_get("actor")?,
-            purpose: row.try_get("purpose")?,
-            action: row.try_get("action")?,
-            subject: row.try_get("subject")?,
-            fields: row.try_get("fields")?,
-            prev_hash: row.try_get("prev_hash")?,
-            hash: row.try_get("hash")?,
-        })
-    })
-    .boxed()
+    on_read!(db, |e| sqlx::query_as::<_, AuditRow>(ALL)
+        .fetch(e)
+        .map(|row| row.map_err(StoreError::from))
+        .boxed())
 }

@@ -1,13 +1,12 @@
 //! Catalog queries: categories, product lists (browse and search), product pages, and the
 //! writes that load a catalog.
 
+use crate::db::{on_read, on_tx};
 use crate::{Db, StoreError, WriteTx};
 use hanjinbi_domain::{
     Category, CategorySlug, Dong, Localized, Page, PerPage, Product, ProductSlug, ProductSummary,
     SearchQuery, Sku, SortOrder, Variant,
 };
-use sqlx::any::AnyRow;
-use sqlx::Row;
 
 /// Which products a list shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -30,7 +29,8 @@ enum Param {
     Text(String),
 }
 
-/// SQL text with `$n` placeholders numbered in the order they are added.
+/// SQL text with `$n` placeholders numbered in the order they are added (both databases
+/// read `$n`).
 #[derive(Default)]
 struct Statement {
     text: String,
@@ -50,10 +50,19 @@ impl Statement {
         self
     }
 
-    fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    /// The statement as a query of type `T` for database `DB`, its parameters bound.
+    fn query_as<'q, DB, T>(
+        &'q self,
+    ) -> sqlx::query::QueryAs<'q, DB, T, <DB as sqlx::Database>::Arguments<'q>>
+    where
+        DB: sqlx::Database,
+        T: for<'r> sqlx::FromRow<'r, DB::Row>,
+        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
         self.params
             .iter()
-            .fold(sqlx::query(&self.text), |q, p| match p {
+            .fold(sqlx::query_as(&self.text), |q, p| match p {
                 Param::Int(n) => q.bind(*n),
                 Param::Text(s) => q.bind(s.as_str()),
             })
@@ -64,21 +73,40 @@ const SUMMARY_COLUMNS: &str = "SELECT p.slug, c.slug AS category_slug, p.name_vi
      p.color_hex, p.featured, p.created_at, MIN(v.price) AS price_from, \
      MAX(v.price) AS price_to, CAST(SUM(v.stock) AS BIGINT) AS stock";
 
-fn summary_from_row(row: &AnyRow) -> Result<ProductSummary, StoreError> {
-    Ok(ProductSummary {
-        slug: product_slug(row.try_get("slug")?)?,
-        category: category_slug(row.try_get("category_slug")?)?,
-        name: Localized {
-            vi: row.try_get("name_vi")?,
-            en: row.try_get("name_en")?,
-        },
-        color_hex: row.try_get("color_hex")?,
-        featured: row.try_get::<i64, _>("featured")? != 0,
-        price_from: Dong(row.try_get("price_from")?),
-        price_to: Dong(row.try_get("price_to")?),
-        stock: row.try_get("stock")?,
-        created_at: row.try_get("created_at")?,
-    })
+/// A row of [`SUMMARY_COLUMNS`].
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    slug: String,
+    category_slug: String,
+    name_vi: String,
+    name_en: String,
+    color_hex: String,
+    featured: bool,
+    created_at: i64,
+    price_from: i64,
+    price_to: i64,
+    stock: i64,
+}
+
+impl TryFrom<SummaryRow> for ProductSummary {
+    type Error = StoreError;
+
+    fn try_from(r: SummaryRow) -> Result<ProductSummary, StoreError> {
+        Ok(ProductSummary {
+            slug: product_slug(r.slug)?,
+            category: category_slug(r.category_slug)?,
+            name: Localized {
+                vi: r.name_vi,
+                en: r.name_en,
+            },
+            color_hex: r.color_hex,
+            featured: r.featured,
+            price_from: Dong(r.price_from),
+            price_to: Dong(r.price_to),
+            stock: r.stock,
+            created_at: r.created_at,
+        })
+    }
 }
 
 fn product_slug(text: String) -> Result<ProductSlug, StoreError> {
@@ -93,36 +121,50 @@ pub(crate) fn sku(text: String) -> Result<Sku, StoreError> {
     Sku::parse(&text).map_err(|_| StoreError::Corrupt(format!("SKU {text:?}")))
 }
 
-fn category_from_row(row: &AnyRow) -> Result<Category, StoreError> {
-    Ok(Category {
-        slug: category_slug(row.try_get("slug")?)?,
-        name: Localized {
-            vi: row.try_get("name_vi")?,
-            en: row.try_get("name_en")?,
-        },
-        description: Localized {
-            vi: row.try_get("description_vi")?,
-            en: row.try_get("description_en")?,
-        },
-    })
+#[derive(sqlx::FromRow)]
+struct CategoryRow {
+    slug: String,
+    name_vi: String,
+    name_en: String,
+    description_vi: String,
+    description_en: String,
 }
 
-const CATEGORY_COLUMNS: &str = "SELECT slug, name_vi, name_en, description_vi, description_en \
-     FROM categories";
+impl TryFrom<CategoryRow> for Category {
+    type Error = StoreError;
+
+    fn try_from(r: CategoryRow) -> Result<Category, StoreError> {
+        Ok(Category {
+            slug: category_slug(r.slug)?,
+            name: Localized {
+                vi: r.name_vi,
+                en: r.name_en,
+            },
+            description: Localized {
+                vi: r.description_vi,
+                en: r.description_en,
+            },
+        })
+    }
+}
+
+const CATEGORIES: &str = "SELECT slug, name_vi, name_en, description_vi, description_en \
+     FROM categories ORDER BY position, slug";
+
+const CATEGORY: &str = "SELECT slug, name_vi, name_en, description_vi, description_en \
+     FROM categories WHERE slug = $1";
 
 pub async fn categories(db: &Db) -> Result<Vec<Category>, StoreError> {
-    let rows = sqlx::query(&format!("{CATEGORY_COLUMNS} ORDER BY position, slug"))
-        .fetch_all(db.pool())
-        .await?;
-    rows.iter().map(category_from_row).collect()
+    let rows: Vec<CategoryRow> = on_read!(db, |e| sqlx::query_as(CATEGORIES).fetch_all(e).await)?;
+    rows.into_iter().map(Category::try_from).collect()
 }
 
 pub async fn category(db: &Db, slug: &CategorySlug) -> Result<Option<Category>, StoreError> {
-    let row = sqlx::query(&format!("{CATEGORY_COLUMNS} WHERE slug = $1"))
+    let row: Option<CategoryRow> = on_read!(db, |e| sqlx::query_as(CATEGORY)
         .bind(slug.as_str())
-        .fetch_optional(db.pool())
-        .await?;
-    row.as_ref().map(category_from_row).transpose()
+        .fetch_optional(e)
+        .await)?;
+    row.map(Category::try_from).transpose()
 }
 
 /// `% word%` against text stored with a leading space: the word starts a stored word.
@@ -142,7 +184,7 @@ fn filtered(filter: &ProductFilter) -> Statement {
             .param(Param::Text(category.as_str().to_owned()));
     }
     if filter.featured_only {
-        st.push(" AND p.featured = 1");
+        st.push(" AND p.featured");
     }
     for word in filter.search.iter().flat_map(SearchQuery::words) {
         let pattern = word_start_pattern(word);
@@ -194,10 +236,10 @@ pub async fn products(
         .push(" OFFSET ")
         .param(Param::Int(per_page.offset(page)));
 
-    let rows = st.query().fetch_all(db.pool()).await?;
+    let rows: Vec<SummaryRow> = on_read!(db, |e| st.query_as().fetch_all(e).await)?;
     let items = rows
-        .iter()
-        .map(summary_from_row)
+        .into_iter()
+        .map(ProductSummary::try_from)
         .collect::<Result<Vec<_>, _>>()?;
     let total = if page == Page::FIRST && (items.len() as u64) < u64::from(per_page.get()) {
         items.len() as i64
@@ -213,79 +255,115 @@ async fn count(db: &Db, filter: &ProductFilter) -> Result<i64, StoreError> {
         text: format!("SELECT COUNT(*) AS n FROM ({}) AS matching", inner.text),
         params: inner.params,
     };
-    Ok(st.query().fetch_one(db.pool()).await?.try_get("n")?)
+    let (n,): (i64,) = on_read!(db, |e| st.query_as().fetch_one(e).await)?;
+    Ok(n)
 }
 
+#[derive(sqlx::FromRow)]
+struct ProductRow {
+    id: i64,
+    slug: String,
+    name_vi: String,
+    name_en: String,
+    description_vi: String,
+    description_en: String,
+    color_hex: String,
+    featured: bool,
+    created_at: i64,
+    #[sqlx(flatten)]
+    category: CategoryOfProduct,
+}
+
+#[derive(sqlx::FromRow)]
+struct CategoryOfProduct {
+    category_slug: String,
+    category_name_vi: String,
+    category_name_en: String,
+    category_description_vi: String,
+    category_description_en: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct VariantRow {
+    sku: String,
+    size_label: String,
+    color_vi: String,
+    color_en: String,
+    price: i64,
+    stock: i64,
+}
+
+const PRODUCT: &str = "SELECT p.id, p.slug, p.name_vi, p.name_en, p.description_vi, \
+     p.description_en, p.color_hex, p.featured, p.created_at, c.slug AS category_slug, \
+     c.name_vi AS category_name_vi, c.name_en AS category_name_en, \
+     c.description_vi AS category_description_vi, c.description_en AS category_description_en \
+     FROM products p JOIN categories c ON c.id = p.category_id WHERE p.slug = $1";
+
+const VARIANTS: &str = "SELECT sku, size_label, color_vi, color_en, price, stock FROM variants \
+     WHERE product_id = $1 ORDER BY position, sku";
+
 pub async fn product(db: &Db, slug: &ProductSlug) -> Result<Option<Product>, StoreError> {
-    let row = sqlx::query(
-        "SELECT p.id, p.slug, p.name_vi, p.name_en, p.description_vi, p.description_en, \
-         p.color_hex, p.featured, p.created_at, c.slug AS category_slug, \
-         c.name_vi AS category_name_vi, c.name_en AS category_name_en, \
-         c.description_vi AS category_description_vi, c.description_en AS category_description_en \
-         FROM products p JOIN categories c ON c.id = p.category_id WHERE p.slug = $1",
-    )
-    .bind(slug.as_str())
-    .fetch_optional(db.pool())
-    .await?;
+    let row: Option<ProductRow> = on_read!(db, |e| sqlx::query_as(PRODUCT)
+        .bind(slug.as_str())
+        .fetch_optional(e)
+        .await)?;
     let Some(row) = row else { return Ok(None) };
-    let id: i64 = row.try_get("id")?;
-    let variants = sqlx::query(
-        "SELECT sku, size_label, color_vi, color_en, price, stock FROM variants \
-         WHERE product_id = $1 ORDER BY position, sku",
-    )
-    .bind(id)
-    .fetch_all(db.pool())
-    .await?
-    .iter()
-    .map(|v| {
-        Ok(Variant {
-            sku: sku(v.try_get("sku")?)?,
-            size: v.try_get("size_label")?,
-            color: Localized {
-                vi: v.try_get("color_vi")?,
-                en: v.try_get("color_en")?,
-            },
-            price: Dong(v.try_get("price")?),
-            stock: v.try_get("stock")?,
+    let variant_rows: Vec<VariantRow> = on_read!(db, |e| sqlx::query_as(VARIANTS)
+        .bind(row.id)
+        .fetch_all(e)
+        .await)?;
+    let variants = variant_rows
+        .into_iter()
+        .map(|v| {
+            Ok(Variant {
+                sku: sku(v.sku)?,
+                size: v.size_label,
+                color: Localized {
+                    vi: v.color_vi,
+                    en: v.color_en,
+                },
+                price: Dong(v.price),
+                stock: v.stock,
+            })
         })
-    })
-    .collect::<Result<Vec<_>, StoreError>>()?;
+        .collect::<Result<Vec<_>, StoreError>>()?;
     if variants.is_empty() {
         return Err(StoreError::Corrupt(format!(
             "product {slug} has no variants"
         )));
     }
+    let c = row.category;
     let category = Category {
-        slug: category_slug(row.try_get("category_slug")?)?,
+        slug: category_slug(c.category_slug)?,
         name: Localized {
-            vi: row.try_get("category_name_vi")?,
-            en: row.try_get("category_name_en")?,
+            vi: c.category_name_vi,
+            en: c.category_name_en,
         },
         description: Localized {
-            vi: row.try_get("category_description_vi")?,
-            en: row.try_get("category_description_en")?,
+            vi: c.category_description_vi,
+            en: c.category_description_en,
         },
     };
     let summary = ProductSummary {
-        slug: product_slug(row.try_get("slug")?)?,
+        slug: product_slug(row.slug)?,
         category: category.slug.clone(),
         name: Localized {
-            vi: row.try_get("name_vi")?,
-            en: row.try_get("name_en")?,
+            vi: row.name_vi,
+            en: row.name_en,
         },
-        color_hex: row.try_get("color_hex")?,
-        featured: row.try_get::<i64, _>("featured")? != 0,
+        color_hex: row.color_hex,
+        featured: row.featured,
         price_from: variants.iter().map(|v| v.price).min().unwrap_or_default(),
         price_to: variants.iter().map(|v| v.price).max().unwrap_or_default(),
         stock: variants.iter().map(|v| v.stock).sum(),
-        created_at: row.try_get("created_at")?,
+        created_at: row.created_at,
     };
     Ok(Some(Product {
         summary,
         category,
         description: Localized {
-            vi: row.try_get("description_vi")?,
-            en: row.try_get("description_en")?,
+            vi: row.description_vi,
+            en: row.description_en,
         },
         variants,
     }))
@@ -300,27 +378,26 @@ pub struct VariantStock {
 }
 
 pub async fn variant_stock(db: &Db, sku: &Sku) -> Result<Option<VariantStock>, StoreError> {
-    let row = sqlx::query("SELECT id, price, stock FROM variants WHERE sku = $1")
-        .bind(sku.as_str())
-        .fetch_optional(db.pool())
-        .await?;
-    row.map(|r| {
-        Ok(VariantStock {
-            id: r.try_get("id")?,
-            price: Dong(r.try_get("price")?),
-            stock: r.try_get("stock")?,
-        })
-    })
-    .transpose()
+    let row: Option<(i64, i64, i64)> = on_read!(db, |e| sqlx::query_as(
+        "SELECT id, price, stock FROM variants WHERE sku = $1"
+    )
+    .bind(sku.as_str())
+    .fetch_optional(e)
+    .await)?;
+    Ok(row.map(|(id, price, stock)| VariantStock {
+        id,
+        price: Dong(price),
+        stock,
+    }))
 }
 
 /// Whether any category exists: a catalog has been loaded.
 pub async fn has_catalog(db: &Db) -> Result<bool, StoreError> {
-    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM categories")
-        .fetch_one(db.pool())
-        .await?
-        .try_get("n")?;
-    Ok(n > 0)
+    let found: Option<(i64,)> =
+        on_read!(db, |e| sqlx::query_as("SELECT id FROM categories LIMIT 1")
+            .fetch_optional(e)
+            .await)?;
+    Ok(found.is_some())
 }
 
 /// A category to add to the catalog.
@@ -332,9 +409,10 @@ pub struct NewCategory<'a> {
 
 pub async fn insert_category(tx: &mut WriteTx, new: NewCategory<'_>) -> Result<i64, StoreError> {
     let c = new.category;
-    let id = sqlx::query(
+    let (id,): (i64,) = on_tx!(tx, |e| {
+        sqlx::query_as(
         "INSERT INTO categories (slug, name_vi, name_en, description_vi, description_en, position) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
     )
     .bind(c.slug.as_str())
     .bind(c.name.vi.as_str())
@@ -342,9 +420,9 @@ pub async fn insert_category(tx: &mut WriteTx, new: NewCategory<'_>) -> Result<i
     .bind(c.description.vi.as_str())
     .bind(c.description.en.as_str())
     .bind(new.position)
-    .fetch_one(&mut **tx)
-    .await?
-    .try_get("id")?;
+    .fetch_one(e)
+    .await
+    })?;
     Ok(id)
 }
 
@@ -365,10 +443,10 @@ pub async fn insert_product(tx: &mut WriteTx, new: NewProduct<'_>) -> Result<i64
     use hanjinbi_domain::search::searchable;
     let search_name = searchable(&format!("{} {}", new.name.vi, new.name.en));
     let search_body = searchable(&format!("{} {}", new.description.vi, new.description.en));
-    let id: i64 = sqlx::query(
+    let (id,): (i64,) = on_tx!(tx, |e| sqlx::query_as(
         "INSERT INTO products (slug, category_id, name_vi, name_en, description_vi, \
          description_en, featured, color_hex, created_at, search_name, search_body) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id"
     )
     .bind(new.slug.as_str())
     .bind(new.category_id)
@@ -376,18 +454,17 @@ pub async fn insert_product(tx: &mut WriteTx, new: NewProduct<'_>) -> Result<i64
     .bind(new.name.en.as_str())
     .bind(new.description.vi.as_str())
     .bind(new.description.en.as_str())
-    .bind(i64::from(new.featured))
+    .bind(new.featured)
     .bind(new.color_hex)
     .bind(new.created_at)
-    .bind(search_name)
-    .bind(search_body)
-    .fetch_one(&mut **tx)
-    .await?
-    .try_get("id")?;
+    .bind(&search_name)
+    .bind(&search_body)
+    .fetch_one(e)
+    .await)?;
     for (position, v) in (0i64..).zip(new.variants) {
-        sqlx::query(
+        on_tx!(tx, |e| sqlx::query(
             "INSERT INTO variants (product_id, sku, size_label, color_vi, color_en, price, stock, \
-             position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         )
         .bind(id)
         .bind(v.sku.as_str())
@@ -397,8 +474,9 @@ pub async fn insert_product(tx: &mut WriteTx, new: NewProduct<'_>) -> Result<i64
         .bind(v.price.amount())
         .bind(v.stock)
         .bind(position)
-        .execute(&mut **tx)
-        .await?;
+        .execute(e)
+        .await
+        .map(|done| done.rows_affected()))?;
     }
     Ok(id)
 }

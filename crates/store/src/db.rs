@@ -1,11 +1,19 @@
-//! The connection pool and the few places where SQLite and PostgreSQL differ.
+//! The connection pools, the write transaction, and the small dispatch layer that runs one
+//! statement on whichever database the shop was started with.
+//!
+//! Nothing outside this crate sees a driver type: [`Db`] and [`WriteTx`] are opaque, and
+//! store functions take them. Inside the crate, the [`on_read!`], [`on_write!`] and
+//! [`on_tx!`] macros compile a statement's code once per driver (SQLite and PostgreSQL
+//! through their native sqlx drivers), so shared SQL is written once and dialects differ
+//! only where a function matches on [`Db::backend`].
 
 use crate::{migrate, StoreError};
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::Once;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,35 +41,118 @@ impl Backend {
     }
 }
 
-/// A write transaction. On SQLite it holds the write lock from its first statement
-/// (`BEGIN IMMEDIATE`), so concurrent writers wait their turn instead of failing with
-/// SQLITE_BUSY when a read inside the transaction turns into a write.
-pub type WriteTx = sqlx::Transaction<'static, sqlx::Any>;
-
-/// The shop's database.
+/// The pools behind a [`Db`].
 #[derive(Debug, Clone)]
-pub struct Db {
-    pool: AnyPool,
-    backend: Backend,
+pub(crate) enum Pools {
+    /// One connection writes, so writers queue in the process instead of spinning on the
+    /// file lock; readers have their own read-only pool, and in write-ahead-log mode a long
+    /// write never blocks a page read.
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+        /// The database file; `None` for an in-memory database.
+        file: Option<PathBuf>,
+    },
+    Postgres(PgPool),
 }
 
-/// Per-connection SQLite settings: write-ahead log for concurrent readers, enforced foreign
-/// keys, a wait instead of an error when the write lock is taken, and `synchronous = NORMAL`,
-/// which in WAL mode keeps every committed transaction across a crash of the process.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-     PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;";
+/// The shop's database. Cheap to clone: clones share the pools.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub(crate) pools: Pools,
+}
+
+/// A write transaction, opaque outside the store: store functions that change data take
+/// one, and [`WriteTx::commit`] makes the changes visible together. Dropped without a commit,
+/// it rolls back. On SQLite it holds the write lock from its first statement
+/// (`BEGIN IMMEDIATE`), so a read inside it that turns into a write never fails with
+/// SQLITE_BUSY.
+#[derive(Debug)]
+pub struct WriteTx {
+    pub(crate) inner: TxInner,
+}
+
+#[derive(Debug)]
+pub(crate) enum TxInner {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self.inner {
+            TxInner::Sqlite(tx) => tx.commit().await?,
+            TxInner::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        match self.inner {
+            TxInner::Sqlite(tx) => tx.rollback().await?,
+            TxInner::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.inner {
+            TxInner::Sqlite(_) => Backend::Sqlite,
+            TxInner::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// Runs `$body` with `$e` bound to a pool that reads: SQLite's read-only pool or the
+/// PostgreSQL pool. The body is compiled once per driver.
+macro_rules! on_read {
+    ($db:expr, |$e:ident| $body:expr) => {
+        match &$db.pools {
+            $crate::db::Pools::Sqlite { read: $e, .. } => $body,
+            $crate::db::Pools::Postgres($e) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$e` bound to a pool that writes outside a transaction (one statement,
+/// committed on its own): SQLite's writer or the PostgreSQL pool.
+macro_rules! on_write {
+    ($db:expr, |$e:ident| $body:expr) => {
+        match &$db.pools {
+            $crate::db::Pools::Sqlite { write: $e, .. } => $body,
+            $crate::db::Pools::Postgres($e) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$e` bound to the connection of the write transaction `$tx`.
+macro_rules! on_tx {
+    ($tx:expr, |$e:ident| $body:expr) => {
+        match &mut $tx.inner {
+            $crate::db::TxInner::Sqlite(t) => {
+                let $e = &mut **t;
+                $body
+            }
+            $crate::db::TxInner::Postgres(t) => {
+                let $e = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+pub(crate) use {on_read, on_tx, on_write};
 
 /// The file of an SQLite URL; `None` for an in-memory database.
-fn sqlite_file(url: &str) -> Result<Option<PathBuf>, StoreError> {
+fn sqlite_file(options: &SqliteConnectOptions, url: &str) -> Option<PathBuf> {
     if url.contains("mode=memory") {
-        return Ok(None);
+        return None;
     }
-    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)?;
     let file = options.get_filename();
     if file.as_os_str().is_empty() || file == Path::new(":memory:") {
-        return Ok(None);
+        return None;
     }
-    Ok(Some(file.to_owned()))
+    Some(file.to_owned())
 }
 
 /// Makes sure the database file exists (when `create`) with mode 0600, and that neither it
@@ -120,6 +211,13 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
+/// How long a request waits for a connection before the database counts as unavailable.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long an SQLite connection waits for a lock held by another process (another
+/// `hanjinbi` command on the same file) before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl Db {
     /// Opens the database at `url`, creating an SQLite file when missing: the file mode 0600
     /// in a folder mode 0700 (SQLite gives its `-wal` and `-shm` files the mode of the
@@ -135,49 +233,78 @@ impl Db {
     }
 
     async fn open(url: &str, max_connections: u32, create: bool) -> Result<Db, StoreError> {
-        static DRIVERS: Once = Once::new();
-        DRIVERS.call_once(sqlx::any::install_default_drivers);
-
-        let backend = Backend::from_url(url)?;
-        let url = match backend {
-            Backend::Sqlite => {
-                if let Some(file) = sqlite_file(url)? {
-                    prepare_sqlite_file(&file, create)?;
-                }
-                if url.contains("mode=") {
-                    url.to_owned()
-                } else {
-                    let sep = if url.contains('?') { '&' } else { '?' };
-                    let mode = if create { "rwc" } else { "rw" };
-                    format!("{url}{sep}mode={mode}")
-                }
+        let max_connections = max_connections.max(1);
+        let pools = match Backend::from_url(url)? {
+            Backend::Sqlite => Db::open_sqlite(url, max_connections, create).await?,
+            Backend::Postgres => {
+                let options = PgConnectOptions::from_str(url)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(max_connections)
+                    .min_connections(1)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(options)
+                    .await?;
+                Pools::Postgres(pool)
             }
-            Backend::Postgres => url.to_owned(),
         };
-        let options = AnyConnectOptions::from_str(&url)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections.max(1))
+        Ok(Db { pools })
+    }
+
+    async fn open_sqlite(
+        url: &str,
+        max_connections: u32,
+        create: bool,
+    ) -> Result<Pools, StoreError> {
+        // Write-ahead log for concurrent readers, enforced foreign keys, a wait instead of an
+        // error when another process holds the lock, and `synchronous = NORMAL`, which in WAL
+        // mode keeps every committed transaction across a crash of the process.
+        let options = SqliteConnectOptions::from_str(url)?
+            .foreign_keys(true)
+            .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            .synchronous(SqliteSynchronous::Normal);
+        let file = sqlite_file(&options, url);
+        if let Some(file) = &file {
+            prepare_sqlite_file(file, create)?;
+        }
+        let write_options = options
+            .clone()
+            .journal_mode(SqliteJournalMode::Wal)
+            .create_if_missing(create);
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
             .min_connections(1)
-            .acquire_timeout(Duration::from_secs(15))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        conn.execute(SQLITE_PRAGMAS).await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(write_options)
             .await?;
-        Ok(Db { pool, backend })
+        let read = match &file {
+            // An in-memory database lives in its one connection.
+            None => write.clone(),
+            Some(_) => {
+                SqlitePoolOptions::new()
+                    .max_connections(max_connections)
+                    .min_connections(1)
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .connect_with(options.read_only(true))
+                    .await?
+            }
+        };
+        Ok(Pools::Sqlite { write, read, file })
     }
 
     pub fn backend(&self) -> Backend {
-        self.backend
+        match self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
     }
 
-    pub fn pool(&self) -> &AnyPool {
-        &self.pool
+    /// The SQLite database file, for readers that open it directly; `None` on PostgreSQL
+    /// and for an in-memory database.
+    pub(crate) fn sqlite_file(&self) -> Option<&Path> {
+        match &self.pools {
+            Pools::Sqlite { file, .. } => file.as_deref(),
+            Pools::Postgres(_) => None,
+        }
     }
 
     /// Applies the migrations this binary carries that the database has not seen.
@@ -187,20 +314,31 @@ impl Db {
 
     /// Starts a write transaction (see [`WriteTx`]).
     pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+        let inner = match &self.pools {
+            Pools::Sqlite { write, .. } => {
+                TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            Pools::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
         };
-        Ok(tx)
+        Ok(WriteTx { inner })
     }
 
     /// A round trip to the database, for health checks.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        on_read!(self, |e| sqlx::query("SELECT 1")
+            .execute(e)
+            .await
+            .map(|done| done.rows_affected()))?;
         Ok(())
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
+        match &self.pools {
+            Pools::Sqlite { write, read, .. } => {
+                read.close().await;
+                write.close().await;
+            }
+            Pools::Postgres(pool) => pool.close().await,
+        }
     }
 }

@@ -5,9 +5,9 @@ pub enum StoreError {
     #[error("unsupported database URL (expected sqlite://… or postgres://…)")]
     UnsupportedUrl,
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[source] DatabaseError),
     #[error("migration failed: {0}")]
-    Migration(#[from] sqlx::migrate::MigrateError),
+    Migration(#[source] DatabaseError),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     #[error(
@@ -22,21 +22,42 @@ pub enum StoreError {
     },
 }
 
-impl StoreError {
-    /// A unique or primary-key constraint refused the write.
-    pub fn is_unique_violation(&self) -> bool {
-        matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
+/// An error the database driver reported. Opaque outside the store: callers ask
+/// [`StoreError`] what kind of failure it was, never the driver.
+#[derive(Debug, Error)]
+#[error(transparent)]
+pub struct DatabaseError(Box<dyn std::error::Error + Send + Sync + 'static>);
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        StoreError::Database(DatabaseError(Box::new(e)))
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> StoreError {
+        StoreError::Migration(DatabaseError(Box::new(e)))
+    }
+}
+
+impl DatabaseError {
+    fn sqlx(&self) -> Option<&sqlx::Error> {
+        self.0.downcast_ref::<sqlx::Error>()
     }
 }
 
 impl StoreError {
+    /// A unique or primary-key constraint refused the write.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Database(e)
+            if matches!(e.sqlx(), Some(sqlx::Error::Database(d)) if d.is_unique_violation()))
+    }
+
     /// The database could not be reached or the pool is exhausted: worth a retry later.
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Database(
-                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)
-            )
-        )
+        matches!(self, StoreError::Database(e) if matches!(
+            e.sqlx(),
+            Some(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
+        ))
     }
 }

@@ -3,12 +3,12 @@
 //! server wraps new data keys under. The privacy crate compares a key file against these
 //! before anything is sealed or opened.
 
-use crate::subjects::StoredKey;
+use crate::db::{on_read, on_tx, on_write};
+use crate::subjects::{StoredKey, SubjectKeyRow};
 use crate::{Backend, Db, StoreError, WriteTx};
-use sqlx::Row;
 
 /// A key the database was sealed with, by fingerprint.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RecordedKey {
     pub key_id: String,
     pub kind: String,
@@ -17,21 +17,11 @@ pub struct RecordedKey {
 }
 
 pub async fn recorded(db: &Db) -> Result<Vec<RecordedKey>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT key_id, kind, fingerprint, retired_at FROM key_fingerprints ORDER BY key_id",
+    Ok(on_read!(db, |e| sqlx::query_as(
+        "SELECT key_id, kind, fingerprint, retired_at FROM key_fingerprints ORDER BY key_id"
     )
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(RecordedKey {
-                key_id: r.try_get("key_id")?,
-                kind: r.try_get("kind")?,
-                fingerprint: r.try_get("fingerprint")?,
-                retired_at: r.try_get("retired_at")?,
-            })
-        })
-        .collect()
+    .fetch_all(e)
+    .await)?)
 }
 
 /// Records a key's fingerprint unless one is already recorded under its id (the caller
@@ -43,52 +33,47 @@ pub async fn record(
     fingerprint: &[u8],
     now: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    on_tx!(tx, |e| sqlx::query(
         "INSERT INTO key_fingerprints (key_id, kind, fingerprint, recorded_at) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (key_id) DO NOTHING",
+         VALUES ($1, $2, $3, $4) ON CONFLICT (key_id) DO NOTHING"
     )
     .bind(key_id)
     .bind(kind)
     .bind(fingerprint)
     .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// Forgets every recorded fingerprint: only for a database that holds nothing sealed.
 pub async fn forget_all(tx: &mut WriteTx) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM key_fingerprints")
-        .execute(&mut **tx)
-        .await?;
+    on_tx!(tx, |e| sqlx::query("DELETE FROM key_fingerprints")
+        .execute(e)
+        .await
+        .map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// Whether anything was ever sealed here: a data key (live or destroyed) or an order.
 pub async fn sealed_data_present(db: &Db) -> Result<bool, StoreError> {
-    let key = sqlx::query("SELECT subject_id FROM data_keys LIMIT 1")
-        .fetch_optional(db.pool())
-        .await?;
-    if key.is_some() {
-        return Ok(true);
-    }
-    let order = sqlx::query("SELECT id FROM orders LIMIT 1")
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(order.is_some())
+    let found: Option<i64> = on_read!(db, |e| sqlx::query_scalar(
+        "SELECT 1 WHERE EXISTS (SELECT 1 FROM data_keys) OR EXISTS (SELECT 1 FROM orders)"
+    )
+    .fetch_optional(e)
+    .await)?;
+    Ok(found.is_some())
 }
 
 /// The master keys live data keys are wrapped under, with how many each wraps.
 pub async fn live_masters(db: &Db) -> Result<Vec<(String, i64)>, StoreError> {
-    let rows = sqlx::query(
+    Ok(on_read!(db, |e| sqlx::query_as(
         "SELECT master_key_id, COUNT(*) AS n FROM data_keys WHERE wrapped_key IS NOT NULL \
-         GROUP BY master_key_id ORDER BY master_key_id",
+         GROUP BY master_key_id ORDER BY master_key_id"
     )
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("master_key_id")?, r.try_get("n")?)))
-        .collect()
+    .fetch_all(e)
+    .await)?)
 }
 
 /// One live data key wrapped under `master_key_id`, to try a key file on.
@@ -96,23 +81,14 @@ pub async fn one_live_key(
     db: &Db,
     master_key_id: &str,
 ) -> Result<Option<(String, StoredKey)>, StoreError> {
-    let row = sqlx::query(
-        "SELECT subject_id, wrapped_key FROM data_keys \
-         WHERE master_key_id = $1 AND wrapped_key IS NOT NULL ORDER BY subject_id LIMIT 1",
+    let row: Option<SubjectKeyRow> = on_read!(db, |e| sqlx::query_as(
+        "SELECT subject_id, master_key_id, wrapped_key FROM data_keys \
+         WHERE master_key_id = $1 AND wrapped_key IS NOT NULL ORDER BY subject_id LIMIT 1"
     )
     .bind(master_key_id)
-    .fetch_optional(db.pool())
-    .await?;
-    row.map(|r| {
-        Ok((
-            r.try_get("subject_id")?,
-            StoredKey {
-                master_key_id: master_key_id.to_owned(),
-                wrapped: r.try_get("wrapped_key")?,
-            },
-        ))
-    })
-    .transpose()
+    .fetch_optional(e)
+    .await)?;
+    Ok(row.map(Into::into))
 }
 
 /// Up to `limit` live data keys of subjects after `after` in id order, to check them all.
@@ -121,15 +97,15 @@ pub async fn live_keys_after(
     after: &str,
     limit: i64,
 ) -> Result<Vec<(String, StoredKey)>, StoreError> {
-    let rows = sqlx::query(
+    let rows: Vec<SubjectKeyRow> = on_read!(db, |e| sqlx::query_as(
         "SELECT subject_id, master_key_id, wrapped_key FROM data_keys \
-         WHERE subject_id > $1 AND wrapped_key IS NOT NULL ORDER BY subject_id LIMIT $2",
+         WHERE subject_id > $1 AND wrapped_key IS NOT NULL ORDER BY subject_id LIMIT $2"
     )
     .bind(after)
     .bind(limit)
-    .fetch_all(db.pool())
-    .await?;
-    crate::subjects::stored_keys(&rows)
+    .fetch_all(e)
+    .await)?;
+    Ok(rows.into_iter().map(Into::into).collect())
 }
 
 /// A running server says which master key it wraps new data keys under, now.
@@ -139,25 +115,29 @@ pub async fn heartbeat(
     current_master_id: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    on_write!(db, |e| sqlx::query(
         "INSERT INTO key_holders (server_id, current_master_id, seen_at) VALUES ($1, $2, $3) \
          ON CONFLICT (server_id) DO UPDATE \
-         SET current_master_id = excluded.current_master_id, seen_at = excluded.seen_at",
+         SET current_master_id = excluded.current_master_id, seen_at = excluded.seen_at"
     )
     .bind(server_id)
     .bind(current_master_id)
     .bind(now)
-    .execute(db.pool())
-    .await?;
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// A server stopping removes its row.
 pub async fn leave(db: &Db, server_id: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM key_holders WHERE server_id = $1")
-        .bind(server_id)
-        .execute(db.pool())
-        .await?;
+    on_write!(db, |e| sqlx::query(
+        "DELETE FROM key_holders WHERE server_id = $1"
+    )
+    .bind(server_id)
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))?;
     Ok(())
 }
 
@@ -168,17 +148,14 @@ pub async fn holders_not_on(
     current: &str,
     since: i64,
 ) -> Result<Vec<(String, String)>, StoreError> {
-    let rows = sqlx::query(
+    Ok(on_read!(db, |e| sqlx::query_as(
         "SELECT server_id, current_master_id FROM key_holders \
-         WHERE current_master_id <> $1 AND seen_at >= $2 ORDER BY server_id",
+         WHERE current_master_id <> $1 AND seen_at >= $2 ORDER BY server_id"
     )
     .bind(current)
     .bind(since)
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("server_id")?, r.try_get("current_master_id")?)))
-        .collect()
+    .fetch_all(e)
+    .await)?)
 }
 
 /// The outcome of [`retire`].
@@ -201,19 +178,24 @@ pub async fn retire(
 ) -> Result<Retirement, StoreError> {
     let mut tx = db.begin_write().await?;
     if db.backend() == Backend::Postgres {
-        sqlx::query("LOCK TABLE data_keys IN SHARE ROW EXCLUSIVE MODE")
-            .execute(&mut *tx)
-            .await?;
+        on_tx!(tx, |e| sqlx::query(
+            "LOCK TABLE data_keys IN SHARE ROW EXCLUSIVE MODE"
+        )
+        .execute(e)
+        .await
+        .map(|done| done.rows_affected()))?;
     }
     let mut in_use = Vec::new();
     for id in master_key_ids {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM data_keys WHERE master_key_id = $1 AND wrapped_key IS NOT NULL",
+        let n: i64 =
+            on_tx!(tx, |e| {
+                sqlx::query_scalar(
+            "SELECT COUNT(*) FROM data_keys WHERE master_key_id = $1 AND wrapped_key IS NOT NULL"
         )
         .bind(id.as_str())
-        .fetch_one(&mut *tx)
-        .await?;
-        let n: i64 = row.try_get("n")?;
+        .fetch_one(e)
+        .await
+            })?;
         if n > 0 {
             in_use.push((id.clone(), n));
         }
@@ -223,13 +205,14 @@ pub async fn retire(
         return Ok(Retirement::StillInUse(in_use));
     }
     for id in master_key_ids {
-        sqlx::query(
-            "UPDATE key_fingerprints SET retired_at = $1 WHERE key_id = $2 AND retired_at IS NULL",
+        on_tx!(tx, |e| sqlx::query(
+            "UPDATE key_fingerprints SET retired_at = $1 WHERE key_id = $2 AND retired_at IS NULL"
         )
         .bind(now)
         .bind(id.as_str())
-        .execute(&mut *tx)
-        .await?;
+        .execute(e)
+        .await
+        .map(|done| done.rows_affected()))?;
     }
     tx.commit().await?;
     Ok(Retirement::Retired)

@@ -1,13 +1,15 @@
 //! Storage: the schema, its migrations and every SQL statement of the shop.
 //!
-//! One code path serves SQLite (embedded, the default) and PostgreSQL (for several app
-//! servers): statements are written once in the SQL both understand, with `$n` parameters;
-//! the few differences live in [`db`]. Nothing above this crate writes SQL.
+//! SQLite (embedded, the default) and PostgreSQL (for several app servers) are reached
+//! through their native drivers. Statements are written once in the SQL both understand,
+//! with `$n` parameters, and compiled once per driver by the dispatch macros of [`db`];
+//! where the dialects differ, a function matches on the backend. Nothing above this crate
+//! writes SQL or sees a driver type: [`Db`] and [`WriteTx`] are opaque.
 
 pub mod audit;
 pub mod carts;
 pub mod catalog;
-pub mod db;
+mod db;
 mod error;
 pub mod keyring;
 mod migrate;
@@ -15,5 +17,7 @@ pub mod orders;
 pub mod outbox;
 pub mod subjects;
 
-pub use db::{Backend, Db, WriteTx};
-pub use error::StoreError;
+pub use db::{create_private_dir, Backend, Db, WriteTx};
+pub use error::{DatabaseError, StoreError};
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,5 +1,6 @@
 //! Migrations carried inside the binary, one folder per backend.
 
+use crate::db::Pools;
 use crate::{Backend, Db, StoreError};
 use futures_core::future::BoxFuture;
 use sqlx::error::BoxDynError;
@@ -39,6 +40,11 @@ const SQLITE: &[Script] = &[
         "checkout integrity",
         include_str!("../migrations/sqlite/0006_checkout_integrity.sql"),
     ),
+    (
+        7,
+        "native types",
+        include_str!("../migrations/sqlite/0007_native_types.sql"),
+    ),
 ];
 
 const POSTGRES: &[Script] = &[
@@ -72,6 +78,11 @@ const POSTGRES: &[Script] = &[
         "checkout integrity",
         include_str!("../migrations/postgres/0006_checkout_integrity.sql"),
     ),
+    (
+        7,
+        "native types",
+        include_str!("../migrations/postgres/0007_native_types.sql"),
+    ),
 ];
 
 #[derive(Debug)]
@@ -103,7 +114,10 @@ pub(crate) async fn run(db: &Db) -> Result<(), StoreError> {
         Backend::Postgres => POSTGRES,
     };
     let migrator = Migrator::new(Embedded(scripts)).await?;
-    migrator.run(db.pool()).await?;
+    match &db.pools {
+        Pools::Sqlite { write, .. } => migrator.run(write).await?,
+        Pools::Postgres(pool) => migrator.run(pool).await?,
+    }
     Ok(())
 }
 
