@@ -117,7 +117,8 @@ pub struct ServeArgs {
     /// Load the demo catalog first when the shop has none.
     #[arg(long)]
     pub demo: bool,
-    /// Largest number of database connections [default: 16 on PostgreSQL, 8 on SQLite].
+    /// Largest number of database connections [default: 16 on PostgreSQL; on SQLite 8 readers,
+    /// besides the one connection that writes].
     #[arg(long, env = "HANJINBI_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub max_connections: Option<u32>,
     /// Send email through this SMTP server: smtps://USER:PASSWORD@HOST:465 (TLS) or

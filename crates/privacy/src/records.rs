@@ -89,7 +89,6 @@ pub async fn buyer_for_checkout(
     let phone_index = vault.blind_index(IndexKind::Phone, contact.phone.expose());
     let id = new_id();
     let (key, wrapped) = vault.new_data_key(&id)?;
-    subjects::insert_key(tx, &id, &wrapped.master_key_id, &wrapped.bytes, now).await?;
     let subject = SubjectKey { subject: id, key };
     let id = subject.subject.as_str();
     let sealed = SealedBuyer {
@@ -106,7 +105,8 @@ pub async fn buyer_for_checkout(
             .seal(slots::buyer(id, "phone"), contact.phone.expose())?
             .to_stored(),
     };
-    subjects::insert_buyer(tx, &sealed, now).await?;
+    subjects::insert_buyer_with_key(tx, &wrapped.master_key_id, &wrapped.bytes, &sealed, now)
+        .await?;
     audit.record(AuditEvent {
         at: now,
         actor: Actor::System.code(),

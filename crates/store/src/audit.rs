@@ -2,7 +2,7 @@
 //! only stores and reads entries.
 
 use crate::db::{on_read, on_tx};
-use crate::{Db, StoreError, WriteTx};
+use crate::{Backend, Db, StoreError, WriteTx};
 use futures_core::stream::BoxStream;
 
 /// One stored audit entry.
@@ -39,24 +39,49 @@ pub async fn claim(tx: &mut WriteTx, count: i64) -> Result<(i64, Vec<u8>), Store
 const ROWS_PER_INSERT: usize = 80;
 const COLUMNS: usize = 11;
 
-/// Stores entries already numbered and chained, and records the newest hash as the head.
-pub async fn insert(tx: &mut WriteTx, entries: &[AuditRow]) -> Result<(), StoreError> {
-    for chunk in entries.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::from(
-            "INSERT INTO audit_log (seq, format, at, who, actor, purpose, action, subject, \
-             fields, prev_hash, hash) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            if i > 0 {
+/// The `INSERT` of `rows` entries, parameters `$1…$(rows × 11)`.
+fn insert_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO audit_log (seq, format, at, who, actor, purpose, action, subject, \
+         fields, prev_hash, hash) VALUES ",
+    );
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 1..=COLUMNS {
+            if c > 1 {
                 sql.push_str(", ");
             }
-            let params: Vec<String> = (1..=COLUMNS)
-                .map(|c| format!("${}", i * COLUMNS + c))
-                .collect();
-            sql.push('(');
-            sql.push_str(&params.join(", "));
-            sql.push(')');
+            sql.push('$');
+            sql.push_str(&(i * COLUMNS + c).to_string());
         }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Stores entries already numbered and chained, and records the newest hash as the head.
+/// On PostgreSQL the last rows and the head go in one statement (a data-modifying `WITH`),
+/// one round trip fewer for every transaction that audits; SQLite, in process, runs them
+/// one after the other.
+pub async fn insert(tx: &mut WriteTx, entries: &[AuditRow]) -> Result<(), StoreError> {
+    let Some(last) = entries.last() else {
+        return Ok(());
+    };
+    let chunks = entries.chunks(ROWS_PER_INSERT).count();
+    for (n, chunk) in entries.chunks(ROWS_PER_INSERT).enumerate() {
+        let with_head = n + 1 == chunks && tx.backend() == Backend::Postgres;
+        let sql = if with_head {
+            format!(
+                "WITH inserted AS ({}) UPDATE audit_head SET hash = ${} WHERE id = 1",
+                insert_sql(chunk.len()),
+                chunk.len() * COLUMNS + 1
+            )
+        } else {
+            insert_sql(chunk.len())
+        };
         on_tx!(tx, |conn| {
             let mut query = sqlx::query(&sql);
             for e in chunk {
@@ -73,10 +98,13 @@ pub async fn insert(tx: &mut WriteTx, entries: &[AuditRow]) -> Result<(), StoreE
                     .bind(e.prev_hash.as_slice())
                     .bind(e.hash.as_slice());
             }
+            if with_head {
+                query = query.bind(last.hash.as_slice());
+            }
             query.execute(conn).await.map(|done| done.rows_affected())
         })?;
     }
-    if let Some(last) = entries.last() {
+    if tx.backend() == Backend::Sqlite {
         on_tx!(tx, |e| sqlx::query(
             "UPDATE audit_head SET hash = $1 WHERE id = 1"
         )

@@ -259,9 +259,9 @@ async fn count(db: &Db, filter: &ProductFilter) -> Result<i64, StoreError> {
     Ok(n)
 }
 
+/// A row of [`PRODUCT`]: the product and its category, repeated on each of its variants.
 #[derive(sqlx::FromRow)]
 struct ProductRow {
-    id: i64,
     slug: String,
     name_vi: String,
     name_en: String,
@@ -270,17 +270,13 @@ struct ProductRow {
     color_hex: String,
     featured: bool,
     created_at: i64,
-    #[sqlx(flatten)]
-    category: CategoryOfProduct,
-}
-
-#[derive(sqlx::FromRow)]
-struct CategoryOfProduct {
     category_slug: String,
     category_name_vi: String,
     category_name_en: String,
     category_description_vi: String,
     category_description_en: String,
+    #[sqlx(flatten)]
+    variant: VariantRow,
 }
 
 #[derive(sqlx::FromRow)]
@@ -293,77 +289,90 @@ struct VariantRow {
     stock: i64,
 }
 
-const PRODUCT: &str = "SELECT p.id, p.slug, p.name_vi, p.name_en, p.description_vi, \
+/// A product page in one round trip: the product, its category and every variant.
+const PRODUCT: &str = "SELECT p.slug, p.name_vi, p.name_en, p.description_vi, \
      p.description_en, p.color_hex, p.featured, p.created_at, c.slug AS category_slug, \
      c.name_vi AS category_name_vi, c.name_en AS category_name_en, \
-     c.description_vi AS category_description_vi, c.description_en AS category_description_en \
-     FROM products p JOIN categories c ON c.id = p.category_id WHERE p.slug = $1";
-
-const VARIANTS: &str = "SELECT sku, size_label, color_vi, color_en, price, stock FROM variants \
-     WHERE product_id = $1 ORDER BY position, sku";
+     c.description_vi AS category_description_vi, c.description_en AS category_description_en, \
+     v.sku, v.size_label, v.color_vi, v.color_en, v.price, v.stock \
+     FROM products p JOIN categories c ON c.id = p.category_id \
+     JOIN variants v ON v.product_id = p.id \
+     WHERE p.slug = $1 ORDER BY v.position, v.sku";
 
 pub async fn product(db: &Db, slug: &ProductSlug) -> Result<Option<Product>, StoreError> {
-    let row: Option<ProductRow> = on_read!(db, |e| sqlx::query_as(PRODUCT)
+    let rows: Vec<ProductRow> = on_read!(db, |e| sqlx::query_as(PRODUCT)
         .bind(slug.as_str())
-        .fetch_optional(e)
-        .await)?;
-    let Some(row) = row else { return Ok(None) };
-    let variant_rows: Vec<VariantRow> = on_read!(db, |e| sqlx::query_as(VARIANTS)
-        .bind(row.id)
         .fetch_all(e)
         .await)?;
-    let variants = variant_rows
-        .into_iter()
-        .map(|v| {
-            Ok(Variant {
-                sku: sku(v.sku)?,
-                size: v.size_label,
-                color: Localized {
-                    vi: v.color_vi,
-                    en: v.color_en,
-                },
-                price: Dong(v.price),
-                stock: v.stock,
-            })
+    let mut rows = rows.into_iter();
+    // The join drops a product without variants: to the shop it does not exist.
+    let Some(first) = rows.next() else {
+        return Ok(None);
+    };
+    let mut variants = Vec::with_capacity(rows.len() + 1);
+    let variant = |v: VariantRow| -> Result<Variant, StoreError> {
+        Ok(Variant {
+            sku: sku(v.sku)?,
+            size: v.size_label,
+            color: Localized {
+                vi: v.color_vi,
+                en: v.color_en,
+            },
+            price: Dong(v.price),
+            stock: v.stock,
         })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    if variants.is_empty() {
-        return Err(StoreError::Corrupt(format!(
-            "product {slug} has no variants"
-        )));
+    };
+    let ProductRow {
+        slug,
+        name_vi,
+        name_en,
+        description_vi,
+        description_en,
+        color_hex,
+        featured,
+        created_at,
+        category_slug: category_code,
+        category_name_vi,
+        category_name_en,
+        category_description_vi,
+        category_description_en,
+        variant: first_variant,
+    } = first;
+    variants.push(variant(first_variant)?);
+    for row in rows {
+        variants.push(variant(row.variant)?);
     }
-    let c = row.category;
     let category = Category {
-        slug: category_slug(c.category_slug)?,
+        slug: category_slug(category_code)?,
         name: Localized {
-            vi: c.category_name_vi,
-            en: c.category_name_en,
+            vi: category_name_vi,
+            en: category_name_en,
         },
         description: Localized {
-            vi: c.category_description_vi,
-            en: c.category_description_en,
+            vi: category_description_vi,
+            en: category_description_en,
         },
     };
     let summary = ProductSummary {
-        slug: product_slug(row.slug)?,
+        slug: product_slug(slug)?,
         category: category.slug.clone(),
         name: Localized {
-            vi: row.name_vi,
-            en: row.name_en,
+            vi: name_vi,
+            en: name_en,
         },
-        color_hex: row.color_hex,
-        featured: row.featured,
+        color_hex,
+        featured,
         price_from: variants.iter().map(|v| v.price).min().unwrap_or_default(),
         price_to: variants.iter().map(|v| v.price).max().unwrap_or_default(),
         stock: variants.iter().map(|v| v.stock).sum(),
-        created_at: row.created_at,
+        created_at,
     };
     Ok(Some(Product {
         summary,
         category,
         description: Localized {
-            vi: row.description_vi,
-            en: row.description_en,
+            vi: description_vi,
+            en: description_en,
         },
         variants,
     }))

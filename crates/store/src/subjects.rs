@@ -2,7 +2,7 @@
 //! personal column here is ciphertext or a keyed hash; this module never sees plaintext.
 
 use crate::db::{on_read, on_tx};
-use crate::{Db, StoreError, WriteTx};
+use crate::{Backend, Db, StoreError, WriteTx};
 
 /// A data key as stored: `None` bytes once destroyed.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -157,6 +157,45 @@ pub async fn insert_buyer(tx: &mut WriteTx, b: &SealedBuyer, now: i64) -> Result
     .execute(e)
     .await
     .map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
+/// Stores a new data subject's wrapped key and its sealed buyer record together. On
+/// PostgreSQL this is one statement (a data-modifying `WITH`; the buyer's foreign key to its
+/// key is checked at the end of the statement), one round trip fewer per checkout.
+pub async fn insert_buyer_with_key(
+    tx: &mut WriteTx,
+    master_key_id: &str,
+    wrapped: &[u8],
+    b: &SealedBuyer,
+    now: i64,
+) -> Result<(), StoreError> {
+    match tx.backend() {
+        Backend::Postgres => {
+            on_tx!(tx, |e| sqlx::query(
+                "WITH new_key AS (INSERT INTO data_keys (subject_id, master_key_id, wrapped_key, \
+                 created_at) VALUES ($1, $2, $3, $4)) \
+                 INSERT INTO buyers (id, email_index, phone_index, email_sealed, name_sealed, \
+                 phone_sealed, created_at) VALUES ($1, $5, $6, $7, $8, $9, $4)"
+            )
+            .bind(b.id.as_str())
+            .bind(master_key_id)
+            .bind(wrapped)
+            .bind(now)
+            .bind(b.email_index.as_slice())
+            .bind(b.phone_index.as_slice())
+            .bind(b.email.as_slice())
+            .bind(b.name.as_slice())
+            .bind(b.phone.as_slice())
+            .execute(e)
+            .await
+            .map(|done| done.rows_affected()))?;
+        }
+        Backend::Sqlite => {
+            insert_key(tx, &b.id, master_key_id, wrapped, now).await?;
+            insert_buyer(tx, b, now).await?;
+        }
+    }
     Ok(())
 }
 
