@@ -15,3 +15,4 @@ mod privacy_page;
 mod privacy_proofs;
 mod storefront;
 mod support;
+mod upgrade;
