@@ -20,9 +20,9 @@ use anyhow::Context;
 use hanjinbi_privacy::audit::{self, AuditAction, AuditEvent, AuditKey};
 use hanjinbi_privacy::keys::Key;
 use hanjinbi_privacy::records::new_id;
+use hanjinbi_store::testing::{create_postgres_database, drop_postgres_database};
 use hanjinbi_store::Db;
 use rand::RngCore;
-use sqlx::Executor;
 use std::time::{Duration, Instant};
 
 /// Entries appended per transaction while filling, unless `HANJINBI_BENCH_AUDIT_BATCH` says.
@@ -172,22 +172,15 @@ async fn measure(
 
 async fn postgres(admin: &str, n: i64, batch: i64, runs: i64) -> anyhow::Result<Figures> {
     let name = format!("hj_bench_{:016x}", rand::rng().next_u64());
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin)
+    let url = create_postgres_database(admin, &name)
         .await
-        .context("connect to HANJINBI_BENCH_POSTGRES_URL")?;
-    conn.execute(format!("CREATE DATABASE {name}").as_str())
-        .await?;
-    let (base, _) = admin
-        .rsplit_once('/')
-        .context("a database URL has a path")?;
-    let result = measure("postgres", &format!("{base}/{name}"), n, batch, runs, 16).await;
-    conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-        .await?;
+        .context("create a database through HANJINBI_BENCH_POSTGRES_URL")?;
+    let result = measure("postgres", &url, n, batch, runs, 16).await;
+    drop_postgres_database(admin, &name).await?;
     result
 }
 
 async fn run() -> anyhow::Result<()> {
-    sqlx::any::install_default_drivers();
     let n = env_number("HANJINBI_BENCH_AUDIT_ENTRIES", 1_000_000)?;
     let runs = env_number("HANJINBI_BENCH_VERIFY_RUNS", 3)?.max(1);
     let batch = std::env::var("HANJINBI_BENCH_AUDIT_BATCH")

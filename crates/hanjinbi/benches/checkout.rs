@@ -44,10 +44,10 @@ use hanjinbi_privacy::vault::{seal, IndexKind};
 use hanjinbi_services::checkout::{CheckoutRequest, ShippingFees};
 use hanjinbi_services::mail::MailSettings;
 use hanjinbi_store::audit::AuditRow;
+use hanjinbi_store::testing::{create_postgres_database, drop_postgres_database};
 use hanjinbi_store::{Db, WriteTx};
 use rand::RngCore;
 use serde_json::{json, Value};
-use sqlx::Executor;
 use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -135,16 +135,11 @@ impl Fresh {
             }),
             (Backend::Postgres, Some(admin)) => {
                 let name = format!("hj_bench_{:016x}", rand::rng().next_u64());
-                let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin)
+                let url = create_postgres_database(admin, &name)
                     .await
-                    .context("connect to HANJINBI_BENCH_POSTGRES_URL")?;
-                conn.execute(format!("CREATE DATABASE {name}").as_str())
-                    .await?;
-                let (base, _) = admin
-                    .rsplit_once('/')
-                    .context("a database URL has a path")?;
+                    .context("create a database through HANJINBI_BENCH_POSTGRES_URL")?;
                 Ok(Fresh {
-                    url: format!("{base}/{name}"),
+                    url,
                     dir,
                     postgres: Some((admin.to_owned(), name)),
                 })
@@ -174,9 +169,7 @@ impl Fresh {
     /// Drops the PostgreSQL database (the SQLite folder goes with `dir`).
     async fn remove(self) -> anyhow::Result<()> {
         if let Some((admin, name)) = &self.postgres {
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(admin).await?;
-            conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-                .await?;
+            drop_postgres_database(admin, name).await?;
         }
         Ok(())
     }
@@ -690,7 +683,6 @@ async fn bench_backend(
 }
 
 async fn run() -> anyhow::Result<()> {
-    sqlx::any::install_default_drivers();
     let orders = env_number("HANJINBI_BENCH_ORDERS", 400)?;
     ensure!(
         orders > 0 && orders % 16 == 0,

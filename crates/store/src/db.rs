@@ -145,7 +145,10 @@ pub(crate) use {on_read, on_tx, on_write};
 
 /// The file of an SQLite URL; `None` for an in-memory database.
 fn sqlite_file(options: &SqliteConnectOptions, url: &str) -> Option<PathBuf> {
-    if url.contains("mode=memory") {
+    // `sqlite::memory:` and `sqlite://:memory:` reach here with a made-up file name
+    // (`file:sqlx-in-memory-N`, the driver's name for a shared in-memory database), which
+    // must not be created on disk.
+    if url.contains("mode=memory") || url.contains(":memory:") {
         return None;
     }
     let file = options.get_filename();

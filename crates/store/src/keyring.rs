@@ -58,12 +58,13 @@ pub async fn forget_all(tx: &mut WriteTx) -> Result<(), StoreError> {
 
 /// Whether anything was ever sealed here: a data key (live or destroyed) or an order.
 pub async fn sealed_data_present(db: &Db) -> Result<bool, StoreError> {
-    let found: Option<i64> = on_read!(db, |e| sqlx::query_scalar(
-        "SELECT 1 WHERE EXISTS (SELECT 1 FROM data_keys) OR EXISTS (SELECT 1 FROM orders)"
+    // A boolean on both drivers (SQLite's 0 or 1 reads as one); a bare `SELECT 1` would be
+    // an INT4 on PostgreSQL, which does not read as an i64.
+    Ok(on_read!(db, |e| sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM data_keys) OR EXISTS (SELECT 1 FROM orders)"
     )
-    .fetch_optional(e)
-    .await)?;
-    Ok(found.is_some())
+    .fetch_one(e)
+    .await)?)
 }
 
 /// The master keys live data keys are wrapped under, with how many each wraps.

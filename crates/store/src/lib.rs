@@ -19,5 +19,6 @@ pub mod subjects;
 
 pub use db::{create_private_dir, Backend, Db, WriteTx};
 pub use error::{DatabaseError, StoreError};
-#[cfg(feature = "testing")]
+// Also in the store's own test build, whose unit tests check it.
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -3,7 +3,6 @@
 
 use crate::support::{assert_problem, cart_with, spawn, TestApp};
 use serde_json::{json, Value};
-use sqlx::Row;
 
 pub fn buyer(email: &str) -> Value {
     json!({
@@ -34,29 +33,31 @@ pub async fn checkout(
 }
 
 pub async fn count(app: &TestApp, table: &str) -> i64 {
-    sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}"))
-        .fetch_one(app.server.services.db.pool())
+    app.server
+        .services
+        .db
+        .raw_one(&format!("SELECT COUNT(*) AS n FROM {table}"), &[])
         .await
-        .unwrap()
-        .try_get("n")
         .unwrap()
 }
 
 async fn stock(app: &TestApp, sku: &str) -> i64 {
-    sqlx::query("SELECT stock FROM variants WHERE sku = $1")
-        .bind(sku)
-        .fetch_one(app.server.services.db.pool())
+    app.server
+        .services
+        .db
+        .raw_one("SELECT stock FROM variants WHERE sku = $1", &[sku.into()])
         .await
-        .unwrap()
-        .try_get("stock")
         .unwrap()
 }
 
 async fn set_stock(app: &TestApp, sku: &str, stock: i64) {
-    sqlx::query("UPDATE variants SET stock = $1 WHERE sku = $2")
-        .bind(stock)
-        .bind(sku)
-        .execute(app.server.services.db.pool())
+    app.server
+        .services
+        .db
+        .raw_execute(
+            "UPDATE variants SET stock = $1 WHERE sku = $2",
+            &[stock.into(), sku.into()],
+        )
         .await
         .unwrap();
 }
@@ -367,8 +368,13 @@ async fn bad_checkouts_write_nothing() {
     assert!((400..500).contains(&r.status().as_u16()));
 
     // More than the stock: set the stock below the cart's quantity.
-    sqlx::query("UPDATE variants SET stock = 0 WHERE sku = 'AKG2L-DEN-M'")
-        .execute(app.server.services.db.pool())
+    app.server
+        .services
+        .db
+        .raw_execute(
+            "UPDATE variants SET stock = 0 WHERE sku = 'AKG2L-DEN-M'",
+            &[],
+        )
         .await
         .unwrap();
     assert_problem(
@@ -377,9 +383,13 @@ async fn bad_checkouts_write_nothing() {
         "out_of_stock",
     )
     .await;
-    sqlx::query("UPDATE variants SET stock = $1 WHERE sku = 'AKG2L-DEN-M'")
-        .bind(before[8])
-        .execute(app.server.services.db.pool())
+    app.server
+        .services
+        .db
+        .raw_execute(
+            "UPDATE variants SET stock = $1 WHERE sku = 'AKG2L-DEN-M'",
+            &[before[8].into()],
+        )
         .await
         .unwrap();
 
@@ -412,8 +422,13 @@ async fn bad_checkouts_write_nothing() {
 #[tokio::test]
 async fn fifty_parallel_checkouts_of_ten_in_stock_make_exactly_ten_orders() {
     let app = spawn().await;
-    sqlx::query("UPDATE variants SET stock = 10 WHERE sku = 'AKG2L-DEN-M'")
-        .execute(app.server.services.db.pool())
+    app.server
+        .services
+        .db
+        .raw_execute(
+            "UPDATE variants SET stock = 10 WHERE sku = 'AKG2L-DEN-M'",
+            &[],
+        )
         .await
         .unwrap();
     let mut carts = Vec::new();
@@ -481,22 +496,22 @@ async fn a_retried_checkout_with_the_same_idempotency_key_gives_one_order() {
 
 /// The sealed buyer record and consents of the order `number`.
 async fn buyer_of(app: &TestApp, number: &str) -> (String, Vec<Vec<u8>>, i64) {
-    let db = app.server.services.db.pool();
-    let buyer: String = sqlx::query("SELECT buyer_id FROM orders WHERE number = $1")
-        .bind(number)
-        .fetch_one(db)
+    let db = &app.server.services.db;
+    let buyer: String = db
+        .raw_one(
+            "SELECT buyer_id FROM orders WHERE number = $1",
+            &[number.into()],
+        )
         .await
-        .unwrap()
-        .try_get("buyer_id")
         .unwrap();
-    let row = sqlx::query(
-        "SELECT email_index, phone_index, email_sealed, name_sealed, phone_sealed FROM buyers \
-         WHERE id = $1",
-    )
-    .bind(&buyer)
-    .fetch_one(db)
-    .await
-    .unwrap();
+    let row = db
+        .raw_row(
+            "SELECT email_index, phone_index, email_sealed, name_sealed, phone_sealed FROM buyers \
+             WHERE id = $1",
+            &[(&buyer).into()],
+        )
+        .await
+        .unwrap();
     let sealed = [
         "email_index",
         "phone_index",
@@ -505,14 +520,14 @@ async fn buyer_of(app: &TestApp, number: &str) -> (String, Vec<Vec<u8>>, i64) {
         "phone_sealed",
     ]
     .iter()
-    .map(|c| row.try_get::<Vec<u8>, _>(*c).unwrap())
+    .map(|c| row.get::<Vec<u8>>(c).unwrap())
     .collect();
-    let consents: i64 = sqlx::query("SELECT COUNT(*) AS n FROM consents WHERE subject_id = $1")
-        .bind(&buyer)
-        .fetch_one(db)
+    let consents: i64 = db
+        .raw_one(
+            "SELECT COUNT(*) AS n FROM consents WHERE subject_id = $1",
+            &[(&buyer).into()],
+        )
         .await
-        .unwrap()
-        .try_get("n")
         .unwrap();
     (buyer, sealed, consents)
 }
@@ -566,28 +581,31 @@ async fn a_checkout_with_a_known_email_cannot_take_over_its_buyer() {
         "both records share the email's blind index"
     );
     assert_eq!(theirs.2, 2, "its consents are its own");
-    let unverified: i64 =
-        sqlx::query("SELECT COUNT(*) AS n FROM consents WHERE subject_id = $1 AND verified = 0")
-            .bind(&theirs.0)
-            .fetch_one(app.server.services.db.pool())
-            .await
-            .unwrap()
-            .try_get("n")
-            .unwrap();
+    let unverified: i64 = app
+        .server
+        .services
+        .db
+        .raw_one(
+            "SELECT COUNT(*) AS n FROM consents WHERE subject_id = $1 AND NOT verified",
+            &[(&theirs.0).into()],
+        )
+        .await
+        .unwrap();
     assert_eq!(
         unverified, 2,
         "consents from an unproved email are unverified"
     );
     // The mailer of the attacker's own confirmation email, the only principal for it.
-    let message: i64 = sqlx::query(
-        "SELECT m.id FROM outbox m JOIN orders o ON o.id = m.order_id WHERE o.number = $1",
-    )
-    .bind(&attackers_order)
-    .fetch_one(app.server.services.db.pool())
-    .await
-    .unwrap()
-    .try_get("id")
-    .unwrap();
+    let message: i64 = app
+        .server
+        .services
+        .db
+        .raw_one(
+            "SELECT m.id FROM outbox m JOIN orders o ON o.id = m.order_id WHERE o.number = $1",
+            &[(&attackers_order).into()],
+        )
+        .await
+        .unwrap();
     let gate = &app.server.services.gate;
     let (mailer, _) = gate.mailer_for(message).await.unwrap();
     let refused = gate
@@ -662,12 +680,15 @@ async fn a_guest_can_open_an_order_with_a_one_time_code() {
         .await;
     assert_eq!(r.status().as_u16(), 200);
     let sent = app.send_mail().await;
-    let dbg: Vec<(String, Option<String>)> = sqlx::query("SELECT kind, last_error FROM outbox")
-        .fetch_all(app.server.services.db.pool())
+    let dbg: Vec<(String, Option<String>)> = app
+        .server
+        .services
+        .db
+        .raw_rows("SELECT kind, last_error FROM outbox", &[])
         .await
         .unwrap()
         .iter()
-        .map(|r| (r.try_get("kind").unwrap(), r.try_get("last_error").unwrap()))
+        .map(|r| (r.get("kind").unwrap(), r.get("last_error").unwrap()))
         .collect();
     assert_eq!(sent, 1, "{dbg:?}");
     // Asking again at once sends nothing new: one code a minute per order.
@@ -732,8 +753,13 @@ async fn a_checkout_clears_this_servers_catalog_cache() {
         s.catalog_cache = std::time::Duration::from_secs(600);
     })
     .await;
-    sqlx::query("UPDATE variants SET stock = 1 WHERE sku = 'AKG2L-DEN-M'")
-        .execute(app.server.services.db.pool())
+    app.server
+        .services
+        .db
+        .raw_execute(
+            "UPDATE variants SET stock = 1 WHERE sku = 'AKG2L-DEN-M'",
+            &[],
+        )
         .await
         .unwrap();
     app.server.services.catalog.invalidate();
@@ -842,16 +868,17 @@ async fn units_added_during_a_checkout_are_in_the_order_or_still_in_the_cart() {
             }
         }
         let number = placed.await.unwrap();
-        let ordered: i64 = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT) AS n FROM order_lines l \
-             JOIN orders o ON o.id = l.order_id WHERE o.number = $1 AND l.sku = 'AKG2L-DEN-L'",
-        )
-        .bind(&number)
-        .fetch_one(app.server.services.db.pool())
-        .await
-        .unwrap()
-        .try_get("n")
-        .unwrap();
+        let ordered: i64 = app
+            .server
+            .services
+            .db
+            .raw_one(
+                "SELECT CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT) AS n FROM order_lines l \
+                 JOIN orders o ON o.id = l.order_id WHERE o.number = $1 AND l.sku = 'AKG2L-DEN-L'",
+                &[(&number).into()],
+            )
+            .await
+            .unwrap();
         let left = crate::support::cart_json(&app, &cart.0, &cart.1).await["lines"]
             .as_array()
             .unwrap()
@@ -914,9 +941,13 @@ async fn a_line_above_the_per_order_limit_is_refused() {
     );
 
     // A cart filled before the limit was lowered cannot be checked out above it.
-    sqlx::query("UPDATE cart_items SET quantity = 11 WHERE cart_id = $1")
-        .bind(&cart.0)
-        .execute(app.server.services.db.pool())
+    app.server
+        .services
+        .db
+        .raw_execute(
+            "UPDATE cart_items SET quantity = 11 WHERE cart_id = $1",
+            &[(&cart.0).into()],
+        )
         .await
         .unwrap();
     assert_problem(
@@ -1012,31 +1043,34 @@ async fn unknown_states_or_methods_read_back_are_errors_that_name_them() {
         ("payment_method", "barter"),
         ("shipping_method", "drone"),
     ] {
-        sqlx::query(&format!(
-            "UPDATE orders SET {column} = $1 WHERE number = $2"
-        ))
-        .bind(value)
-        .bind(number)
-        .execute(app.server.services.db.pool())
-        .await
-        .unwrap();
+        app.server
+            .services
+            .db
+            .raw_execute(
+                &format!("UPDATE orders SET {column} = $1 WHERE number = $2"),
+                &[value.into(), number.into()],
+            )
+            .await
+            .unwrap();
         let error = match orders.view(number, token).await {
             Ok(_) => panic!("{column} = {value} was read as something else"),
             Err(e) => e.to_string(),
         };
         assert!(error.contains(value), "{error}");
-        sqlx::query(&format!(
-            "UPDATE orders SET {column} = $1 WHERE number = $2"
-        ))
-        .bind(match column {
+        let original = match column {
             "status" => "placed",
             "payment_method" => "cash_on_delivery",
             _ => "standard",
-        })
-        .bind(number)
-        .execute(app.server.services.db.pool())
-        .await
-        .unwrap();
+        };
+        app.server
+            .services
+            .db
+            .raw_execute(
+                &format!("UPDATE orders SET {column} = $1 WHERE number = $2"),
+                &[original.into(), number.into()],
+            )
+            .await
+            .unwrap();
     }
     assert!(orders.view(number, token).await.is_ok());
 }
@@ -1058,10 +1092,13 @@ async fn an_order_amount_too_large_to_compute_is_refused_as_such() {
 }
 
 async fn set_price(app: &TestApp, sku: &str, price: i64) {
-    sqlx::query("UPDATE variants SET price = $1 WHERE sku = $2")
-        .bind(price)
-        .bind(sku)
-        .execute(app.server.services.db.pool())
+    app.server
+        .services
+        .db
+        .raw_execute(
+            "UPDATE variants SET price = $1 WHERE sku = $2",
+            &[price.into(), sku.into()],
+        )
         .await
         .unwrap();
 }

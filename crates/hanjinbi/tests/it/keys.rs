@@ -11,7 +11,6 @@ use hanjinbi_privacy::keys::{self, Key, KeyRing};
 use hanjinbi_services::{Clock, SystemClock};
 use hanjinbi_store::keyring::{self, Retirement};
 use serde_json::Value;
-use sqlx::Row;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -165,7 +164,7 @@ async fn a_changed_master_key_is_refused() {
 async fn a_database_sealed_before_fingerprints_were_kept_is_checked_by_opening_its_keys() {
     let (app, _) = shop_with_orders(1).await;
     let db = &app.server.services.db;
-    let forget = || sqlx::query("DELETE FROM key_fingerprints").execute(db.pool());
+    let forget = || db.raw_execute("DELETE FROM key_fingerprints", &[]);
     forget().await.unwrap();
     let ours = keys::load(&key_file(&app)).unwrap();
     let changed = KeyRing {
@@ -262,12 +261,15 @@ async fn two_rotations_started_together_never_mix_keys() {
         );
     }
     let ring = keys::load(&key_file(&app)).unwrap();
-    let masters: Vec<String> = sqlx::query("SELECT DISTINCT master_key_id FROM data_keys")
-        .fetch_all(app.server.services.db.pool())
+    let masters: Vec<String> = app
+        .server
+        .services
+        .db
+        .raw_rows("SELECT DISTINCT master_key_id FROM data_keys", &[])
         .await
         .unwrap()
         .iter()
-        .map(|r| r.try_get("master_key_id").unwrap())
+        .map(|r| r.get("master_key_id").unwrap())
         .collect();
     assert_eq!(masters, vec![ring.current.clone()]);
     for order in &placed {
@@ -341,13 +343,11 @@ async fn retire_old_retires_nothing_while_a_running_server_or_a_row_uses_the_old
     assert!(ring.master(&old).is_some(), "the old key stays in the file");
 
     // A row under the old master key also keeps it.
-    sqlx::query(
+    db.raw_execute(
         "INSERT INTO data_keys (subject_id, master_key_id, wrapped_key, created_at) \
          VALUES ('late-subject', $1, $2, 0)",
+        &[old.as_str().into(), vec![1u8; 8].into()],
     )
-    .bind(old.as_str())
-    .bind(vec![1u8; 8])
-    .execute(db.pool())
     .await
     .unwrap();
     assert_eq!(
@@ -356,10 +356,12 @@ async fn retire_old_retires_nothing_while_a_running_server_or_a_row_uses_the_old
             .unwrap(),
         Retirement::StillInUse(vec![(old.clone(), 1)])
     );
-    sqlx::query("DELETE FROM data_keys WHERE subject_id = 'late-subject'")
-        .execute(db.pool())
-        .await
-        .unwrap();
+    db.raw_execute(
+        "DELETE FROM data_keys WHERE subject_id = 'late-subject'",
+        &[],
+    )
+    .await
+    .unwrap();
 
     // Once the server's row is stale (it stopped saying anything), retirement goes ahead.
     let later = FixedClock(now + 3600);
@@ -374,14 +376,13 @@ async fn retire_old_retires_nothing_while_a_running_server_or_a_row_uses_the_old
         assert_eq!(order_status(&app, order).await, 200);
     }
     // Nothing can be wrapped under a retired key any more.
-    let late = sqlx::query(
-        "INSERT INTO data_keys (subject_id, master_key_id, wrapped_key, created_at) \
-         VALUES ('later-subject', $1, $2, 0)",
-    )
-    .bind(old.as_str())
-    .bind(vec![1u8; 8])
-    .execute(db.pool())
-    .await;
+    let late = db
+        .raw_execute(
+            "INSERT INTO data_keys (subject_id, master_key_id, wrapped_key, created_at) \
+             VALUES ('later-subject', $1, $2, 0)",
+            &[old.as_str().into(), vec![1u8; 8].into()],
+        )
+        .await;
     assert!(late.is_err(), "a data key under a retired master key");
 }
 

@@ -16,7 +16,6 @@ use hanjinbi_services::orders::{
 };
 use hanjinbi_services::{FakeClock, ServiceSettings, Services};
 use hanjinbi_store::Db;
-use sqlx::Row;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
@@ -140,11 +139,13 @@ impl Shop {
     }
 
     async fn outbox_codes(&self) -> i64 {
-        sqlx::query("SELECT COUNT(*) AS n FROM outbox WHERE kind = 'lookup_code'")
-            .fetch_one(self.services.db.pool())
+        self.services
+            .db
+            .raw_one(
+                "SELECT COUNT(*) AS n FROM outbox WHERE kind = 'lookup_code'",
+                &[],
+            )
             .await
-            .unwrap()
-            .try_get("n")
             .unwrap()
     }
 }
@@ -330,14 +331,17 @@ async fn stored_codes_are_hashes_under_the_key_file_not_the_database() {
     let number = shop.order("lan@example.vn").await;
     shop.ask(&number, client(1)).await.unwrap();
     let code = shop.codes_sent().await.remove(0);
-    let row = sqlx::query(
-        "SELECT o.id, c.code_hash FROM lookup_codes c JOIN orders o ON o.id = c.order_id",
-    )
-    .fetch_one(shop.services.db.pool())
-    .await
-    .unwrap();
-    let order_id: String = row.try_get("id").unwrap();
-    let stored: Vec<u8> = row.try_get("code_hash").unwrap();
+    let row = shop
+        .services
+        .db
+        .raw_row(
+            "SELECT o.id, c.code_hash FROM lookup_codes c JOIN orders o ON o.id = c.order_id",
+            &[],
+        )
+        .await
+        .unwrap();
+    let order_id: String = row.get("id").unwrap();
+    let stored: Vec<u8> = row.get("code_hash").unwrap();
     let input = format!("code\0{order_id}\0{code}");
     assert_eq!(
         stored,

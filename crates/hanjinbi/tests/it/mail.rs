@@ -8,7 +8,6 @@ use hanjinbi_domain::ShopInfo;
 use hanjinbi_services::mail::{MailSettings, Mailer, SmtpSettings};
 use hanjinbi_services::notifications::{backoff, Notifier};
 use hanjinbi_services::Clock;
-use sqlx::Row;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -146,14 +145,20 @@ async fn place_order_of(app: &TestApp, sku: &str) -> String {
 
 /// `(attempts, next_attempt_at, last_error)` of the only outbox message.
 async fn outbox_row(app: &TestApp) -> (i64, i64, Option<String>) {
-    let row = sqlx::query("SELECT attempts, next_attempt_at, last_error FROM outbox")
-        .fetch_one(app.server.services.db.pool())
+    let row = app
+        .server
+        .services
+        .db
+        .raw_row(
+            "SELECT attempts, next_attempt_at, last_error FROM outbox",
+            &[],
+        )
         .await
         .unwrap();
     (
-        row.try_get("attempts").unwrap(),
-        row.try_get("next_attempt_at").unwrap(),
-        row.try_get("last_error").unwrap(),
+        row.get("attempts").unwrap(),
+        row.get("next_attempt_at").unwrap(),
+        row.get("last_error").unwrap(),
     )
 }
 
@@ -327,11 +332,12 @@ async fn two_outbox_workers_on_one_postgresql_send_each_message_once() {
         }
     }
     assert_eq!(app.mails().len(), ORDERS);
-    let max_attempts: i64 = sqlx::query("SELECT MAX(attempts) AS n FROM outbox")
-        .fetch_one(app.server.services.db.pool())
+    let max_attempts: i64 = app
+        .server
+        .services
+        .db
+        .raw_one("SELECT MAX(attempts) AS n FROM outbox", &[])
         .await
-        .unwrap()
-        .try_get("n")
         .unwrap();
     assert_eq!(max_attempts, 1, "a message was sent more than once");
     second.stop().await.unwrap();

@@ -9,8 +9,8 @@ use hanjinbi_privacy::gate::{items, GateError};
 use hanjinbi_privacy::policy::PurposeId;
 use hanjinbi_privacy::Principal;
 use hanjinbi_store::audit::AuditRow;
+use hanjinbi_store::testing::Row;
 use serde_json::Value;
-use sqlx::Row;
 use std::process::{Command, Stdio};
 
 /// The personal values a test buyer types, in every form they could be stored in.
@@ -60,10 +60,7 @@ pub async fn assert_audit_intact(app: &TestApp) {
 }
 
 async fn exec(app: &TestApp, sql: &str) {
-    sqlx::query(sql)
-        .execute(app.server.services.db.pool())
-        .await
-        .unwrap();
+    app.server.services.db.raw_execute(sql, &[]).await.unwrap();
 }
 
 fn broken_at(result: Result<audit::Verified, AuditError>) -> i64 {
@@ -254,24 +251,32 @@ async fn rows(app: &TestApp) -> Vec<AuditRow> {
 
 /// Rewrites entry `row` in place, as someone with write access to the database would.
 async fn overwrite(app: &TestApp, row: &AuditRow) {
-    sqlx::query(
-        "UPDATE audit_log SET format = $1, subject = $2, prev_hash = $3, hash = $4 WHERE seq = $5",
-    )
-    .bind(row.format)
-    .bind(&row.subject)
-    .bind(&row.prev_hash)
-    .bind(&row.hash)
-    .bind(row.seq)
-    .execute(app.server.services.db.pool())
-    .await
-    .unwrap();
+    app.server
+        .services
+        .db
+        .raw_execute(
+            "UPDATE audit_log SET format = $1, subject = $2, prev_hash = $3, hash = $4 \
+             WHERE seq = $5",
+            &[
+                row.format.into(),
+                (&row.subject).into(),
+                (&row.prev_hash).into(),
+                (&row.hash).into(),
+                row.seq.into(),
+            ],
+        )
+        .await
+        .unwrap();
 }
 
 async fn set_head(app: &TestApp, seq: i64, hash: &[u8]) {
-    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-        .bind(seq)
-        .bind(hash)
-        .execute(app.server.services.db.pool())
+    app.server
+        .services
+        .db
+        .raw_execute(
+            "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1",
+            &[seq.into(), hash.into()],
+        )
         .await
         .unwrap();
 }
@@ -459,16 +464,21 @@ async fn order_of(app: &TestApp, email: &str) -> Placed {
         .await
         .unwrap();
     let number = placed["number"].as_str().unwrap().to_owned();
-    let row = sqlx::query("SELECT id, buyer_id FROM orders WHERE number = $1")
-        .bind(&number)
-        .fetch_one(app.server.services.db.pool())
+    let row = app
+        .server
+        .services
+        .db
+        .raw_row(
+            "SELECT id, buyer_id FROM orders WHERE number = $1",
+            &[(&number).into()],
+        )
         .await
         .unwrap();
     Placed {
         number,
         token: placed["lookup_token"].as_str().unwrap().to_owned(),
-        id: row.try_get("id").unwrap(),
-        buyer: row.try_get("buyer_id").unwrap(),
+        id: row.get("id").unwrap(),
+        buyer: row.get("buyer_id").unwrap(),
     }
 }
 
@@ -483,24 +493,30 @@ async fn as_buyer(app: &TestApp, order: &Placed) -> Principal {
 }
 
 async fn as_mailer(app: &TestApp, order: &Placed) -> Principal {
-    let id: i64 = sqlx::query("SELECT id FROM outbox WHERE order_id = $1")
-        .bind(&order.id)
-        .fetch_one(app.server.services.db.pool())
+    let id: i64 = app
+        .server
+        .services
+        .db
+        .raw_one(
+            "SELECT id FROM outbox WHERE order_id = $1",
+            &[(&order.id).into()],
+        )
         .await
-        .unwrap()
-        .try_get("id")
         .unwrap();
     app.server.services.gate.mailer_for(id).await.unwrap().0
 }
 
-async fn last_entry(app: &TestApp) -> sqlx::any::AnyRow {
-    sqlx::query(
-        "SELECT action, who, actor, purpose, subject, fields, format FROM audit_log \
-         ORDER BY seq DESC LIMIT 1",
-    )
-    .fetch_one(app.server.services.db.pool())
-    .await
-    .unwrap()
+async fn last_entry(app: &TestApp) -> Row {
+    app.server
+        .services
+        .db
+        .raw_row(
+            "SELECT action, who, actor, purpose, subject, fields, format FROM audit_log \
+             ORDER BY seq DESC LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -523,12 +539,15 @@ async fn a_principal_needs_its_proof() {
         format!("order:{}", a.number)
     );
     app.send_mail().await;
-    let sent: i64 = sqlx::query("SELECT id FROM outbox WHERE order_id = $1")
-        .bind(&a.id)
-        .fetch_one(app.server.services.db.pool())
+    let sent: i64 = app
+        .server
+        .services
+        .db
+        .raw_one(
+            "SELECT id FROM outbox WHERE order_id = $1",
+            &[(&a.id).into()],
+        )
         .await
-        .unwrap()
-        .try_get("id")
         .unwrap();
     assert!(
         matches!(gate.mailer_for(sent).await, Err(GateError::NotFound)),
@@ -552,9 +571,9 @@ async fn a_principal_needs_its_proof() {
         "a cart's holder opens nothing"
     );
     let last = last_entry(&app).await;
-    assert_eq!(last.try_get::<String, _>("action").unwrap(), "deny");
+    assert_eq!(last.get::<String>("action").unwrap(), "deny");
     assert_eq!(
-        last.try_get::<String, _>("who").unwrap(),
+        last.get::<String>("who").unwrap(),
         format!("cart:{cart_id}")
     );
 }
@@ -576,27 +595,29 @@ async fn a_sealed_value_moved_to_another_row_or_field_does_not_open() {
     assert_eq!(email_of(&buyer_b).await.unwrap().expose(), "b@example.vn");
 
     // Buyer A's email copied into buyer B's row.
-    let a_email: Vec<u8> = sqlx::query("SELECT email_sealed FROM buyers WHERE id = $1")
-        .bind(&a.buyer)
-        .fetch_one(app.server.services.db.pool())
-        .await
-        .unwrap()
-        .try_get("email_sealed")
-        .unwrap();
-    sqlx::query("UPDATE buyers SET email_sealed = $1 WHERE id = $2")
-        .bind(&a_email)
-        .bind(&b.buyer)
-        .execute(app.server.services.db.pool())
+    let db = &app.server.services.db;
+    let a_email: Vec<u8> = db
+        .raw_one(
+            "SELECT email_sealed FROM buyers WHERE id = $1",
+            &[(&a.buyer).into()],
+        )
         .await
         .unwrap();
+    db.raw_execute(
+        "UPDATE buyers SET email_sealed = $1 WHERE id = $2",
+        &[a_email.into(), (&b.buyer).into()],
+    )
+    .await
+    .unwrap();
     assert!(matches!(email_of(&buyer_b).await, Err(GateError::Vault(_))));
 
     // Buyer A's name moved into A's own email field.
-    sqlx::query("UPDATE buyers SET email_sealed = name_sealed WHERE id = $1")
-        .bind(&a.buyer)
-        .execute(app.server.services.db.pool())
-        .await
-        .unwrap();
+    db.raw_execute(
+        "UPDATE buyers SET email_sealed = name_sealed WHERE id = $1",
+        &[(&a.buyer).into()],
+    )
+    .await
+    .unwrap();
     assert!(matches!(email_of(&buyer_a).await, Err(GateError::Vault(_))));
     assert!(gate
         .open::<items::BuyerName>(&buyer_a, PurposeId::OrderFulfilment, 0)
@@ -604,8 +625,13 @@ async fn a_sealed_value_moved_to_another_row_or_field_does_not_open() {
         .is_ok());
 
     // Order A's delivery details copied to order B.
-    sqlx::query("UPDATE orders SET ship_to_sealed = (SELECT ship_to_sealed FROM orders WHERE id = $1) WHERE id = $2")
-        .bind(&a.id).bind(&b.id).execute(app.server.services.db.pool()).await.unwrap();
+    db.raw_execute(
+        "UPDATE orders SET ship_to_sealed = (SELECT ship_to_sealed FROM orders WHERE id = $1) \
+         WHERE id = $2",
+        &[(&a.id).into(), (&b.id).into()],
+    )
+    .await
+    .unwrap();
     assert!(matches!(
         gate.open::<items::ShipTo>(&buyer_b, PurposeId::OrderFulfilment, 0)
             .await,
@@ -626,18 +652,15 @@ async fn the_gate_refuses_what_the_policy_does_not_allow_and_records_who_asked()
         .await;
     assert!(matches!(refused, Err(GateError::Denied(_))), "{refused:?}");
     let last = last_entry(&app).await;
-    assert_eq!(last.try_get::<String, _>("action").unwrap(), "deny");
+    assert_eq!(last.get::<String>("action").unwrap(), "deny");
     assert_eq!(
-        last.try_get::<String, _>("who").unwrap(),
+        last.get::<String>("who").unwrap(),
         format!("order:{}", order.number)
     );
-    assert_eq!(last.try_get::<String, _>("actor").unwrap(), "buyer");
-    assert_eq!(last.try_get::<String, _>("subject").unwrap(), order.buyer);
-    assert_eq!(last.try_get::<String, _>("fields").unwrap(), "ship_to");
-    assert_eq!(
-        last.try_get::<i64, _>("format").unwrap(),
-        audit::FORMAT_KEYED
-    );
+    assert_eq!(last.get::<String>("actor").unwrap(), "buyer");
+    assert_eq!(last.get::<String>("subject").unwrap(), order.buyer);
+    assert_eq!(last.get::<String>("fields").unwrap(), "ship_to");
+    assert_eq!(last.get::<i64>("format").unwrap(), audit::FORMAT_KEYED);
 
     // Suggestions may not read an address, consent or not.
     let refused = gate
@@ -657,15 +680,12 @@ async fn the_gate_refuses_what_the_policy_does_not_allow_and_records_who_asked()
     assert_eq!(name.expose(), "Nguyễn Thị Lan");
     assert_eq!(ship_to.phone().expose(), "+84912345678");
     let last = last_entry(&app).await;
-    assert_eq!(last.try_get::<String, _>("action").unwrap(), "open");
+    assert_eq!(last.get::<String>("action").unwrap(), "open");
     assert!(last
-        .try_get::<String, _>("who")
+        .get::<String>("who")
         .unwrap()
         .starts_with("system:outbox-mailer/message:"));
-    assert_eq!(
-        last.try_get::<String, _>("fields").unwrap(),
-        "email,name,ship_to"
-    );
+    assert_eq!(last.get::<String>("fields").unwrap(), "email,name,ship_to");
     assert_audit_intact(&app).await;
 }
 
@@ -677,18 +697,22 @@ async fn a_consent_purpose_is_refused_at_the_moment_of_use_without_consent() {
     never["consents"]["marketing"] = false.into();
     let cart = cart_with(&app, "AKG2L-DEN-M", 1).await;
     checkout(&app, &cart, never).await;
-    let never_row = sqlx::query("SELECT id FROM orders ORDER BY placed_at DESC, id LIMIT 1")
-        .fetch_one(app.server.services.db.pool())
+    let db = &app.server.services.db;
+    let never_row = db
+        .raw_row(
+            "SELECT id FROM orders ORDER BY placed_at DESC, id LIMIT 1",
+            &[],
+        )
         .await
         .unwrap();
-    let never_id: String = never_row.try_get("id").unwrap();
+    let never_id: String = never_row.get("id").unwrap();
     let never_mailer = {
-        let id: i64 = sqlx::query("SELECT id FROM outbox WHERE order_id = $1")
-            .bind(&never_id)
-            .fetch_one(app.server.services.db.pool())
+        let id: i64 = db
+            .raw_one(
+                "SELECT id FROM outbox WHERE order_id = $1",
+                &[(&never_id).into()],
+            )
             .await
-            .unwrap()
-            .try_get("id")
             .unwrap();
         gate.mailer_for(id).await.unwrap().0
     };
@@ -700,10 +724,7 @@ async fn a_consent_purpose_is_refused_at_the_moment_of_use_without_consent() {
         "{refused:?}"
     );
     assert_eq!(
-        last_entry(&app)
-            .await
-            .try_get::<String, _>("action")
-            .unwrap(),
+        last_entry(&app).await.get::<String>("action").unwrap(),
         "deny"
     );
 
@@ -718,22 +739,21 @@ async fn a_consent_purpose_is_refused_at_the_moment_of_use_without_consent() {
         "{refused:?}"
     );
     // ... until the address is confirmed.
-    sqlx::query("UPDATE consents SET verified = 1 WHERE subject_id = $1")
-        .bind(&given.buyer)
-        .execute(app.server.services.db.pool())
-        .await
-        .unwrap();
+    db.raw_execute(
+        "UPDATE consents SET verified = TRUE WHERE subject_id = $1",
+        &[(&given.buyer).into()],
+    )
+    .await
+    .unwrap();
     assert!(gate
         .open::<items::BuyerEmail>(&mailer, PurposeId::Marketing, 0)
         .await
         .is_ok());
-    sqlx::query(
+    db.raw_execute(
         "INSERT INTO consents (subject_id, purpose, granted, policy_version, wording, channel, at) \
-         VALUES ($1, 'marketing', 0, $2, 'withdrawn', 'web', 1)",
+         VALUES ($1, 'marketing', FALSE, $2, 'withdrawn', 'web', 1)",
+        &[(&given.buyer).into(), gate.policy().version().into()],
     )
-    .bind(&given.buyer)
-    .bind(gate.policy().version())
-    .execute(app.server.services.db.pool())
     .await
     .unwrap();
     let refused = gate
@@ -763,9 +783,9 @@ async fn order_page_views_are_all_audited_in_few_write_transactions() {
     gate.flush_views().await.unwrap();
     assert_eq!(count(&app, "audit_log").await, before + 1);
     let last = last_entry(&app).await;
-    assert_eq!(last.try_get::<String, _>("action").unwrap(), "open");
+    assert_eq!(last.get::<String>("action").unwrap(), "open");
     assert_eq!(
-        last.try_get::<String, _>("who").unwrap(),
+        last.get::<String>("who").unwrap(),
         format!("order:{}", order.number)
     );
 
@@ -812,19 +832,25 @@ async fn an_order_opened_too_often_in_a_minute_answers_429() {
 async fn consent_is_recorded_with_its_wording_and_policy_version() {
     let app = spawn().await;
     let buyer_id = order_of(&app, "a@example.vn").await.buyer;
-    let row = sqlx::query("SELECT purpose, granted, policy_version, wording, channel FROM consents WHERE subject_id = $1")
-        .bind(&buyer_id).fetch_one(app.server.services.db.pool()).await.unwrap();
-    assert_eq!(row.try_get::<String, _>("purpose").unwrap(), "marketing");
-    assert_eq!(row.try_get::<i64, _>("granted").unwrap(), 1);
-    assert_eq!(row.try_get::<String, _>("channel").unwrap(), "api");
+    let row = app
+        .server
+        .services
+        .db
+        .raw_row(
+            "SELECT purpose, granted, policy_version, wording, channel FROM consents \
+             WHERE subject_id = $1",
+            &[(&buyer_id).into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<String>("purpose").unwrap(), "marketing");
+    assert!(row.get::<bool>("granted").unwrap());
+    assert_eq!(row.get::<String>("channel").unwrap(), "api");
     assert_eq!(
-        row.try_get::<String, _>("policy_version").unwrap(),
+        row.get::<String>("policy_version").unwrap(),
         app.server.services.gate.policy().version()
     );
-    assert!(row
-        .try_get::<String, _>("wording")
-        .unwrap()
-        .contains("Hanjinbi"));
+    assert!(row.get::<String>("wording").unwrap().contains("Hanjinbi"));
 }
 
 #[tokio::test]
@@ -849,12 +875,15 @@ async fn keys_rotate_while_the_shop_keeps_serving() {
     .unwrap();
     let after = std::fs::read_to_string(&key_file).unwrap();
     assert_ne!(before, after);
-    let masters: Vec<String> = sqlx::query("SELECT DISTINCT master_key_id FROM data_keys")
-        .fetch_all(app.server.services.db.pool())
+    let masters: Vec<String> = app
+        .server
+        .services
+        .db
+        .raw_rows("SELECT DISTINCT master_key_id FROM data_keys", &[])
         .await
         .unwrap()
         .iter()
-        .map(|r| r.try_get("master_key_id").unwrap())
+        .map(|r| r.get("master_key_id").unwrap())
         .collect();
     assert_eq!(masters.len(), 1);
     assert!(

@@ -8,7 +8,6 @@ use hanjinbi::server::{RunningServer, ServerSettings};
 use hanjinbi_domain::ShopInfo;
 use rand::RngCore;
 use serde_json::{json, Value};
-use sqlx::Executor;
 
 pub struct TestApp {
     pub server: RunningServer,
@@ -37,16 +36,10 @@ pub async fn fresh_database(dir: &std::path::Path) -> String {
     match postgres_admin_url() {
         None => format!("sqlite://{}/shop.sqlite3", dir.display()),
         Some(admin) => {
-            sqlx::any::install_default_drivers();
             let name = format!("hj_test_{:016x}", rand::rng().next_u64());
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+            hanjinbi_store::testing::create_postgres_database(&admin, &name)
                 .await
-                .expect("connect to the PostgreSQL test server");
-            conn.execute(format!("CREATE DATABASE {name}").as_str())
-                .await
-                .expect("create a test database");
-            let (base, _) = admin.rsplit_once('/').expect("a database URL has a path");
-            format!("{base}/{name}")
+                .expect("create a test database")
         }
     }
 }
