@@ -315,6 +315,12 @@ impl Db {
         migrate::run(self).await
     }
 
+    /// The migrations the database records as applied, in version order: version and
+    /// whether it completed.
+    pub async fn applied_migrations(&self) -> Result<Vec<(i64, bool)>, StoreError> {
+        migrate::applied(self).await
+    }
+
     /// Starts a write transaction (see [`WriteTx`]).
     pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
         let inner = match &self.pools {

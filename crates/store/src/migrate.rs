@@ -121,6 +121,16 @@ pub(crate) async fn run(db: &Db) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The migrations the database records as applied, in version order: version and whether
+/// it completed.
+pub(crate) async fn applied(db: &Db) -> Result<Vec<(i64, bool)>, StoreError> {
+    const APPLIED: &str = "SELECT version, success FROM _sqlx_migrations ORDER BY version";
+    Ok(match &db.pools {
+        Pools::Sqlite { read, .. } => sqlx::query_as(APPLIED).fetch_all(read).await?,
+        Pools::Postgres(pool) => sqlx::query_as(APPLIED).fetch_all(pool).await?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,6 @@ use hanjinbi_domain::{Dong, ShopInfo};
 use hanjinbi_services::checkout::ShippingFees;
 use hanjinbi_store::Db;
 use serde_json::{json, Value};
-use sqlx::Connection;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -78,17 +77,17 @@ impl Backend {
 async fn upgrade_and_check(dir: tempfile::TempDir, database_url: String, backend: Backend) {
     let journey = journey(backend.name());
     assert_eq!(
-        applied_migrations(&database_url, backend).await,
+        applied_migrations(&database_url).await,
         (1..=6).map(|v| (v, true)).collect::<Vec<_>>(),
         "the fixture is a database at migration 0006"
     );
-    carts_touched_now(&database_url, backend).await;
+    carts_touched_now(&database_url).await;
 
     // The upgrade: the server migrates the database as it starts.
     let app = start(dir, database_url).await;
     let newest = newest_migration(backend);
     assert_eq!(
-        applied_migrations(&app.database_url, backend).await,
+        applied_migrations(&app.database_url).await,
         (1..=newest).map(|v| (v, true)).collect::<Vec<_>>(),
         "every migration up to the newest is applied, once, successfully"
     );
@@ -490,22 +489,11 @@ fn load_dump(url: &str, dump: &Path) {
 }
 
 /// The migrations the database records as applied: version and success, in order.
-async fn applied_migrations(url: &str, backend: Backend) -> Vec<(i64, bool)> {
-    const APPLIED: &str = "SELECT version, success FROM _sqlx_migrations ORDER BY version";
-    match backend {
-        Backend::Sqlite => {
-            let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
-            let rows = sqlx::query_as(APPLIED).fetch_all(&mut conn).await.unwrap();
-            conn.close().await.unwrap();
-            rows
-        }
-        Backend::Postgres => {
-            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-            let rows = sqlx::query_as(APPLIED).fetch_all(&mut conn).await.unwrap();
-            conn.close().await.unwrap();
-            rows
-        }
-    }
+async fn applied_migrations(url: &str) -> Vec<(i64, bool)> {
+    let db = Db::open_existing(url, 1).await.unwrap();
+    let applied = db.applied_migrations().await.unwrap();
+    db.close().await;
+    applied
 }
 
 /// The newest migration this code carries for `backend`: the highest `NNNN_` in its folder.
@@ -526,8 +514,7 @@ fn newest_migration(backend: Backend) -> i64 {
 /// The fixture's carts were last touched when it was made, and the shop forgets a cart idle
 /// for 30 days. So that the test reads as an upgrade soon after the journey however old the
 /// fixture grows, their last activity moves to now, before the upgrade; nothing else changes.
-async fn carts_touched_now(url: &str, backend: Backend) {
-    const TOUCH: &str = "UPDATE carts SET updated_at = $1";
+async fn carts_touched_now(url: &str) {
     let now = i64::try_from(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -535,26 +522,11 @@ async fn carts_touched_now(url: &str, backend: Backend) {
             .as_secs(),
     )
     .unwrap();
-    match backend {
-        Backend::Sqlite => {
-            let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
-            sqlx::query(TOUCH)
-                .bind(now)
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            conn.close().await.unwrap();
-        }
-        Backend::Postgres => {
-            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-            sqlx::query(TOUCH)
-                .bind(now)
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            conn.close().await.unwrap();
-        }
-    }
+    let db = Db::open_existing(url, 1).await.unwrap();
+    db.raw_execute("UPDATE carts SET updated_at = $1", &[now.into()])
+        .await
+        .unwrap();
+    db.close().await;
 }
 
 /// Runs the `hanjinbi` command on the upgraded shop; returns its standard output, failing
