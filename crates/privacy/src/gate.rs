@@ -253,7 +253,7 @@ impl ViewLog {
         let written = async {
             let mut tx = db.begin_write().await?;
             batch.write(&mut tx, key).await?;
-            tx.commit().await.map_err(StoreError::from)?;
+            tx.commit().await?;
             Ok::<(), GateError>(())
         }
         .await;
@@ -553,7 +553,7 @@ impl Gate {
             },
         )
         .await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -221,7 +221,7 @@ pub async fn init(db: &Db, path: &Path, now: i64) -> Result<KeyRing, KeyCheckErr
     let ring = KeyRing::generate();
     let mut tx = db.begin_write().await?;
     keyring::forget_all(&mut tx).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     keys::create(path, &ring)?;
     check(db, &ring, path, now).await?;
     Ok(ring)

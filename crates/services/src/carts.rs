@@ -154,13 +154,13 @@ impl Carts {
         )
         .await?;
         if window.hits > NEW_CARTS_PER_CLIENT {
-            tx.commit().await.map_err(StoreError::from)?;
+            tx.commit().await?;
             return Err(CartError::TooManyCarts {
                 retry_after_secs: (window.window_start + NEW_CART_WINDOW_SECS - now).max(1),
             });
         }
         carts::create(&mut tx, &id, &token_hash(&token), now).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(NewCart {
             access: CartAccess { id },
             token,
@@ -241,7 +241,7 @@ impl Carts {
             });
         }
         carts::set_quantity(&mut tx, &access.id, variant.id, wanted, now).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         self.view(access).await
     }
 
@@ -256,7 +256,7 @@ impl Carts {
         if !carts::remove(&mut tx, &access.id, variant.id).await? {
             return Err(CartError::NotInCart);
         }
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         self.view(access).await
     }
 }

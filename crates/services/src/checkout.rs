@@ -360,7 +360,7 @@ impl Checkout {
         }
         if let Some(hash) = &idempotency_hash {
             if let Some((order_id, first)) = orders::by_idempotency_key(&mut tx, hash).await? {
-                tx.rollback().await.map_err(StoreError::from)?;
+                tx.rollback().await?;
                 // Keys stored before requests were hashed have nothing to compare with.
                 if first.is_some_and(|first| first != fingerprint) {
                     return Err(CheckoutError::IdempotencyKeyReused);
@@ -522,7 +522,7 @@ impl Checkout {
         orders::clear_cart(&mut tx, access.id()).await?;
         // Last, so the audit chain's head row is locked only for the commit itself.
         audit.write(&mut tx, &self.gate.audit_key()).await?;
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         // Stock changed: this server's product pages show it at once.
         self.catalog.invalidate();
         Ok(PlacedOrder {

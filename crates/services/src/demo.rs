@@ -160,7 +160,7 @@ pub async fn load(db: &Db, clock: &dyn Clock) -> Result<DemoOutcome, DemoError> 
         )
         .await?;
     }
-    tx.commit().await.map_err(StoreError::from)?;
+    tx.commit().await?;
     Ok(DemoOutcome::Loaded {
         categories: file.categories.len(),
         products: file.products.len(),

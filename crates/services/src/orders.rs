@@ -352,7 +352,7 @@ impl Orders {
         .flatten()
         .max();
         if let Some(until) = lock {
-            tx.commit().await.map_err(StoreError::from)?;
+            tx.commit().await?;
             return Err(OrderError::locked(until, now));
         }
         if let (true, Some(order)) = (matches, &order) {
@@ -383,7 +383,7 @@ impl Orders {
                 audit.write(&mut tx, &self.gate.audit_key()).await?;
             }
         }
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -435,7 +435,7 @@ impl Orders {
             ));
         }
         if let Some(until) = lock {
-            tx.rollback().await.map_err(StoreError::from)?;
+            tx.rollback().await?;
             return Err(OrderError::locked(until, now));
         }
         let outcome = match &order {
@@ -468,7 +468,7 @@ impl Orders {
                 orders::hit_limit(&mut tx, scope::FAIL_CONTACT, contact, now, expired).await?;
             }
         }
-        tx.commit().await.map_err(StoreError::from)?;
+        tx.commit().await?;
         outcome
     }
 

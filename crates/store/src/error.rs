@@ -5,9 +5,9 @@ pub enum StoreError {
     #[error("unsupported database URL (expected sqlite://… or postgres://…)")]
     UnsupportedUrl,
     #[error("database error: {0}")]
-    Database(#[source] DatabaseError),
+    Database(DatabaseError),
     #[error("migration failed: {0}")]
-    Migration(#[source] DatabaseError),
+    Migration(DatabaseError),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     #[error(

@@ -188,15 +188,14 @@ pub async fn retire(
     }
     let mut in_use = Vec::new();
     for id in master_key_ids {
-        let n: i64 =
-            on_tx!(tx, |e| {
-                sqlx::query_scalar(
+        let n: i64 = on_tx!(tx, |e| {
+            sqlx::query_scalar(
             "SELECT COUNT(*) FROM data_keys WHERE master_key_id = $1 AND wrapped_key IS NOT NULL"
         )
         .bind(id.as_str())
         .fetch_one(e)
         .await
-            })?;
+        })?;
         if n > 0 {
             in_use.push((id.clone(), n));
         }
