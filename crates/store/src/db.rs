@@ -145,7 +145,9 @@ pub(crate) use {on_read, on_tx, on_write};
 
 /// The file of an SQLite URL; `None` for an in-memory database.
 fn sqlite_file(options: &SqliteConnectOptions, url: &str) -> Option<PathBuf> {
-    if url.contains("mode=memory") {
+    // sqlx names the database of `sqlite::memory:` `file:sqlx-in-memory-N`, a name that
+    // would otherwise pass for a file in the working folder.
+    if url.contains("mode=memory") || url.contains(":memory:") {
         return None;
     }
     let file = options.get_filename();
@@ -216,7 +218,7 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// How long an SQLite connection waits for a lock held by another process (another
 /// `hanjinbi` command on the same file) before giving up.
-const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Db {
     /// Opens the database at `url`, creating an SQLite file when missing: the file mode 0600
