@@ -414,19 +414,28 @@ impl Verifier {
     ///
     /// An entry's MAC depends only on its own fields and its stored link to the entry
     /// before, so batches are checked on as many threads as the machine has cores while the
-    /// next batches are still being read; only their verdicts are taken in order. Blocks;
-    /// call it off the async runtime.
-    pub fn check_batches<I>(&mut self, batches: I) -> Result<(), AuditError>
+    /// next batches are still being read; only their verdicts are taken in order. Each
+    /// batch, once checked, goes to `recycle` (the reader's
+    /// [`Recycler`](hanjinbi_store::audit::Recycler), or `drop`). Blocks; call it off the
+    /// async runtime.
+    pub fn check_batches<I, R>(&mut self, batches: I, recycle: R) -> Result<(), AuditError>
     where
         I: IntoIterator<Item = Result<Vec<AuditRow>, StoreError>>,
+        R: Fn(Vec<AuditRow>) + Sync,
     {
         let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        self.check_batches_on(batches, threads)
+        self.check_batches_on(batches, &recycle, threads)
     }
 
-    fn check_batches_on<I>(&mut self, batches: I, threads: usize) -> Result<(), AuditError>
+    fn check_batches_on<I, R>(
+        &mut self,
+        batches: I,
+        recycle: &R,
+        threads: usize,
+    ) -> Result<(), AuditError>
     where
         I: IntoIterator<Item = Result<Vec<AuditRow>, StoreError>>,
+        R: Fn(Vec<AuditRow>) + Sync,
     {
         let threads = threads.max(1);
         // Enough batches ahead that no thread waits for the one whose verdict is next.
@@ -453,8 +462,7 @@ impl Verifier {
                         continue;
                     }
                     let verdict = check_run(key, anchor, job.first_seq, &job.prev, &job.rows);
-                    // The rows are freed here, on this thread, not on the one taking verdicts.
-                    drop(job.rows);
+                    recycle(job.rows);
                     let _ = job.verdict.send(verdict);
                 });
             }
@@ -571,6 +579,7 @@ pub async fn verify(
     anchor: Option<Anchor>,
 ) -> Result<Verified, AuditError> {
     let mut scan = audit::scan(db).await?;
+    let recycler = scan.recycler();
     let (head_seq, head_hash) = {
         let (seq, hash) = scan.head();
         (seq, hash.to_vec())
@@ -582,7 +591,9 @@ pub async fn verify(
     // Checking MACs is a million entries' worth of CPU work: off the runtime's threads.
     let checked = tokio::task::spawn_blocking(move || {
         verifier
-            .check_batches(std::iter::from_fn(|| scan.blocking_next()))
+            .check_batches(std::iter::from_fn(|| scan.blocking_next()), |batch| {
+                recycler.recycle(batch)
+            })
             .map(|()| verifier)
     })
     .await;
@@ -891,7 +902,7 @@ mod tests {
             v = v.with_anchor(anchor);
         }
         let batches = rows.chunks(size).map(|batch| Ok(batch.to_vec()));
-        v.check_batches_on(batches, threads)?;
+        v.check_batches_on(batches, &drop, threads)?;
         let (seq, hash) = head_of(rows);
         v.finish(seq, &hash)
     }
@@ -1019,7 +1030,7 @@ mod tests {
                 Err(StoreError::Corrupt("unreadable".into())),
                 Ok(rows[8..].to_vec()),
             ];
-            v.check_batches_on(batches, 2)
+            v.check_batches_on(batches, &drop, 2)
         };
         let mut rows = chain(12, &key());
         assert!(matches!(failing(&rows), Err(AuditError::Store(_))));

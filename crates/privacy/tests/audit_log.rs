@@ -205,6 +205,45 @@ async fn a_scan_reads_one_snapshot(memory: bool) {
     scratch.drop_database().await;
 }
 
+/// A log long enough that the reader refills batches handed back by the verifier: whatever
+/// a batch held before must not leak into the entries it carries next.
+async fn a_long_log_is_checked_through_refilled_batches(memory: bool) {
+    let key = AuditKey::new(&Key::random(), 0);
+    let n = 20 * SCAN_BATCH as i64 + 5;
+    let scratch = Scratch::new(memory).await;
+    let rows = chain(n, &key);
+    store(&scratch.db, &rows, n).await;
+    let verified = audit::verify(&scratch.db, key.clone(), None)
+        .await
+        .expect("an intact log verifies");
+    assert_eq!(
+        (verified.count, verified.head.as_slice()),
+        (n, rows[rows.len() - 1].hash.as_slice())
+    );
+    scratch.drop_database().await;
+
+    let scratch = Scratch::new(memory).await;
+    let mut rows = rows;
+    let seq = 18 * SCAN_BATCH + 2;
+    rows[seq - 1].who = "system:someone-else".into();
+    store(&scratch.db, &rows, n).await;
+    assert_eq!(
+        broken_at(audit::verify(&scratch.db, key, None).await),
+        (seq as i64, BreakReason::Edited)
+    );
+    scratch.drop_database().await;
+}
+
+#[tokio::test]
+async fn a_long_log_is_checked_through_refilled_batches_from_the_database() {
+    a_long_log_is_checked_through_refilled_batches(false).await;
+}
+
+#[tokio::test]
+async fn a_long_in_memory_log_is_checked_through_refilled_batches() {
+    a_long_log_is_checked_through_refilled_batches(true).await;
+}
+
 #[tokio::test]
 async fn an_intact_log_verifies() {
     an_intact_log_verifies_with_its_count_and_head(false).await;
