@@ -14,12 +14,15 @@
 //! length (default 1,000,000), `HANJINBI_BENCH_AUDIT_BATCH` the entries per transaction while
 //! filling (default 10,000 on SQLite, 1,000 on PostgreSQL) and `HANJINBI_BENCH_VERIFY_RUNS`
 //! the number of timed verifications (default 3). Only the verification is the figure; the
-//! fill rate is printed for scale.
+//! fill rate is printed for scale, and so is the verifier's rate over the same entries held
+//! in memory (one thread, and batches on every core), measured in the same run, so that the
+//! cost of reading shows as a ratio even on a busy machine.
 
 use anyhow::Context;
-use hanjinbi_privacy::audit::{self, AuditAction, AuditEvent, AuditKey};
+use hanjinbi_privacy::audit::{self, AuditAction, AuditEvent, AuditKey, Verifier};
 use hanjinbi_privacy::keys::Key;
 use hanjinbi_privacy::records::new_id;
+use hanjinbi_store::audit::AuditRow;
 use hanjinbi_store::testing::{create_postgres_database, drop_postgres_database};
 use hanjinbi_store::Db;
 use rand::RngCore;
@@ -102,6 +105,54 @@ struct Figures {
     batch: i64,
     fill: Duration,
     verify: Vec<Duration>,
+    memory: InMemory,
+}
+
+/// The verifier over the same entries already in memory.
+struct InMemory {
+    one_thread: Duration,
+    batches: Duration,
+    threads: usize,
+}
+
+/// Reads every entry into memory, in the batches the store delivers.
+async fn read_all(db: &Db) -> anyhow::Result<Vec<Vec<AuditRow>>> {
+    let mut scan = hanjinbi_store::audit::scan(db).await?;
+    let mut batches = Vec::new();
+    while let Some(batch) = scan.next().await {
+        batches.push(batch?);
+    }
+    Ok(batches)
+}
+
+/// Times the verifier over entries in memory: one entry at a time on this thread, then
+/// batches on every core.
+fn in_memory(key: &AuditKey, batches: Vec<Vec<AuditRow>>, n: i64) -> anyhow::Result<InMemory> {
+    let started = Instant::now();
+    let mut verifier = Verifier::new(key.clone());
+    for row in batches.iter().flatten() {
+        verifier.check(row)?;
+    }
+    let one_thread = started.elapsed();
+    anyhow::ensure!(verifier.count() == n, "checked {} of {n}", verifier.count());
+    // Checked batches are kept and freed after the timing: from the database they go back
+    // to the reader, which refills them.
+    let checked = std::sync::Mutex::new(Vec::new());
+    let started = Instant::now();
+    let mut verifier = Verifier::new(key.clone());
+    verifier.check_batches(batches.into_iter().map(Ok), |batch| {
+        if let Ok(mut checked) = checked.lock() {
+            checked.push(batch);
+        }
+    })?;
+    let batches = started.elapsed();
+    drop(checked);
+    anyhow::ensure!(verifier.count() == n, "checked {} of {n}", verifier.count());
+    Ok(InMemory {
+        one_thread,
+        batches,
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+    })
 }
 
 impl Figures {
@@ -136,6 +187,17 @@ impl Figures {
             best.as_secs_f64(),
             n / best.as_secs_f64()
         );
+        let memory = &self.memory;
+        println!(
+            "{}: same entries in memory: one thread {:.3} s = {:.0} entries/s; batches on {} threads {:.3} s = {:.0} entries/s; rate from the database (median) / one thread in memory = {:.2}",
+            self.backend,
+            memory.one_thread.as_secs_f64(),
+            n / memory.one_thread.as_secs_f64(),
+            memory.threads,
+            memory.batches.as_secs_f64(),
+            n / memory.batches.as_secs_f64(),
+            memory.one_thread.as_secs_f64() / median.as_secs_f64()
+        );
     }
 }
 
@@ -160,6 +222,7 @@ async fn measure(
         verify.push(started.elapsed());
         anyhow::ensure!(verified.count == n, "verified {} of {n}", verified.count);
     }
+    let memory = in_memory(&key, read_all(&db).await?, n)?;
     db.close().await;
     Ok(Figures {
         backend,
@@ -167,6 +230,7 @@ async fn measure(
         batch,
         fill,
         verify,
+        memory,
     })
 }
 

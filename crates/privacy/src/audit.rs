@@ -18,6 +18,9 @@ use hanjinbi_store::audit::{self, AuditRow};
 use hanjinbi_store::{Db, StoreError, WriteTx};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Mutex};
 use thiserror::Error;
 
 /// What an entry records.
@@ -138,6 +141,8 @@ pub enum AuditError {
     Broken { seq: i64, reason: BreakReason },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("audit verification was stopped before it finished (the program is shutting down)")]
+    Interrupted,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
@@ -284,7 +289,83 @@ impl AuditBatch {
     }
 }
 
-/// Checks entries one by one, in order.
+/// Checks one entry, the `expected_seq`th of the log, that follows an entry whose link is
+/// `prev`. Returns whether it is unkeyed (format 1).
+fn check_entry(
+    key: &AuditKey,
+    anchor: Option<&Anchor>,
+    expected_seq: i64,
+    prev: &[u8],
+    row: &AuditRow,
+) -> Result<bool, AuditError> {
+    let broken = |reason| AuditError::Broken {
+        seq: row.seq,
+        reason,
+    };
+    if row.seq != expected_seq {
+        return Err(broken(if row.seq > expected_seq {
+            BreakReason::Missing
+        } else {
+            BreakReason::Unlinked
+        }));
+    }
+    let (link, unkeyed) = match row.format {
+        FORMAT_KEYED => (key.entry_mac(&row.prev_hash, row), false),
+        FORMAT_UNKEYED if row.seq <= key.unkeyed => (entry_hash(&row.prev_hash, row), true),
+        FORMAT_UNKEYED => return Err(broken(BreakReason::Unkeyed)),
+        _ => return Err(broken(BreakReason::UnknownFormat)),
+    };
+    if link.as_slice() != row.hash.as_slice() {
+        return Err(broken(BreakReason::Edited));
+    }
+    if row.prev_hash != prev {
+        return Err(broken(BreakReason::Unlinked));
+    }
+    if let Some(anchor) = anchor {
+        if anchor.count == row.seq && anchor.hash != row.hash {
+            return Err(broken(BreakReason::NotTheAnchor));
+        }
+    }
+    Ok(unkeyed)
+}
+
+/// Checks consecutive entries, the first being the `first_seq`th of the log and following
+/// an entry whose link is `prev`. Returns how many were unkeyed.
+fn check_run<'a>(
+    key: &AuditKey,
+    anchor: Option<&Anchor>,
+    first_seq: i64,
+    mut prev: &'a [u8],
+    rows: &'a [AuditRow],
+) -> Result<i64, AuditError> {
+    let mut unkeyed = 0;
+    for (expected_seq, row) in (first_seq..).zip(rows) {
+        unkeyed += i64::from(check_entry(key, anchor, expected_seq, prev, row)?);
+        prev = &row.hash;
+    }
+    Ok(unkeyed)
+}
+
+/// A batch handed to a checking thread, with what it needs to check its first entry.
+struct Job {
+    first_seq: i64,
+    prev: Vec<u8>,
+    rows: Vec<AuditRow>,
+    verdict: mpsc::SyncSender<Result<i64, AuditError>>,
+}
+
+/// The verdict on a batch, waited for.
+fn settle(verdict: mpsc::Receiver<Result<i64, AuditError>>) -> Result<i64, AuditError> {
+    verdict.recv().unwrap_or_else(|_| checker_panicked())
+}
+
+/// A checking thread is gone without a verdict: it panicked, and `std::thread::scope`
+/// re-raises that panic once every thread has ended; this thread unwinds to let it.
+fn checker_panicked() -> ! {
+    panic!("an audit checking thread panicked")
+}
+
+/// Checks entries in order, one at a time or in batches.
 #[derive(Debug)]
 pub struct Verifier {
     key: AuditKey,
@@ -312,40 +393,128 @@ impl Verifier {
         self
     }
 
+    /// Checks the next entry.
     pub fn check(&mut self, row: &AuditRow) -> Result<(), AuditError> {
-        let broken = |reason| AuditError::Broken {
-            seq: row.seq,
-            reason,
-        };
-        if row.seq != self.expected_seq {
-            return Err(broken(if row.seq > self.expected_seq {
-                BreakReason::Missing
-            } else {
-                BreakReason::Unlinked
-            }));
-        }
-        let link = match row.format {
-            FORMAT_KEYED => self.key.entry_mac(&row.prev_hash, row),
-            FORMAT_UNKEYED if row.seq <= self.key.unkeyed => {
-                self.unkeyed_seen += 1;
-                entry_hash(&row.prev_hash, row)
-            }
-            FORMAT_UNKEYED => return Err(broken(BreakReason::Unkeyed)),
-            _ => return Err(broken(BreakReason::UnknownFormat)),
-        };
-        if link.as_slice() != row.hash.as_slice() {
-            return Err(broken(BreakReason::Edited));
-        }
-        if row.prev_hash != self.prev {
-            return Err(broken(BreakReason::Unlinked));
-        }
-        if let Some(anchor) = &self.anchor {
-            if anchor.count == row.seq && anchor.hash != row.hash {
-                return Err(broken(BreakReason::NotTheAnchor));
-            }
-        }
+        let unkeyed = check_entry(
+            &self.key,
+            self.anchor.as_ref(),
+            self.expected_seq,
+            &self.prev,
+            row,
+        )?;
+        self.unkeyed_seen += i64::from(unkeyed);
         self.expected_seq += 1;
         self.prev.clone_from(&row.hash);
+        Ok(())
+    }
+
+    /// Checks the next entries, arriving in batches of consecutive entries, with the verdict
+    /// [`Verifier::check`] would give one entry at a time: the first entry that does not
+    /// check out, or the first error of `batches`, whichever comes first in the log.
+    ///
+    /// An entry's MAC depends only on its own fields and its stored link to the entry
+    /// before, so batches are checked on as many threads as the machine has cores while the
+    /// next batches are still being read; only their verdicts are taken in order. Each
+    /// batch, once checked, goes to `recycle` (the reader's
+    /// [`Recycler`](hanjinbi_store::audit::Recycler), or `drop`). Blocks; call it off the
+    /// async runtime.
+    pub fn check_batches<I, R>(&mut self, batches: I, recycle: R) -> Result<(), AuditError>
+    where
+        I: IntoIterator<Item = Result<Vec<AuditRow>, StoreError>>,
+        R: Fn(Vec<AuditRow>) + Sync,
+    {
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        self.check_batches_on(batches, &recycle, threads)
+    }
+
+    fn check_batches_on<I, R>(
+        &mut self,
+        batches: I,
+        recycle: &R,
+        threads: usize,
+    ) -> Result<(), AuditError>
+    where
+        I: IntoIterator<Item = Result<Vec<AuditRow>, StoreError>>,
+        R: Fn(Vec<AuditRow>) + Sync,
+    {
+        let threads = threads.max(1);
+        // Enough batches ahead that no thread waits for the one whose verdict is next.
+        let in_flight = 2 * threads + 2;
+        let stop = AtomicBool::new(false);
+        let (key, anchor) = (&self.key, self.anchor.as_ref());
+        let mut next_seq = self.expected_seq;
+        let mut prev = self.prev.clone();
+        let mut unkeyed = 0;
+        let (jobs, queue) = mpsc::sync_channel::<Job>(in_flight);
+        let queue = Mutex::new(queue);
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| loop {
+                    // A poisoned lock means another checker panicked; the scope re-raises it.
+                    let Ok(job) = queue
+                        .lock()
+                        .map_err(drop)
+                        .and_then(|q| q.recv().map_err(drop))
+                    else {
+                        break;
+                    };
+                    if stop.load(Ordering::Relaxed) {
+                        continue;
+                    }
+                    let verdict = check_run(key, anchor, job.first_seq, &job.prev, &job.rows);
+                    recycle(job.rows);
+                    let _ = job.verdict.send(verdict);
+                });
+            }
+            let mut pending = VecDeque::new();
+            let result = (|| {
+                for batch in batches {
+                    let rows = match batch {
+                        Ok(rows) => rows,
+                        Err(error) => {
+                            // Entries read before the error come first in the log.
+                            while let Some(verdict) = pending.pop_front() {
+                                unkeyed += settle(verdict)?;
+                            }
+                            return Err(AuditError::Store(error));
+                        }
+                    };
+                    let Some(last) = rows.last() else {
+                        continue;
+                    };
+                    let count = rows.len() as i64;
+                    let (verdict, verdict_rx) = mpsc::sync_channel(1);
+                    let job = Job {
+                        first_seq: next_seq,
+                        prev: std::mem::replace(&mut prev, last.hash.clone()),
+                        rows,
+                        verdict,
+                    };
+                    if jobs.send(job).is_err() {
+                        checker_panicked();
+                    }
+                    next_seq += count;
+                    pending.push_back(verdict_rx);
+                    while pending.len() > in_flight {
+                        if let Some(verdict) = pending.pop_front() {
+                            unkeyed += settle(verdict)?;
+                        }
+                    }
+                }
+                while let Some(verdict) = pending.pop_front() {
+                    unkeyed += settle(verdict)?;
+                }
+                Ok(())
+            })();
+            if result.is_err() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            drop(jobs);
+            result
+        })?;
+        self.expected_seq = next_seq;
+        self.prev = prev;
+        self.unkeyed_seen += unkeyed;
         Ok(())
     }
 
@@ -409,16 +578,32 @@ pub async fn verify(
     key: AuditKey,
     anchor: Option<Anchor>,
 ) -> Result<Verified, AuditError> {
-    use futures_util::StreamExt;
-    let (head_seq, head_hash) = audit::head(db).await?;
+    let mut scan = audit::scan(db).await?;
+    let recycler = scan.recycler();
+    let (head_seq, head_hash) = {
+        let (seq, hash) = scan.head();
+        (seq, hash.to_vec())
+    };
     let mut verifier = Verifier::new(key);
     if let Some(anchor) = anchor {
         verifier = verifier.with_anchor(anchor);
     }
-    let mut rows = audit::all(db);
-    while let Some(row) = rows.next().await {
-        verifier.check(&row?)?;
-    }
+    // Checking MACs is a million entries' worth of CPU work: off the runtime's threads.
+    let checked = tokio::task::spawn_blocking(move || {
+        verifier
+            .check_batches(std::iter::from_fn(|| scan.blocking_next()), |batch| {
+                recycler.recycle(batch)
+            })
+            .map(|()| verifier)
+    })
+    .await;
+    let verifier = match checked {
+        Ok(result) => result?,
+        Err(stopped) => match stopped.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(_) => return Err(AuditError::Interrupted),
+        },
+    };
     verifier.finish(head_seq, &head_hash)
 }
 
@@ -701,6 +886,182 @@ mod tests {
             &format!("42:{}", "0".repeat(63)),
         ] {
             assert_eq!(bad.parse::<Anchor>(), Err(BadAnchor), "{bad}");
+        }
+    }
+
+    /// The verdict of checking `rows` cut into batches of `size` on `threads` threads.
+    fn verify_batched(
+        rows: &[AuditRow],
+        key: &AuditKey,
+        anchor: Option<Anchor>,
+        size: usize,
+        threads: usize,
+    ) -> Result<Verified, AuditError> {
+        let mut v = Verifier::new(key.clone());
+        if let Some(anchor) = anchor {
+            v = v.with_anchor(anchor);
+        }
+        let batches = rows.chunks(size).map(|batch| Ok(batch.to_vec()));
+        v.check_batches_on(batches, &drop, threads)?;
+        let (seq, hash) = head_of(rows);
+        v.finish(seq, &hash)
+    }
+
+    /// A log of `n` entries broken at entry `at` in the way `damage` names.
+    fn damaged(n: i64, at: usize, damage: u8) -> Vec<AuditRow> {
+        let mut rows = chain(n, &key());
+        match damage % 5 {
+            0 => rows[at].subject.push('!'),
+            1 => {
+                rows.remove(at);
+            }
+            2 => {
+                let next = (at + 1) % rows.len();
+                rows.swap(at, next);
+            }
+            3 => rows[at].format = FORMAT_UNKEYED,
+            _ => rows[at].prev_hash[0] ^= 1,
+        }
+        rows
+    }
+
+    #[test]
+    fn batches_give_the_verdict_of_one_entry_at_a_time_wherever_the_break_falls() {
+        let n = 12;
+        for at in 0..n as usize {
+            for damage in 0..5 {
+                let rows = damaged(n, at, damage);
+                let one_by_one = format!("{:?}", verify_rows(&rows, &key(), None));
+                for size in [1, 2, 3, 4, 5, 11, 12, 13] {
+                    for threads in [1, 2, 3] {
+                        assert_eq!(
+                            format!("{:?}", verify_batched(&rows, &key(), None, size, threads)),
+                            one_by_one,
+                            "entry {} damaged ({damage}), batches of {size}, {threads} threads",
+                            at + 1
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_break_in_the_middle_at_either_side_of_a_boundary_or_at_the_end_of_batches_is_found() {
+        let batch = 4;
+        for seq in [2, 4, 5, 12] {
+            let mut rows = chain(12, &key());
+            rows[seq - 1].fields = "email".into();
+            assert_eq!(
+                broken_at(verify_batched(&rows, &key(), None, batch, 2)),
+                (seq as i64, BreakReason::Edited),
+                "entry {seq}"
+            );
+        }
+    }
+
+    #[test]
+    fn batches_verify_an_intact_log_with_its_counts_and_head() {
+        let legacy = AuditKey::new(&Key::from_bytes([7; 32]), 5);
+        let mut rows: Vec<AuditRow> = (1..=40)
+            .map(|seq| {
+                row(
+                    seq,
+                    if seq <= 5 {
+                        FORMAT_UNKEYED
+                    } else {
+                        FORMAT_KEYED
+                    },
+                )
+            })
+            .collect();
+        relink(&mut rows, &legacy, GENESIS.to_vec());
+        let anchor = Anchor {
+            count: 17,
+            hash: rows[16].hash.clone(),
+        };
+        let one_by_one = verify_rows(&rows, &legacy, Some(anchor.clone())).unwrap();
+        assert_eq!((one_by_one.count, one_by_one.unkeyed), (40, 5));
+        for size in [1, 3, 7, 40, 1000] {
+            assert_eq!(
+                verify_batched(&rows, &legacy, Some(anchor.clone()), size, 2).unwrap(),
+                one_by_one
+            );
+        }
+        assert_eq!(
+            verify_batched(&[], &legacy, None, 3, 2).unwrap(),
+            verify_rows(&[], &legacy, None).unwrap()
+        );
+    }
+
+    #[test]
+    fn batches_check_the_anchor_and_the_head_as_one_at_a_time_does() {
+        let rows = chain(9, &key());
+        let mut rewritten = rows.clone();
+        rewritten[5].at += 1;
+        relink(&mut rewritten, &key(), GENESIS.to_vec());
+        let anchor = Anchor {
+            count: 6,
+            hash: rows[5].hash.clone(),
+        };
+        assert_eq!(
+            broken_at(verify_batched(
+                &rewritten,
+                &key(),
+                Some(anchor.clone()),
+                4,
+                2
+            )),
+            (6, BreakReason::NotTheAnchor)
+        );
+        assert_eq!(
+            broken_at(verify_batched(&rows[..4], &key(), Some(anchor), 4, 2)),
+            (5, BreakReason::ShorterThanAnchor)
+        );
+    }
+
+    #[test]
+    fn a_read_error_is_reported_unless_an_entry_before_it_is_broken() {
+        let failing = |rows: &[AuditRow]| {
+            let mut v = Verifier::new(key());
+            let batches = vec![
+                Ok(rows[..4].to_vec()),
+                Ok(rows[4..8].to_vec()),
+                Err(StoreError::Corrupt("unreadable".into())),
+                Ok(rows[8..].to_vec()),
+            ];
+            v.check_batches_on(batches, &drop, 2)
+        };
+        let mut rows = chain(12, &key());
+        assert!(matches!(failing(&rows), Err(AuditError::Store(_))));
+        rows[6].action = "erase".into();
+        assert!(matches!(
+            failing(&rows),
+            Err(AuditError::Broken {
+                seq: 7,
+                reason: BreakReason::Edited
+            })
+        ));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn batched_and_one_at_a_time_verdicts_agree(
+            n in 1i64..40,
+            at in 0usize..40,
+            damage in 0u8..6,
+            size in 1usize..9,
+            threads in 1usize..4,
+        ) {
+            let rows = if damage == 5 {
+                chain(n, &key())
+            } else {
+                damaged(n, at % n as usize, damage)
+            };
+            proptest::prop_assert_eq!(
+                format!("{:?}", verify_batched(&rows, &key(), None, size, threads)),
+                format!("{:?}", verify_rows(&rows, &key(), None))
+            );
         }
     }
 

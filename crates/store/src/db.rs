@@ -219,7 +219,7 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// How long an SQLite connection waits for a lock held by another process (another
 /// `hanjinbi` command on the same file) before giving up.
-const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Db {
     /// Opens the database at `url`, creating an SQLite file when missing: the file mode 0600

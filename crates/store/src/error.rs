@@ -34,6 +34,18 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::Database(DatabaseError(Box::new(e)))
+    }
+}
+
+impl From<crate::pg_copy::CopyError> for StoreError {
+    fn from(e: crate::pg_copy::CopyError) -> StoreError {
+        StoreError::Database(DatabaseError(Box::new(e)))
+    }
+}
+
 impl From<sqlx::migrate::MigrateError> for StoreError {
     fn from(e: sqlx::migrate::MigrateError) -> StoreError {
         StoreError::Migration(DatabaseError(Box::new(e)))

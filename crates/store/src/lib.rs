@@ -15,6 +15,7 @@ pub mod keyring;
 mod migrate;
 pub mod orders;
 pub mod outbox;
+mod pg_copy;
 pub mod subjects;
 
 pub use db::{create_private_dir, Backend, Db, WriteTx};
