@@ -4,7 +4,6 @@
 use crate::db::{on_read, on_tx, Pools};
 use crate::pg_copy::{self, CopyReader};
 use crate::{Backend, Db, StoreError, WriteTx};
-use futures_core::stream::BoxStream;
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
 use std::path::PathBuf;
@@ -130,17 +129,9 @@ pub async fn head(db: &Db) -> Result<(i64, Vec<u8>), StoreError> {
     .await)?)
 }
 
+/// Every entry in sequence order, as the scan reads them.
 const ALL: &str = "SELECT seq, format, at, who, actor, purpose, action, subject, fields, \
                    prev_hash, hash FROM audit_log ORDER BY seq";
-
-/// Every entry in sequence order, streamed.
-pub fn all(db: &Db) -> BoxStream<'_, Result<AuditRow, StoreError>> {
-    use futures_util::StreamExt;
-    on_read!(db, |e| sqlx::query_as::<_, AuditRow>(ALL)
-        .fetch(e)
-        .map(|row| row.map_err(StoreError::from))
-        .boxed())
-}
 
 /// Entries per batch of an [`AuditScan`]: enough that handing a batch to another thread costs
 /// nothing next to checking it, few enough that the batches in flight stay small.

@@ -113,13 +113,20 @@ pub async fn insert(
     Ok(())
 }
 
-const ORDER_BY_NUMBER: &str = "SELECT id, number, buyer_id, status, subtotal, shipping_fee, \
-     total, shipping_method, payment_method, ship_to_sealed, note_sealed, policy_version, \
-     placed_at FROM orders WHERE number = $1";
+/// An order's columns, then `$condition`.
+macro_rules! select_order {
+    ($condition:literal) => {
+        concat!(
+            "SELECT id, number, buyer_id, status, subtotal, shipping_fee, total, \
+             shipping_method, payment_method, ship_to_sealed, note_sealed, policy_version, \
+             placed_at FROM orders WHERE ",
+            $condition
+        )
+    };
+}
 
-const ORDER_BY_ID: &str = "SELECT id, number, buyer_id, status, subtotal, shipping_fee, \
-     total, shipping_method, payment_method, ship_to_sealed, note_sealed, policy_version, \
-     placed_at FROM orders WHERE id = $1";
+const ORDER_BY_NUMBER: &str = select_order!("number = $1");
+const ORDER_BY_ID: &str = select_order!("id = $1");
 
 pub async fn by_number(db: &Db, number: &str) -> Result<Option<OrderRow>, StoreError> {
     Ok(on_read!(db, |e| sqlx::query_as(ORDER_BY_NUMBER)

@@ -242,11 +242,14 @@ async fn two_orders_and_their_mail(app: &TestApp) -> i64 {
 
 /// The rows of the log as stored.
 async fn rows(app: &TestApp) -> Vec<AuditRow> {
-    use futures_util::StreamExt;
-    hanjinbi_store::audit::all(&app.server.services.db)
-        .map(|r| r.unwrap())
-        .collect()
+    let mut scan = hanjinbi_store::audit::scan(&app.server.services.db)
         .await
+        .unwrap();
+    let mut rows = Vec::new();
+    while let Some(batch) = scan.next().await {
+        rows.extend(batch.unwrap());
+    }
+    rows
 }
 
 /// Rewrites entry `row` in place, as someone with write access to the database would.
