@@ -294,6 +294,15 @@ pub struct Checkout {
     catalog: crate::Catalog,
 }
 
+/// A variant as a line names it: "M / Đen", or the colour alone for a one-size item.
+fn variant_label(size: &str, color: &str) -> String {
+    if size.is_empty() {
+        color.to_owned()
+    } else {
+        format!("{size} / {color}")
+    }
+}
+
 /// Order numbers: "HJ" and ten characters of Crockford's base32 (no I, L, O, U to misread).
 fn new_order_number() -> String {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -403,18 +412,18 @@ impl Checkout {
             subtotal = subtotal
                 .checked_add(total)
                 .ok_or(CheckoutError::AmountTooLarge)?;
+            // Both languages are kept as sold: the order's emails and pages name the items
+            // as the buyer saw them, whatever the catalog says later.
             order_lines.push(OrderLineRow {
                 sku: line.sku.to_string(),
                 product_slug: line.product.to_string(),
                 product_name: line.name.vi.clone(),
-                variant_label: if line.size.is_empty() {
-                    line.color.vi.clone()
-                } else {
-                    format!("{} / {}", line.size, line.color.vi)
-                },
+                variant_label: variant_label(&line.size, &line.color.vi),
                 unit_price: line.unit_price.amount(),
                 quantity: line.quantity,
                 line_total: total.amount(),
+                product_name_en: Some(line.name.en.clone()),
+                variant_label_en: Some(variant_label(&line.size, &line.color.en)),
             });
         }
         let fee = self.fees.fee(valid.shipping);
@@ -480,6 +489,7 @@ impl Checkout {
             },
             policy_version: self.gate.policy().version().to_owned(),
             placed_at: now,
+            lang: request.lang.code().to_owned(),
         };
         orders::insert(&mut tx, &order, &order_lines, Actor::Buyer.code()).await?;
         audit.record(AuditEvent {

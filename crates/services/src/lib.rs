@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod checkout;
 pub mod clock;
 pub mod demo;
+pub mod emails;
 pub mod mail;
 pub mod notifications;
 pub mod orders;

@@ -5,10 +5,16 @@
 //! acting for order fulfilment, so every email sent leaves an audit entry.
 
 use crate::checkout::CONFIRMATION_EMAIL;
+use crate::emails::confirmation::{Confirmation, ConsentChannel, ConsentReceipt, ShipTo};
+use crate::emails::lookup_code::LookupCodeMail;
+use crate::emails::{
+    domain_of, envelope, EmailError, Envelope, PaymentInstructions, PaymentInstructionsError,
+    PaymentOrder, Rendered,
+};
 use crate::mail::{MailError, Mailer};
-use crate::orders::LOOKUP_CODE_EMAIL;
+use crate::orders::{order_lang, OrderLineView, CODE_LIFETIME_SECS, LOOKUP_CODE_EMAIL};
 use crate::Clock;
-use hanjinbi_domain::contact::{Email, FullName};
+use hanjinbi_domain::contact::{Email, FullName, OrderNote};
 use hanjinbi_domain::order::{PaymentMethod, ShippingMethod};
 use hanjinbi_domain::{Dong, Lang, ShopInfo};
 use hanjinbi_privacy::gate::{items, Gate, GateError};
@@ -16,8 +22,6 @@ use hanjinbi_privacy::plain::DeliveryDetails;
 use hanjinbi_privacy::policy::PurposeId;
 use hanjinbi_store::outbox::{self, OutboxMessage};
 use hanjinbi_store::{orders, subjects, Db, StoreError};
-use lettre::message::header::{ContentTransferEncoding, ContentType};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,8 +41,12 @@ enum SendError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Mail(#[from] MailError),
-    #[error("cannot build the message: {0}")]
-    Build(String),
+    #[error(transparent)]
+    Email(#[from] EmailError),
+    #[error(transparent)]
+    Payment(#[from] PaymentInstructionsError),
+    #[error("unknown message kind {0}")]
+    UnknownKind(String),
 }
 
 #[derive(Clone)]
@@ -48,14 +56,8 @@ pub struct Notifier {
     gate: Gate,
     mailer: Mailer,
     shop: Arc<ShopInfo>,
+    payment: Option<Arc<dyn PaymentInstructions>>,
     wake: Arc<tokio::sync::Notify>,
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// Waits before the next try: 30 s, 2 min, 8 min, … capped at a day.
@@ -77,8 +79,16 @@ impl Notifier {
             gate,
             mailer,
             shop,
+            payment: None,
             wake: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// Adds the bank transfer block (with its QR image) to confirmations of orders that
+    /// `source` gives one for. Without it, confirmations carry no payment block.
+    pub fn with_payment_instructions(mut self, source: Arc<dyn PaymentInstructions>) -> Notifier {
+        self.payment = Some(source);
+        self
     }
 
     /// Asks the worker to look at the outbox now rather than at its next tick.
@@ -159,17 +169,27 @@ impl Notifier {
                 other => SendError::Gate(other),
             })?;
         let now = self.clock.now();
-        let email = match message.kind.as_str() {
+        let lang = order_lang(&order).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "order {} holds an unknown language {:?}",
+                order.id, order.lang
+            ))
+        })?;
+        let (to, subject, rendered) = match message.kind.as_str() {
             CONFIRMATION_EMAIL => {
-                let (to, name, ship_to) = self
+                let (to, name, ship_to, note) = self
                     .gate
-                    .open::<(items::BuyerEmail, items::BuyerName, items::ShipTo)>(
-                        &principal,
-                        PurposeId::OrderFulfilment,
-                        now,
-                    )
+                    .open::<(
+                        items::BuyerEmail,
+                        items::BuyerName,
+                        items::ShipTo,
+                        items::Note,
+                    )>(&principal, PurposeId::OrderFulfilment, now)
                     .await?;
-                self.confirmation(&order, &to, &name, &ship_to).await?
+                let (subject, rendered) = self
+                    .confirmation(&order, lang, &name, &ship_to, note.as_ref())
+                    .await?;
+                (to, subject, rendered)
             }
             LOOKUP_CODE_EMAIL => {
                 // The buyer asked to see their order: answering a request, not fulfilment.
@@ -181,163 +201,127 @@ impl Notifier {
                         now,
                     )
                     .await?;
-                let code = code.expose();
-                let text = format!(
-                    "Mã tra cứu đơn hàng {} của quý khách là: {code}\nMã có hiệu lực trong 15 phút. Nếu quý khách không yêu cầu, hãy bỏ qua email này.\n\n\
-                     Your code to look up order {} is: {code}\nIt works for 15 minutes. If you did not ask for it, ignore this email.\n\n{}\n",
-                    order.number, order.number, self.shop.name
-                );
-                self.message(
-                    to.expose(),
-                    &format!("{}: mã tra cứu đơn hàng {}", self.shop.name, order.number),
-                    text,
-                    None,
-                )?
+                let (subject, rendered) = LookupCodeMail {
+                    shop: &self.shop,
+                    lang,
+                    number: &order.number,
+                    code: code.expose(),
+                    lifetime_secs: CODE_LIFETIME_SECS,
+                    // The code was issued in the transaction that queued this message.
+                    expires_at: message.created_at + CODE_LIFETIME_SECS,
+                }
+                .render()?;
+                (to, subject, rendered)
             }
-            other => return Err(SendError::Build(format!("unknown message kind {other}"))),
+            other => return Err(SendError::UnknownKind(other.to_owned())),
         };
+        let email = self.envelope(&to, &subject, now, rendered)?;
         self.mailer.send(email).await?;
         Ok(())
     }
 
-    fn message(
+    fn envelope(
         &self,
-        to: &str,
+        to: &Email,
         subject: &str,
-        text: String,
-        html: Option<String>,
-    ) -> Result<Message, SendError> {
-        let from: Mailbox = format!("{} <{}>", self.shop.name, self.shop.email)
-            .parse()
-            .map_err(|_| SendError::Build("the shop's email address".into()))?;
-        let to: Mailbox = to
-            .parse()
-            .map_err(|_| SendError::Build("the recipient's address".into()))?;
-        let builder = Message::builder().from(from).to(to).subject(subject);
-        // Quoted-printable keeps ASCII (order numbers, codes, links) readable in the raw message.
-        let part = |content_type: ContentType, body: String| {
-            SinglePart::builder()
-                .header(content_type)
-                .header(ContentTransferEncoding::QuotedPrintable)
-                .body(body)
-        };
-        let built = match html {
-            Some(html) => builder.multipart(
-                MultiPart::alternative()
-                    .singlepart(part(ContentType::TEXT_PLAIN, text))
-                    .singlepart(part(ContentType::TEXT_HTML, html)),
-            ),
-            None => builder.singlepart(part(ContentType::TEXT_PLAIN, text)),
-        };
-        built.map_err(|e| SendError::Build(e.to_string()))
+        now: i64,
+        rendered: Rendered,
+    ) -> Result<Message, EmailError> {
+        envelope::build(
+            &Envelope {
+                shop_name: &self.shop.name,
+                shop_email: &self.shop.email,
+                to: to.expose(),
+                subject,
+                date: now,
+                domain: domain_of(&self.shop.public_url)?,
+            },
+            rendered,
+        )
     }
 
     async fn confirmation(
         &self,
         order: &orders::OrderRow,
-        to: &Email,
+        lang: Lang,
         name: &FullName,
         ship_to: &DeliveryDetails,
-    ) -> Result<Message, SendError> {
-        let name = name.expose();
-        let lines = orders::lines(&self.db, &order.id).await?;
-        let link = format!(
-            "{}/don-hang/{}?token={}",
-            self.shop.public_url.trim_end_matches('/'),
-            order.number,
-            self.gate.vault().order_token(&order.id)
-        );
-        let unknown = |what: &str, value: &str| {
+        note: Option<&OrderNote>,
+    ) -> Result<(String, Rendered), SendError> {
+        let corrupt = |what: &str, value: &str| {
             StoreError::Corrupt(format!(
                 "order {} holds an unknown {what} {value:?}",
                 order.id
             ))
         };
-        let shipping = ShippingMethod::parse(&order.shipping_method)
-            .ok_or_else(|| unknown("shipping method", &order.shipping_method))?
-            .label(Lang::Vi);
-        let payment = PaymentMethod::parse(&order.payment_method)
-            .ok_or_else(|| unknown("payment method", &order.payment_method))?
-            .label(Lang::Vi);
-        let receipts: Vec<_> = subjects::consents(&self.db, &order.buyer_id)
+        let lines: Vec<OrderLineView> = orders::lines(&self.db, &order.id)
             .await?
             .into_iter()
-            .filter(|c| c.at == order.placed_at && c.granted)
+            .map(OrderLineView::from)
             .collect();
-
-        let mut text = format!(
-            "Chào {name},\n\nCảm ơn quý khách đã đặt hàng tại {}. Đơn hàng {} đã được ghi nhận.\n\n",
-            self.shop.name, order.number
-        );
-        let mut html = format!(
-            "<p>Chào {},</p><p>Cảm ơn quý khách đã đặt hàng tại {}. Đơn hàng <strong>{}</strong> đã được ghi nhận.</p><table>",
-            escape(name), escape(&self.shop.name), escape(&order.number)
-        );
-        for l in &lines {
-            text.push_str(&format!(
-                "- {} ({}) × {}: {}\n",
-                l.product_name,
-                l.variant_label,
-                l.quantity,
-                Dong(l.line_total)
-            ));
-            html.push_str(&format!(
-                "<tr><td>{} ({})</td><td>× {}</td><td>{}</td></tr>",
-                escape(&l.product_name),
-                escape(&l.variant_label),
-                l.quantity,
-                escape(&Dong(l.line_total).to_string())
-            ));
-        }
-        let totals = format!(
-            "Tạm tính: {}\nPhí giao hàng: {}\nTổng cộng: {}\n",
-            Dong(order.subtotal),
-            Dong(order.shipping_fee),
-            Dong(order.total)
-        );
-        text.push_str(&format!("\n{totals}\nGiao đến: {}, {}, {}\nVận chuyển: {shipping}\nThanh toán: {payment}\n\nXem đơn hàng: {link}\n",
-            ship_to.name().expose(), ship_to.phone().expose(), ship_to.address()));
-        html.push_str(&format!(
-            "</table><p>{}</p><p>Giao đến: {}, {}, {}<br>Vận chuyển: {}<br>Thanh toán: {}</p><p><a href=\"{}\">Xem đơn hàng</a></p>",
-            escape(&totals).replace('\n', "<br>"), escape(ship_to.name().expose()), escape(ship_to.phone().expose()),
-            escape(&ship_to.address()), escape(shipping), escape(payment), escape(&link)
-        ));
-        if !receipts.is_empty() {
-            text.push_str("\nBiên nhận đồng ý của quý khách:\n");
-            html.push_str("<h2>Biên nhận đồng ý của quý khách</h2><ul>");
-            for c in &receipts {
-                text.push_str(&format!(
-                    "- {} (chính sách phiên bản {}, kênh {}): “{}”\n",
-                    c.purpose, c.policy_version, c.channel, c.wording
-                ));
-                html.push_str(&format!(
-                    "<li>{} (chính sách phiên bản {}, kênh {}): “{}”</li>",
-                    escape(&c.purpose),
-                    escape(&c.policy_version),
-                    escape(&c.channel),
-                    escape(&c.wording)
-                ));
+        let shipping = ShippingMethod::parse(&order.shipping_method)
+            .ok_or_else(|| corrupt("shipping method", &order.shipping_method))?;
+        let payment = PaymentMethod::parse(&order.payment_method)
+            .ok_or_else(|| corrupt("payment method", &order.payment_method))?;
+        let policy = self.gate.policy();
+        let mut consents = Vec::new();
+        // The buyer record is this checkout's own: its grants are the ones given with it.
+        for c in subjects::consents(&self.db, &order.buyer_id).await? {
+            if c.at != order.placed_at || !c.granted {
+                continue;
             }
-            text.push_str(
-                "Quý khách có thể rút lại sự đồng ý bất cứ lúc nào bằng cách liên hệ với chúng tôi.\n",
-            );
-            html.push_str("</ul><p>Quý khách có thể rút lại sự đồng ý bất cứ lúc nào bằng cách liên hệ với chúng tôi.</p>");
+            let purpose = PurposeId::parse(&c.purpose)
+                .ok_or_else(|| corrupt("consent purpose", &c.purpose))?;
+            let channel = ConsentChannel::parse(&c.channel)
+                .ok_or_else(|| corrupt("consent channel", &c.channel))?;
+            consents.push(ConsentReceipt {
+                purpose: policy.purpose(purpose).label().get(lang.into()).to_owned(),
+                wording: c.wording,
+                at: c.at,
+                policy_version: c.policy_version,
+                channel,
+            });
         }
-        let footer = format!(
-            "\n{} · {} · Hotline {}\nChính sách bảo mật: {}/chinh-sach-bao-mat\n",
-            self.shop.legal_name,
-            self.shop.email,
-            self.shop.hotline,
-            self.shop.public_url.trim_end_matches('/')
-        );
-        text.push_str(&footer);
-        html.push_str(&format!("<p>{}</p>", escape(&footer).replace('\n', "<br>")));
-        self.message(
-            to.expose(),
-            &format!("{}: xác nhận đơn hàng {}", self.shop.name, order.number),
-            text,
-            Some(html),
-        )
+        let bank_transfer = match &self.payment {
+            Some(source) => source.bank_transfer(&PaymentOrder {
+                number: &order.number,
+                total: Dong(order.total),
+                method: payment,
+                lang,
+            })?,
+            None => None,
+        };
+        let base = self.shop.public_url.trim_end_matches('/');
+        let token = self.gate.vault().order_token(&order.id);
+        // The link opens the page in the order's language.
+        let order_link = match lang {
+            Lang::Vi => format!("{base}/don-hang/{}?token={token}", order.number),
+            Lang::En => format!("{base}/don-hang/{}?token={token}&lang=en", order.number),
+        };
+        let domain = domain_of(&self.shop.public_url)?;
+        Ok(Confirmation {
+            shop: &self.shop,
+            lang,
+            number: &order.number,
+            placed_at: order.placed_at,
+            buyer_name: name.expose(),
+            lines: &lines,
+            subtotal: Dong(order.subtotal),
+            shipping_fee: Dong(order.shipping_fee),
+            total: Dong(order.total),
+            ship_to: ShipTo {
+                name: ship_to.name().expose(),
+                phone: ship_to.phone().national_display(),
+                address: ship_to.address(),
+            },
+            shipping,
+            payment,
+            note: note.map(OrderNote::expose),
+            order_link: &order_link,
+            consents,
+            bank_transfer,
+        }
+        .render(domain)?)
     }
 }
 

@@ -1,10 +1,13 @@
 //! Showing an order to the buyer who placed it: by its number with the secret token from the
 //! confirmation email, or with a one-time code sent to the email address or phone on it.
+//!
+//! What each answer of the code lookup may reveal, and why it cannot tell whether an order
+//! exists or a contact matches, is written down in `docs/lookup.md`.
 
 use crate::Clock;
 use hanjinbi_domain::contact::{Email, OrderNote, PhoneVn};
 use hanjinbi_domain::order::{OrderStatus, PaymentMethod, ShippingMethod};
-use hanjinbi_domain::Dong;
+use hanjinbi_domain::{Dong, Lang};
 use hanjinbi_privacy::audit::AuditBatch;
 use hanjinbi_privacy::gate::{items, slots, Gate, GateError};
 use hanjinbi_privacy::plain::DeliveryDetails;
@@ -25,9 +28,10 @@ use thiserror::Error;
 pub const LOOKUP_CODE_EMAIL: &str = "lookup_code";
 /// How long a one-time code works.
 pub const CODE_LIFETIME_SECS: i64 = 15 * 60;
-/// Wrong guesses allowed per code.
+/// Wrong codes accepted for one order number between two requests for a code.
 pub const CODE_ATTEMPTS: i64 = 5;
-/// The shortest time between two codes for one order.
+/// The shortest time between two codes for one order, and between two requests naming the
+/// same order number and contact.
 pub const CODE_INTERVAL_SECS: i64 = 60;
 /// Views of one order allowed per minute, by everyone who holds its token together.
 pub const VIEWS_PER_MINUTE: u32 = 30;
@@ -37,7 +41,7 @@ const VIEW_COUNTERS: usize = 10_000;
 /// The window over which wrong codes are counted; reaching a limit locks the lookup until
 /// the window ends, so a real buyer waits at most this long.
 pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
-/// Wrong codes per window for one order, and for the orders of one contact.
+/// Wrong codes per window for one order number, and for the orders of one contact.
 pub const FAILURES_PER_ORDER: i64 = 10;
 /// Wrong codes (or unknown numbers) per window from one client address.
 pub const FAILURES_PER_CLIENT: i64 = 30;
@@ -52,19 +56,54 @@ pub const SENDS_PER_CLIENT: i64 = 20;
 mod scope {
     pub const SEND_CONTACT: &str = "send_contact";
     pub const SEND_CLIENT: &str = "send_client";
-    pub const FAIL_ORDER: &str = "fail_order";
+    /// The last request naming one order number and one contact, matching or not.
+    pub const SEND_PAIR: &str = "send_pair";
+    /// Wrong codes for one order number since a code was last asked for.
+    pub const CODE_TRIES: &str = "code_tries";
+    /// Wrong codes for one order number, whether or not such an order exists.
+    pub const FAIL_NUMBER: &str = "fail_number";
     pub const FAIL_CONTACT: &str = "fail_contact";
     pub const FAIL_CLIENT: &str = "fail_client";
 }
 
 #[derive(Debug, Error)]
 pub enum OrderError {
-    /// Unknown number, wrong token or wrong code: deliberately one answer, so that order
-    /// numbers cannot be probed.
+    /// Unknown number or wrong token: deliberately one answer, so that order numbers cannot
+    /// be probed.
     #[error("no order matches these details")]
     NoMatch,
-    #[error("the code has expired or too many wrong codes were tried; ask for a new one")]
-    CodeSpent,
+    /// Not written as the shop writes order numbers (`HJ` and ten letters or digits): a
+    /// typing mistake, said as such; it reveals nothing about any order.
+    #[error("this is not an order number")]
+    NotAnOrderNumber,
+    /// Neither an email address nor a Vietnamese phone number: a typing mistake, said as
+    /// such; it reveals nothing about any order.
+    #[error("this is neither an email address nor a phone number")]
+    NotAContact,
+    /// Not six digits: no code the shop sends looks like this. Not counted as a try.
+    #[error("a code is six digits")]
+    NotACode,
+    /// Not the order number's newest code (or there is none: the same answer). `tries_left`
+    /// is how many more wrong codes are accepted before a new code must be asked for or the
+    /// lookup waits; it counts the same whether or not the order exists.
+    #[error("the code is wrong; {tries_left} tries left")]
+    WrongCode { tries_left: i64 },
+    /// The right code, presented after its lifetime.
+    #[error("the code has expired; ask for a new one")]
+    CodeExpired,
+    /// The right code, presented again after it was used.
+    #[error("the code was already used; ask for a new one")]
+    CodeAlreadyUsed,
+    /// As many wrong codes as a code allows were tried since a code was last asked for.
+    #[error("too many wrong codes; ask for a new one")]
+    CodeTriesUsedUp,
+    /// A code was asked for with this number and contact less than [`CODE_INTERVAL_SECS`]
+    /// ago, whether or not they match an order; a new one can be asked for at `retry_at`.
+    #[error("a code was asked for a moment ago; ask again after {retry_at}")]
+    CodeRequestedTooSoon {
+        retry_at: i64,
+        retry_after_secs: i64,
+    },
     #[error("this order was opened too often in the last minute; try again shortly")]
     TooManyViews,
     /// Too many codes asked for or too many wrong codes; the lookup works again at `until`.
@@ -93,6 +132,32 @@ impl OrderError {
             retry_after_secs: (until - now).max(1),
         }
     }
+
+    fn too_soon(retry_at: i64, now: i64) -> OrderError {
+        OrderError::CodeRequestedTooSoon {
+            retry_at,
+            retry_after_secs: (retry_at - now).max(1),
+        }
+    }
+}
+
+/// A request for a code that was accepted. Whether the details matched an order is not
+/// said: a code was sent to that order's email address within the last
+/// [`CODE_INTERVAL_SECS`] if they did, and nothing was sent if they did not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeRequested {
+    /// When the same number and contact may ask again.
+    pub ask_again_at: i64,
+    /// How long a code works once sent.
+    pub code_lifetime_secs: i64,
+}
+
+/// Hits left on the counter `w` of at most `max` hits in a window of `window` seconds.
+fn hits_left(w: Option<orders::LimitWindow>, max: i64, window: i64, now: i64) -> i64 {
+    match w {
+        Some(w) if w.window_start + window > now => (max - w.hits).max(0),
+        _ => max,
+    }
 }
 
 /// When the counter `w` reached `max` within its window of `window` seconds, the time the
@@ -106,16 +171,68 @@ fn locked_until(w: Option<orders::LimitWindow>, max: i64, window: i64, now: i64)
 pub struct OrderLineView {
     pub sku: String,
     pub product_slug: String,
+    /// The product's Vietnamese name when it was sold.
     pub product_name: String,
+    /// The variant in Vietnamese.
     pub variant_label: String,
+    /// The product's English name when it was sold; `None` for orders placed before English
+    /// names were recorded with orders, which show the Vietnamese name in every language.
+    pub product_name_en: Option<String>,
+    pub variant_label_en: Option<String>,
     pub unit_price: Dong,
     pub quantity: i64,
     pub line_total: Dong,
 }
 
+impl OrderLineView {
+    /// The product's name in `lang`, or the Vietnamese name it was sold under when the
+    /// order recorded no other.
+    pub fn name_in(&self, lang: Lang) -> &str {
+        match (lang, &self.product_name_en) {
+            (Lang::En, Some(english)) => english,
+            _ => &self.product_name,
+        }
+    }
+
+    /// The variant in `lang`, with the same rule as [`OrderLineView::name_in`].
+    pub fn variant_in(&self, lang: Lang) -> &str {
+        match (lang, &self.variant_label_en) {
+            (Lang::En, Some(english)) => english,
+            _ => &self.variant_label,
+        }
+    }
+}
+
+impl From<orders::OrderLineRow> for OrderLineView {
+    fn from(l: orders::OrderLineRow) -> OrderLineView {
+        OrderLineView {
+            sku: l.sku,
+            product_slug: l.product_slug,
+            product_name: l.product_name,
+            variant_label: l.variant_label,
+            product_name_en: l.product_name_en,
+            variant_label_en: l.variant_label_en,
+            unit_price: Dong(l.unit_price),
+            quantity: l.quantity,
+            line_total: Dong(l.line_total),
+        }
+    }
+}
+
+/// An order's language as stored; anything else is corrupt data, never a default.
+pub fn order_lang(order: &OrderRow) -> Option<Lang> {
+    match order.lang.as_str() {
+        "vi" => Some(Lang::Vi),
+        "en" => Some(Lang::En),
+        _ => None,
+    }
+}
+
 /// An order as its buyer sees it. Holds opened personal data: not `Debug`.
 pub struct OrderView {
     pub number: String,
+    /// The language the order was placed in (its emails are in it).
+    pub lang: Lang,
     pub status: OrderStatus,
     pub placed_at: i64,
     pub lines: Vec<OrderLineView>,
@@ -177,11 +294,28 @@ fn client_bucket(vault: &Vault, client: IpAddr) -> Vec<u8> {
     vault.blind_index(IndexKind::Lookup, &format!("client\0{client}"))
 }
 
+/// The counter bucket of an order number, keyed like the codes. Counted for any number
+/// written as the shop writes them, whether or not an order has it.
+fn number_bucket(vault: &Vault, number: &str) -> Vec<u8> {
+    vault.blind_index(IndexKind::Lookup, &format!("number\0{number}"))
+}
+
 /// Order numbers as issued: `HJ` and ten base32 characters. Checked before any query.
 fn plausible_number(number: &str) -> bool {
     number.len() == 12
         && number.starts_with("HJ")
         && number.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// `number` as the shop writes order numbers (upper case, no spaces around), or
+/// [`OrderError::NotAnOrderNumber`].
+fn order_number(number: &str) -> Result<String, OrderError> {
+    let number = number.trim().to_ascii_uppercase();
+    if plausible_number(&number) {
+        Ok(number)
+    } else {
+        Err(OrderError::NotAnOrderNumber)
+    }
 }
 
 impl Orders {
@@ -192,16 +326,6 @@ impl Orders {
             gate,
             views: Arc::new(ViewLimit::default()),
         }
-    }
-
-    /// The order with this number, `None` when there is none (or the number is not one we
-    /// issue). A database failure is an error, never "no such order".
-    async fn find_optional(&self, number: &str) -> Result<Option<OrderRow>, OrderError> {
-        let number = number.trim().to_ascii_uppercase();
-        if !plausible_number(&number) {
-            return Ok(None);
-        }
-        Ok(orders::by_number(&self.db, &number).await?)
     }
 
     /// The order, for the holder of its number and token. The opening is audited with the
@@ -240,15 +364,7 @@ impl Orders {
         let lines = orders::lines(&self.db, &order.id)
             .await?
             .into_iter()
-            .map(|l| OrderLineView {
-                sku: l.sku,
-                product_slug: l.product_slug,
-                product_name: l.product_name,
-                variant_label: l.variant_label,
-                unit_price: Dong(l.unit_price),
-                quantity: l.quantity,
-                line_total: Dong(l.line_total),
-            })
+            .map(OrderLineView::from)
             .collect();
         let corrupt = |what: &'static str, value: &str| OrderError::Corrupt {
             order: order.id.clone(),
@@ -270,9 +386,11 @@ impl Orders {
             .ok_or_else(|| corrupt("shipping method", &order.shipping_method))?;
         let payment_method = PaymentMethod::parse(&order.payment_method)
             .ok_or_else(|| corrupt("payment method", &order.payment_method))?;
+        let lang = order_lang(&order).ok_or_else(|| corrupt("language", &order.lang))?;
         Ok(OrderView {
             token: self.gate.vault().order_token(&order.id),
             number: order.number,
+            lang,
             status,
             placed_at: order.placed_at,
             lines,
@@ -288,36 +406,40 @@ impl Orders {
     }
 
     /// Sends a one-time code to the order's email when `contact` (an email address or a
-    /// phone number) matches the contact details the order itself holds. Answers the same
-    /// whether the order exists, the contact matches or neither, after the same work: one
-    /// order read, one buyer read, both blind indexes, one write transaction counting the
-    /// request per contact and per client. At most one code per order per
-    /// [`CODE_INTERVAL_SECS`], decided by one conditional statement.
+    /// phone number) matches the contact details the order itself holds.
+    ///
+    /// Answers the same whether the order exists, the contact matches or neither, after the
+    /// same work: one order read, one buyer read, both blind indexes, one write transaction.
+    /// In that transaction, in this order: the same number and contact may ask once per
+    /// [`CODE_INTERVAL_SECS`] (else [`OrderError::CodeRequestedTooSoon`], decided by one
+    /// conditional statement, for matching and other details alike); requests are counted
+    /// per contact and per client ([`OrderError::LockedOut`] beyond the limits, and nothing
+    /// is written); the number's wrong tries start again; and, on a match, a code is issued
+    /// unless the order got one within [`CODE_INTERVAL_SECS`] (another contact of the same
+    /// order asked: that code, in the same mailbox, still works, its tries just renewed).
     pub async fn request_code(
         &self,
         number: &str,
         contact: &str,
         client: IpAddr,
-    ) -> Result<(), OrderError> {
+    ) -> Result<CodeRequested, OrderError> {
         let now = self.clock.now();
         let vault = self.gate.vault();
-        let order = self.find_optional(number).await?;
+        let number = order_number(number)?;
+        let order = orders::by_number(&self.db, &number).await?;
         // An absent order still costs a buyer read (of an id no buyer has).
         let buyer_id = order.as_ref().map_or("", |o| o.buyer_id.as_str());
         let buyer = subjects::buyer(&self.db, buyer_id).await?;
         let contact = contact.trim();
         let email = Email::parse(contact).ok();
         let phone = PhoneVn::parse(contact).ok();
-        let email_index = vault.blind_index(
-            IndexKind::Email,
-            &email
-                .as_ref()
-                .map_or_else(|| contact.to_owned(), Email::lookup_key),
-        );
-        let phone_index = vault.blind_index(
-            IndexKind::Phone,
-            phone.as_ref().map_or(contact, PhoneVn::expose),
-        );
+        let contact_key = match (&email, &phone) {
+            (Some(email), _) => email.lookup_key(),
+            (None, Some(phone)) => phone.expose().to_owned(),
+            (None, None) => return Err(OrderError::NotAContact),
+        };
+        let email_index = vault.blind_index(IndexKind::Email, &contact_key);
+        let phone_index = vault.blind_index(IndexKind::Phone, &contact_key);
         let matches = buyer.as_ref().is_some_and(|b| {
             let by_email = email.is_some() & bool::from(email_index.ct_eq(&b.email_index));
             let by_phone = phone.is_some() & bool::from(phone_index.ct_eq(&b.phone_index));
@@ -328,12 +450,26 @@ impl Orders {
         } else {
             &email_index
         };
+        let pair = vault.blind_index(IndexKind::Lookup, &format!("pair\0{number}\0{contact_key}"));
         let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
         let order_id = order.as_ref().map_or("", |o| o.id.as_str());
         let hash = code_hash(vault, order_id, &code);
         let client = client_bucket(vault, client);
+        let number_bucket = number_bucket(vault, &number);
 
         let mut tx = self.db.begin_write().await?;
+        if let Some(asked_at) = orders::claim_interval(
+            &mut tx,
+            scope::SEND_PAIR,
+            &pair,
+            now,
+            now - CODE_INTERVAL_SECS,
+        )
+        .await?
+        {
+            tx.rollback().await?;
+            return Err(OrderError::too_soon(asked_at + CODE_INTERVAL_SECS, now));
+        }
         let expired = now - SEND_WINDOW_SECS;
         let by_client =
             orders::hit_limit(&mut tx, scope::SEND_CLIENT, &client, now, expired).await?;
@@ -352,9 +488,11 @@ impl Orders {
         .flatten()
         .max();
         if let Some(until) = lock {
-            tx.commit().await?;
+            // A refused request changes nothing, not even the interval it claimed.
+            tx.rollback().await?;
             return Err(OrderError::locked(until, now));
         }
+        orders::reset_limit(&mut tx, scope::CODE_TRIES, &number_bucket, now).await?;
         if let (true, Some(order)) = (matches, &order) {
             let issued = orders::issue_lookup_code(
                 &mut tx,
@@ -384,11 +522,20 @@ impl Orders {
             }
         }
         tx.commit().await?;
-        Ok(())
+        Ok(CodeRequested {
+            ask_again_at: now + CODE_INTERVAL_SECS,
+            code_lifetime_secs: CODE_LIFETIME_SECS,
+        })
     }
 
-    /// Exchanges a valid one-time code for the order's token. Wrong codes are counted per
-    /// order, per contact of the order and per client address, over a window that outlives
+    /// Exchanges the order number's newest code for the order's token.
+    ///
+    /// Every answer but success depends only on what the asker did (the number and code they
+    /// typed, the codes they asked for) and on the code itself, never on whether an order
+    /// with that number exists: a wrong code, and a number without an order, both answer
+    /// [`OrderError::WrongCode`] with tries counted per number. "Expired" and "already used"
+    /// are said only to whoever presents the right code. Wrong codes are also counted per
+    /// number, per contact of the order and per client address over a window that outlives
     /// any one code; reaching a limit locks the lookup until the window ends.
     pub async fn redeem_code(
         &self,
@@ -398,17 +545,19 @@ impl Orders {
     ) -> Result<String, OrderError> {
         let now = self.clock.now();
         let vault = self.gate.vault();
+        let number = order_number(number)?;
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(OrderError::NotACode);
+        }
         let client = client_bucket(vault, client);
-        let order = self.find_optional(number).await?;
+        let number_bucket = number_bucket(vault, &number);
+        let order = orders::by_number(&self.db, &number).await?;
         let buyer_id = order.as_ref().map_or("", |o| o.buyer_id.as_str());
         let contact = subjects::buyer(&self.db, buyer_id)
             .await?
             .map(|b| b.email_index);
-        let presented = code_hash(
-            vault,
-            order.as_ref().map_or("", |o| o.id.as_str()),
-            code.trim(),
-        );
+        let order_id = order.as_ref().map_or("", |o| o.id.as_str());
+        let presented = code_hash(vault, order_id, code);
 
         let mut tx = self.db.begin_write().await?;
         let expired = now - FAILURE_WINDOW_SECS;
@@ -418,14 +567,12 @@ impl Orders {
             FAILURE_WINDOW_SECS,
             now,
         );
-        if let Some(order) = &order {
-            lock = lock.max(locked_until(
-                orders::limit(&mut tx, scope::FAIL_ORDER, order.id.as_bytes()).await?,
-                FAILURES_PER_ORDER,
-                FAILURE_WINDOW_SECS,
-                now,
-            ));
-        }
+        lock = lock.max(locked_until(
+            orders::limit(&mut tx, scope::FAIL_NUMBER, &number_bucket).await?,
+            FAILURES_PER_ORDER,
+            FAILURE_WINDOW_SECS,
+            now,
+        ));
         if let Some(contact) = &contact {
             lock = lock.max(locked_until(
                 orders::limit(&mut tx, scope::FAIL_CONTACT, contact).await?,
@@ -438,36 +585,71 @@ impl Orders {
             tx.rollback().await?;
             return Err(OrderError::locked(until, now));
         }
-        let outcome = match &order {
-            None => Err(OrderError::NoMatch),
-            Some(order) => match orders::attempt_lookup_code(&mut tx, &order.id).await? {
-                None => Err(OrderError::NoMatch),
-                Some((_, expires_at, attempts)) if expires_at < now || attempts > CODE_ATTEMPTS => {
-                    Err(OrderError::CodeSpent)
+        let tries = orders::limit(&mut tx, scope::CODE_TRIES, &number_bucket).await?;
+        let stored = orders::lookup_code(&mut tx, order_id).await?;
+        let right = stored
+            .as_ref()
+            .is_some_and(|c| bool::from(c.code_hash.ct_eq(&presented)));
+        let outcome = if hits_left(tries, CODE_ATTEMPTS, CODE_LIFETIME_SECS, now) == 0 {
+            Err(OrderError::CodeTriesUsedUp)
+        } else {
+            match (order.as_ref(), stored.as_ref()) {
+                (Some(_), Some(c)) if right && c.used_at.is_some() => {
+                    Err(OrderError::CodeAlreadyUsed)
                 }
-                Some((stored, _, _)) if bool::from(stored.ct_eq(&presented)) => {
-                    orders::delete_lookup_code(&mut tx, &order.id).await?;
-                    Ok(vault.order_token(&order.id))
+                (Some(_), Some(c)) if right && c.expires_at < now => Err(OrderError::CodeExpired),
+                (Some(order), Some(_)) if right => {
+                    if orders::use_lookup_code(&mut tx, &order.id, now).await? {
+                        Ok(vault.order_token(&order.id))
+                    } else {
+                        Err(OrderError::CodeAlreadyUsed)
+                    }
                 }
-                Some(_) => Err(OrderError::NoMatch),
-            },
+                _ => Err(OrderError::WrongCode { tries_left: 0 }),
+            }
         };
-        if outcome.is_err() {
+        if outcome.is_ok() {
+            tx.commit().await?;
+            return outcome;
+        }
+        let by_client =
             orders::hit_limit(&mut tx, scope::FAIL_CLIENT, &client, now, expired).await?;
-            if let Some(order) = &order {
-                orders::hit_limit(
+        let by_number =
+            orders::hit_limit(&mut tx, scope::FAIL_NUMBER, &number_bucket, now, expired).await?;
+        if let Some(contact) = &contact {
+            orders::hit_limit(&mut tx, scope::FAIL_CONTACT, contact, now, expired).await?;
+        }
+        let outcome = match outcome {
+            Err(OrderError::WrongCode { .. }) => {
+                let tries = orders::hit_limit(
                     &mut tx,
-                    scope::FAIL_ORDER,
-                    order.id.as_bytes(),
+                    scope::CODE_TRIES,
+                    &number_bucket,
                     now,
-                    expired,
+                    now - CODE_LIFETIME_SECS,
                 )
                 .await?;
+                // The contact's counter is left out: it exists only for a real order, so
+                // counting it here would tell whether there is one.
+                let for_code = hits_left(Some(tries), CODE_ATTEMPTS, CODE_LIFETIME_SECS, now);
+                let for_number = hits_left(
+                    Some(by_number),
+                    FAILURES_PER_ORDER,
+                    FAILURE_WINDOW_SECS,
+                    now,
+                );
+                let for_client = hits_left(
+                    Some(by_client),
+                    FAILURES_PER_CLIENT,
+                    FAILURE_WINDOW_SECS,
+                    now,
+                );
+                Err(OrderError::WrongCode {
+                    tries_left: for_code.min(for_number).min(for_client),
+                })
             }
-            if let Some(contact) = &contact {
-                orders::hit_limit(&mut tx, scope::FAIL_CONTACT, contact, now, expired).await?;
-            }
-        }
+            other => other,
+        };
         tx.commit().await?;
         outcome
     }
@@ -481,6 +663,27 @@ impl Orders {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hits_left_count_down_within_the_window_only() {
+        let w = |hits, window_start| Some(orders::LimitWindow { hits, window_start });
+        assert_eq!(hits_left(None, 5, 900, 1_000), 5);
+        assert_eq!(hits_left(w(0, 1_000), 5, 900, 1_000), 5);
+        assert_eq!(hits_left(w(2, 1_000), 5, 900, 1_899), 3);
+        assert_eq!(hits_left(w(7, 1_000), 5, 900, 1_899), 0, "never below zero");
+        assert_eq!(hits_left(w(5, 1_000), 5, 900, 1_900), 5, "a window that ended");
+    }
+
+    #[test]
+    fn order_numbers_are_read_as_the_shop_writes_them() {
+        assert_eq!(order_number(" hj1ckt1eczke ").unwrap(), "HJ1CKT1ECZKE");
+        for not_a_number in ["", "HJ1CKT1ECZK", "HJ1CKT1ECZKE1", "XX1CKT1ECZKE", "HJ1CKT1ECZ-E"] {
+            assert!(
+                matches!(order_number(not_a_number), Err(OrderError::NotAnOrderNumber)),
+                "{not_a_number:?}"
+            );
+        }
+    }
 
     #[test]
     fn an_order_opens_thirty_times_a_minute_then_waits_for_the_minute_to_pass() {

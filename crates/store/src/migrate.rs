@@ -45,6 +45,11 @@ const SQLITE: &[Script] = &[
         "native types",
         include_str!("../migrations/sqlite/0007_native_types.sql"),
     ),
+    (
+        9,
+        "order language",
+        include_str!("../migrations/sqlite/0009_order_language.sql"),
+    ),
 ];
 
 const POSTGRES: &[Script] = &[
@@ -82,6 +87,11 @@ const POSTGRES: &[Script] = &[
         7,
         "native types",
         include_str!("../migrations/postgres/0007_native_types.sql"),
+    ),
+    (
+        9,
+        "order language",
+        include_str!("../migrations/postgres/0009_order_language.sql"),
     ),
 ];
 

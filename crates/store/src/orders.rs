@@ -1,5 +1,5 @@
-//! Orders, their lines and status history, idempotency keys, stock decrements and lookup
-//! codes.
+//! Orders, their lines and status history, idempotency keys, stock decrements, lookup codes
+//! and the fixed-window counters and intervals that limit lookups.
 
 use crate::db::{on_read, on_tx, on_write};
 use crate::{Db, StoreError, WriteTx};
@@ -19,17 +19,26 @@ pub struct OrderRow {
     pub note_sealed: Option<Vec<u8>>,
     pub policy_version: String,
     pub placed_at: i64,
+    /// The language the order was placed in (`vi` or `en`); its emails are written in it.
+    pub lang: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OrderLineRow {
     pub sku: String,
     pub product_slug: String,
+    /// The product's Vietnamese name when it was sold.
     pub product_name: String,
+    /// The variant in Vietnamese ("M / Đen").
     pub variant_label: String,
     pub unit_price: i64,
     pub quantity: i64,
     pub line_total: i64,
+    /// The product's English name when it was sold; `None` for lines of orders placed
+    /// before it was recorded (migration 0009).
+    pub product_name_en: Option<String>,
+    /// The variant in English ("M / Black"); `None` like `product_name_en`.
+    pub variant_label_en: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -61,8 +70,9 @@ pub async fn insert(
 ) -> Result<(), StoreError> {
     on_tx!(tx, |e| sqlx::query(
         "INSERT INTO orders (id, number, buyer_id, status, subtotal, shipping_fee, total, \
-         shipping_method, payment_method, ship_to_sealed, note_sealed, policy_version, placed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+         shipping_method, payment_method, ship_to_sealed, note_sealed, policy_version, placed_at, \
+         lang) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
     )
     .bind(order.id.as_str())
     .bind(order.number.as_str())
@@ -77,14 +87,15 @@ pub async fn insert(
     .bind(order.note_sealed.as_deref())
     .bind(order.policy_version.as_str())
     .bind(order.placed_at)
+    .bind(order.lang.as_str())
     .execute(e)
     .await
     .map(|done| done.rows_affected()))?;
     for (position, line) in (0i64..).zip(lines) {
         on_tx!(tx, |e| sqlx::query(
             "INSERT INTO order_lines (order_id, position, sku, product_slug, product_name, \
-             variant_label, unit_price, quantity, line_total) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+             variant_label, unit_price, quantity, line_total, product_name_en, variant_label_en) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         )
         .bind(order.id.as_str())
         .bind(position)
@@ -95,6 +106,8 @@ pub async fn insert(
         .bind(line.unit_price)
         .bind(line.quantity)
         .bind(line.line_total)
+        .bind(line.product_name_en.as_deref())
+        .bind(line.variant_label_en.as_deref())
         .execute(e)
         .await
         .map(|done| done.rows_affected()))?;
@@ -119,7 +132,7 @@ macro_rules! select_order {
         concat!(
             "SELECT id, number, buyer_id, status, subtotal, shipping_fee, total, \
              shipping_method, payment_method, ship_to_sealed, note_sealed, policy_version, \
-             placed_at FROM orders WHERE ",
+             placed_at, lang FROM orders WHERE ",
             $condition
         )
     };
@@ -144,8 +157,8 @@ pub async fn by_id(db: &Db, id: &str) -> Result<Option<OrderRow>, StoreError> {
 
 pub async fn lines(db: &Db, order_id: &str) -> Result<Vec<OrderLineRow>, StoreError> {
     Ok(on_read!(db, |e| sqlx::query_as(
-        "SELECT sku, product_slug, product_name, variant_label, unit_price, quantity, line_total \
-         FROM order_lines WHERE order_id = $1 ORDER BY position"
+        "SELECT sku, product_slug, product_name, variant_label, unit_price, quantity, line_total, \
+         product_name_en, variant_label_en FROM order_lines WHERE order_id = $1 ORDER BY position"
     )
     .bind(order_id)
     .fetch_all(e)
@@ -208,8 +221,9 @@ pub async fn clear_cart(tx: &mut WriteTx, cart_id: &str) -> Result<(), StoreErro
     Ok(())
 }
 
-/// Stores a new one-time code for the order unless one was issued after `issued_after`
-/// (`false` then). One statement decides, so parallel requests cannot send two codes.
+/// Stores a new one-time code for the order unless an unused one was issued after
+/// `issued_after` (`false` then). One statement decides, so parallel requests cannot send two
+/// codes.
 pub async fn issue_lookup_code(
     tx: &mut WriteTx,
     order_id: &str,
@@ -219,11 +233,11 @@ pub async fn issue_lookup_code(
     issued_after: i64,
 ) -> Result<bool, StoreError> {
     let row: Option<(String,)> = on_tx!(tx, |e| sqlx::query_as(
-        "INSERT INTO lookup_codes (order_id, code_hash, expires_at, attempts, issued_at) \
-         VALUES ($1, $2, $3, 0, $4) \
+        "INSERT INTO lookup_codes (order_id, code_hash, expires_at, issued_at) \
+         VALUES ($1, $2, $3, $4) \
          ON CONFLICT (order_id) DO UPDATE SET code_hash = excluded.code_hash, \
-         expires_at = excluded.expires_at, attempts = 0, issued_at = excluded.issued_at \
-         WHERE lookup_codes.issued_at <= $5 \
+         expires_at = excluded.expires_at, issued_at = excluded.issued_at, used_at = NULL \
+         WHERE lookup_codes.issued_at <= $5 OR lookup_codes.used_at IS NOT NULL \
          RETURNING order_id"
     )
     .bind(order_id)
@@ -236,31 +250,45 @@ pub async fn issue_lookup_code(
     Ok(row.is_some())
 }
 
-/// Counts an attempt at the code and returns the stored hash, expiry and attempts so far.
-pub async fn attempt_lookup_code(
+/// The newest one-time code of an order: its keyed hash, when it stops working and when it
+/// was used (`None`: not yet).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LookupCodeRow {
+    pub code_hash: Vec<u8>,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+/// The order's newest code, read inside the caller's write transaction.
+pub async fn lookup_code(
     tx: &mut WriteTx,
     order_id: &str,
-) -> Result<Option<(Vec<u8>, i64, i64)>, StoreError> {
+) -> Result<Option<LookupCodeRow>, StoreError> {
     Ok(on_tx!(tx, |e| sqlx::query_as(
-        "UPDATE lookup_codes SET attempts = attempts + 1 WHERE order_id = $1 \
-         RETURNING code_hash, expires_at, attempts"
+        "SELECT code_hash, expires_at, used_at FROM lookup_codes WHERE order_id = $1"
     )
     .bind(order_id)
     .fetch_optional(e)
     .await)?)
 }
 
-/// Removes a code that was used. The row of a code that was guessed at too often or ran out
-/// is kept: its issue time still spaces out the next code.
-pub async fn delete_lookup_code(tx: &mut WriteTx, order_id: &str) -> Result<(), StoreError> {
-    on_tx!(tx, |e| sqlx::query(
-        "DELETE FROM lookup_codes WHERE order_id = $1"
+/// Marks the order's code used at `now`; `false` when it already was (a concurrent request
+/// used it first). The row stays, so the code presented again is known as used, and its
+/// issue time still spaces out the next code.
+pub async fn use_lookup_code(
+    tx: &mut WriteTx,
+    order_id: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let affected = on_tx!(tx, |e| sqlx::query(
+        "UPDATE lookup_codes SET used_at = $1 WHERE order_id = $2 AND used_at IS NULL"
     )
+    .bind(now)
     .bind(order_id)
     .execute(e)
     .await
     .map(|done| done.rows_affected()))?;
-    Ok(())
+    Ok(affected == 1)
 }
 
 /// A fixed-window counter as it stands: hits in the window that started at `window_start`.
@@ -310,6 +338,61 @@ pub async fn limit(
     .bind(bucket)
     .fetch_optional(e)
     .await)?)
+}
+
+/// Claims the interval `(scope, bucket)` at `now` unless it was last claimed after
+/// `claimed_after`: `None` when claimed, else the time of the claim that still holds. One
+/// conditional statement decides, so of parallel claims exactly one succeeds (on PostgreSQL
+/// the others wait for its row, then find it claimed).
+pub async fn claim_interval(
+    tx: &mut WriteTx,
+    scope: &str,
+    bucket: &[u8],
+    now: i64,
+    claimed_after: i64,
+) -> Result<Option<i64>, StoreError> {
+    let claimed: Option<(i64,)> = on_tx!(tx, |e| sqlx::query_as(
+        "INSERT INTO rate_limits (scope, bucket, window_start, hits) VALUES ($1, $2, $3, 1) \
+         ON CONFLICT (scope, bucket) DO UPDATE SET window_start = excluded.window_start, \
+         hits = rate_limits.hits + 1 \
+         WHERE rate_limits.window_start <= $4 \
+         RETURNING window_start"
+    )
+    .bind(scope)
+    .bind(bucket)
+    .bind(now)
+    .bind(claimed_after)
+    .fetch_optional(e)
+    .await)?;
+    if claimed.is_some() {
+        return Ok(None);
+    }
+    match limit(tx, scope, bucket).await? {
+        Some(held) => Ok(Some(held.window_start)),
+        None => Err(StoreError::Corrupt(format!(
+            "the {scope} interval was neither claimed nor held"
+        ))),
+    }
+}
+
+/// Starts the counter `(scope, bucket)` again from zero at `now`.
+pub async fn reset_limit(
+    tx: &mut WriteTx,
+    scope: &str,
+    bucket: &[u8],
+    now: i64,
+) -> Result<(), StoreError> {
+    on_tx!(tx, |e| sqlx::query(
+        "INSERT INTO rate_limits (scope, bucket, window_start, hits) VALUES ($1, $2, $3, 0) \
+         ON CONFLICT (scope, bucket) DO UPDATE SET window_start = excluded.window_start, hits = 0"
+    )
+    .bind(scope)
+    .bind(bucket)
+    .bind(now)
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(())
 }
 
 /// Deletes counters whose window started before `before`: they no longer limit anything.

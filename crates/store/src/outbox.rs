@@ -12,6 +12,8 @@ pub struct OutboxMessage {
     pub order_id: String,
     pub attempts: i64,
     pub payload_sealed: Option<Vec<u8>>,
+    /// When the change that needs the message was made (a one-time code's issue time).
+    pub created_at: i64,
 }
 
 pub async fn enqueue(
@@ -43,13 +45,13 @@ pub async fn enqueue(
 const CLAIM_SQLITE: &str = "UPDATE outbox SET claimed_until = $1 WHERE id IN \
      (SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
      AND next_attempt_at <= $2 AND claimed_until <= $2 ORDER BY id LIMIT $3) \
-     RETURNING id, kind, order_id, attempts, payload_sealed";
+     RETURNING id, kind, order_id, attempts, payload_sealed, created_at";
 
 const CLAIM_POSTGRES: &str = "UPDATE outbox SET claimed_until = $1 WHERE id IN \
      (SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
      AND next_attempt_at <= $2 AND claimed_until <= $2 ORDER BY id LIMIT $3 \
      FOR UPDATE SKIP LOCKED) \
-     RETURNING id, kind, order_id, attempts, payload_sealed";
+     RETURNING id, kind, order_id, attempts, payload_sealed, created_at";
 
 /// Claims up to `limit` due messages for `claim_secs`, oldest first.
 pub async fn claim_due(

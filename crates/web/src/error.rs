@@ -21,7 +21,19 @@ pub struct Failure {
     /// The input fields at fault, when the failure is about a form or body.
     pub fields: Vec<&'static str>,
     /// Cookies to remove with this answer (a cookie that can only ever fail again).
-    pub clear_cookies: Vec<&'static str>,
+    pub clear_cookies: &'static [&'static str],
+    /// What the client can do about it, for the few failures that say (boxed: most have
+    /// nothing to say, and every `Result` carrying a failure stays small).
+    pub recourse: Option<Box<Recourse>>,
+}
+
+/// How a client may get past a failure.
+#[derive(Debug, Clone, Default)]
+pub struct Recourse {
+    /// Seconds until trying again can succeed: sent as `Retry-After`, on pages and in the API.
+    pub retry_after_secs: Option<u64>,
+    /// Wrong codes still accepted (code_wrong): a problem+json extension member.
+    pub tries_left: Option<i64>,
 }
 
 impl Failure {
@@ -37,8 +49,25 @@ impl Failure {
             vi: vi.into(),
             en: en.into(),
             fields: Vec::new(),
-            clear_cookies: Vec::new(),
+            clear_cookies: &[],
+            recourse: None,
         }
+    }
+
+    /// This failure, telling the client to wait `secs` before trying again.
+    pub fn retry_after(mut self, secs: i64) -> Failure {
+        self.recourse.get_or_insert_default().retry_after_secs = Some(secs.max(1).unsigned_abs());
+        self
+    }
+
+    /// This failure, telling the client how many more codes it may try.
+    pub fn tries_left(mut self, tries: i64) -> Failure {
+        self.recourse.get_or_insert_default().tries_left = Some(tries);
+        self
+    }
+
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.recourse.as_ref().and_then(|r| r.retry_after_secs)
     }
 
     pub fn message(&self, lang: Lang) -> &str {
@@ -222,6 +251,7 @@ impl From<CartError> for Failure {
                     format!("Quá nhiều giỏ hàng mới từ địa chỉ này. Vui lòng thử lại sau {minutes} phút."),
                     format!("Too many new carts from this address. Please try again in {minutes} minutes."),
                 )
+                .retry_after(retry_after_secs)
             }
             CartError::Store(e) => store_failure(&e),
         }
@@ -290,9 +320,27 @@ impl From<hanjinbi_services::checkout::CheckoutError> for Failure {
     }
 }
 
+/// `secs` as the lookup's messages name a moment: Vietnam's time, `25/11/2026 18:39`, or,
+/// for a moment no calendar holds, the wait in minutes.
+fn moment(secs: i64, wait_secs: i64) -> (String, String) {
+    match hanjinbi_domain::clock_text::vietnam_time(secs) {
+        Some(at) => (
+            format!("từ {at} (giờ Việt Nam)"),
+            format!("from {at} (Vietnam time)"),
+        ),
+        None => {
+            let minutes = (wait_secs + 59) / 60;
+            (
+                format!("sau {minutes} phút"),
+                format!("in {minutes} minutes"),
+            )
+        }
+    }
+}
+
 impl From<hanjinbi_services::orders::OrderError> for Failure {
     fn from(e: hanjinbi_services::orders::OrderError) -> Failure {
-        use hanjinbi_services::orders::OrderError;
+        use hanjinbi_services::orders::{OrderError, CODE_LIFETIME_SECS};
         match e {
             OrderError::NoMatch => Failure::new(
                 StatusCode::NOT_FOUND,
@@ -300,29 +348,112 @@ impl From<hanjinbi_services::orders::OrderError> for Failure {
                 "Không tìm thấy đơn hàng khớp với thông tin này.",
                 "No order matches these details.",
             ),
-            OrderError::CodeSpent => Failure::new(
+            OrderError::NotAnOrderNumber => {
+                let mut f = Failure::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_order_number",
+                    "Mã đơn hàng gồm chữ HJ và 10 chữ cái hoặc chữ số, ví dụ HJ7K3M9QX2AB. Vui lòng kiểm tra lại.",
+                    "An order number is HJ and 10 letters or digits, e.g. HJ7K3M9QX2AB. Please check it.",
+                );
+                f.fields = vec!["number"];
+                f
+            }
+            OrderError::NotAContact => {
+                let mut f = Failure::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_contact",
+                    "Vui lòng nhập email hoặc số điện thoại Việt Nam đã dùng khi đặt hàng.",
+                    "Please enter the email address or Vietnamese phone number used for the order.",
+                );
+                f.fields = vec!["contact"];
+                f
+            }
+            OrderError::NotACode => {
+                let mut f = Failure::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_code",
+                    "Mã tra cứu gồm 6 chữ số, như trong email chúng tôi gửi.",
+                    "A lookup code is 6 digits, as in the email we sent.",
+                );
+                f.fields = vec!["code"];
+                f
+            }
+            OrderError::WrongCode { tries_left } => {
+                let mut f = if tries_left > 0 {
+                    Failure::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "code_wrong",
+                        format!("Mã không đúng. Quý khách còn {tries_left} lần thử."),
+                        format!(
+                            "That code is not right. You have {tries_left} {} left.",
+                            if tries_left == 1 { "try" } else { "tries" }
+                        ),
+                    )
+                } else {
+                    Failure::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "code_wrong",
+                        "Mã không đúng, và đó là lần thử cuối. Vui lòng yêu cầu mã mới.",
+                        "That code is not right, and that was the last try. Please ask for a new code.",
+                    )
+                };
+                f.fields = vec!["code"];
+                f.tries_left(tries_left)
+            }
+            OrderError::CodeExpired => {
+                let minutes = CODE_LIFETIME_SECS / 60;
+                Failure::new(
+                    StatusCode::GONE,
+                    "code_expired",
+                    format!("Mã này đã hết hạn (mỗi mã có hiệu lực {minutes} phút). Vui lòng yêu cầu mã mới."),
+                    format!("This code has expired (each code works for {minutes} minutes). Please ask for a new one."),
+                )
+            }
+            OrderError::CodeAlreadyUsed => Failure::new(
                 StatusCode::GONE,
-                "code_spent",
-                "Mã đã hết hạn hoặc đã nhập sai quá nhiều lần. Vui lòng yêu cầu mã mới.",
-                "The code has expired or was mistyped too often. Please ask for a new one.",
+                "code_already_used",
+                "Mã này đã được dùng (mỗi mã chỉ dùng được một lần). Vui lòng yêu cầu mã mới.",
+                "This code was already used (each code works once). Please ask for a new one.",
             ),
-            OrderError::LockedOut {
-                retry_after_secs, ..
+            OrderError::CodeTriesUsedUp => Failure::new(
+                StatusCode::GONE,
+                "code_tries_used_up",
+                "Đã nhập sai quá nhiều lần với mã này. Vui lòng yêu cầu mã mới.",
+                "Too many wrong codes were tried with this code. Please ask for a new one.",
+            ),
+            OrderError::CodeRequestedTooSoon {
+                retry_at,
+                retry_after_secs,
             } => {
-                let minutes = (retry_after_secs + 59) / 60;
+                let (vi, en) = moment(retry_at, retry_after_secs);
+                Failure::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "code_requested_too_soon",
+                    format!("Quý khách vừa yêu cầu mã với đúng thông tin này. Nếu thông tin khớp với một đơn hàng, mã đã được gửi tới email của đơn hàng đó. Có thể yêu cầu mã mới {vi}."),
+                    format!("A code was just asked for with these same details. If they match an order, the code is in that order's mailbox. A new code can be asked for {en}."),
+                )
+                .retry_after(retry_after_secs)
+            }
+            OrderError::LockedOut {
+                until,
+                retry_after_secs,
+            } => {
+                let (vi, en) = moment(until, retry_after_secs);
                 Failure::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     "lookup_locked",
-                    format!("Quá nhiều lần thử. Vui lòng thử lại sau {minutes} phút, hoặc dùng đường dẫn trong email xác nhận đơn hàng."),
-                    format!("Too many attempts. Please try again in {minutes} minutes, or use the link in the order confirmation email."),
+                    format!("Quá nhiều lần thử. Quý khách có thể thử lại {vi}, hoặc dùng đường dẫn trong email xác nhận đơn hàng."),
+                    format!("Too many attempts. You can try again {en}, or use the link in the order confirmation email."),
                 )
+                .retry_after(retry_after_secs)
             }
             OrderError::TooManyViews => Failure::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_views",
                 "Đơn hàng này được mở quá nhiều lần trong một phút. Vui lòng thử lại sau ít phút.",
                 "This order was opened too often in the last minute. Please try again shortly.",
-            ),
+            )
+            .retry_after(60),
             other => Failure::internal(&other),
         }
     }
@@ -351,7 +482,9 @@ impl<E: Into<Failure>> From<E> for PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let mut response = self.0.status.into_response();
-        for name in &self.0.clear_cookies {
+        // `render_failures` keeps this header on the page it renders.
+        set_retry_after(&mut response, &self.0);
+        for name in self.0.clear_cookies {
             let cleared = format!("{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
             if let Ok(value) = axum::http::HeaderValue::from_str(&cleared) {
                 response.headers_mut().append(header::SET_COOKIE, value);
@@ -398,10 +531,23 @@ pub struct Problem<'a> {
     /// cart_token_missing, cart_token_invalid, malformed_json, invalid_body,
     /// unsupported_media_type, body_too_large.
     code: &'a str,
-    /// The input fields at fault (invalid_checkout).
+    /// The input fields at fault (invalid_checkout, invalid_order_number, invalid_code,
+    /// code_wrong).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     #[schema(value_type = Option<Vec<String>>)]
     fields: &'a [&'static str],
+    /// Wrong codes still accepted before a new code must be asked for (code_wrong).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tries_left: Option<i64>,
+}
+
+/// `Retry-After` from the failure, when it says how long to wait.
+pub fn set_retry_after(response: &mut Response, failure: &Failure) {
+    if let Some(secs) = failure.retry_after_secs() {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+    }
 }
 
 pub fn problem_response(failure: &Failure, lang: Lang) -> Response {
@@ -415,14 +561,19 @@ pub fn problem_response(failure: &Failure, lang: Lang) -> Response {
         detail: failure.message(lang),
         code: failure.code,
         fields: &failure.fields,
+        tries_left: failure.recourse.as_ref().and_then(|r| r.tries_left),
     };
     match serde_json::to_string(&body) {
-        Ok(json) => (
-            failure.status,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            json,
-        )
-            .into_response(),
+        Ok(json) => {
+            let mut response = (
+                failure.status,
+                [(header::CONTENT_TYPE, "application/problem+json")],
+                json,
+            )
+                .into_response();
+            set_retry_after(&mut response, failure);
+            response
+        }
         // Strings and numbers always serialise; this arm only keeps the function total.
         Err(_) => failure.status.into_response(),
     }

@@ -14,6 +14,7 @@ pub mod ops;
 pub mod pages;
 mod query;
 mod security;
+mod timing;
 mod views;
 
 pub use error::Failure;

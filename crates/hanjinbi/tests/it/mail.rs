@@ -342,3 +342,273 @@ async fn two_outbox_workers_on_one_postgresql_send_each_message_once() {
     assert_eq!(max_attempts, 1, "a message was sent more than once");
     second.stop().await.unwrap();
 }
+
+// ---- What the emails say, and how they are put together ----
+
+mod content {
+    use crate::checkout::buyer;
+    use crate::mailbox::{self, Mail};
+    use crate::support::{cart_with, spawn, TestApp};
+    use hanjinbi_domain::ShopInfo;
+    use hanjinbi_services::emails::{
+        BankTransfer, PaymentInstructions, PaymentInstructionsError, PaymentOrder,
+    };
+    use hanjinbi_services::mail::{MailSettings, Mailer};
+    use hanjinbi_services::notifications::Notifier;
+    use hanjinbi_services::{Clock, SystemClock};
+    use serde_json::{json, Value};
+    use std::sync::Arc;
+
+    /// Places an order through the API in `lang` ("vi" or "en"); returns the answer.
+    async fn order_in(app: &TestApp, lang: &str, mut body: Value) -> Value {
+        let cart = cart_with(app, "AKG2L-DEN-M", 2).await;
+        body["cart_id"] = json!(cart.0);
+        let r = app
+            .http
+            .post(app.url("/api/v1/checkout"))
+            .header("x-cart-token", &cart.1)
+            .header("accept-language", lang)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+        r.json().await.unwrap()
+    }
+
+    fn only_mail(app: &TestApp) -> Mail {
+        let mut mails = mailbox::mails(app);
+        assert_eq!(mails.len(), 1);
+        mails.remove(0)
+    }
+
+    fn clear(app: &TestApp) {
+        for e in std::fs::read_dir(app.dir.path().join("mail")).unwrap() {
+            std::fs::remove_file(e.unwrap().path()).unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn an_english_checkout_is_confirmed_in_english_and_a_vietnamese_one_in_vietnamese() {
+        let app = spawn().await;
+        let placed = order_in(&app, "en", buyer("lan@example.vn")).await;
+        let number = placed["number"].as_str().unwrap();
+        let token = placed["lookup_token"].as_str().unwrap();
+        assert_eq!(app.send_mail().await, 1);
+        let mail = only_mail(&app);
+        assert_eq!(mail.subject, format!("Hanjinbi: order {number} confirmed"));
+        for part in [&mail.text, &mail.html] {
+            assert!(
+                part.contains("Men's two-layer windbreaker")
+                    || part.contains("Men&#39;s two-layer windbreaker")
+            );
+            assert!(part.contains("M / Black"));
+            assert!(
+                !part.contains("Áo khoác"),
+                "no Vietnamese name in an English email"
+            );
+            assert!(
+                part.contains("0912 345 678"),
+                "the phone as Vietnamese people write it"
+            );
+            assert!(part.contains("Giao giờ hành chính"), "the buyer's note");
+            assert!(
+                part.contains("News and promotions"),
+                "the consent's purpose by name"
+            );
+            assert!(part.contains("https://www.hanjinbi.com/privacy"));
+            assert!(!part.contains("chinh-sach-bao-mat"));
+        }
+        assert!(mail
+            .text
+            .contains(&format!("/don-hang/{number}?token={token}&lang=en")));
+        assert!(mail.text.contains("(Vietnam time)"));
+        // The wording shown beside the box, word for word, as recorded.
+        assert!(mail.text.contains(
+            "“I agree to receive emails from Hanjinbi about new products and promotions. I can unsubscribe at any time.”"
+        ));
+        clear(&app);
+
+        let placed = order_in(&app, "vi", buyer("lan@example.vn")).await;
+        let number = placed["number"].as_str().unwrap();
+        assert_eq!(app.send_mail().await, 1);
+        let mail = only_mail(&app);
+        assert_eq!(
+            mail.subject,
+            format!("Hanjinbi: xác nhận đơn hàng {number}")
+        );
+        for part in [&mail.text, &mail.html] {
+            assert!(part.contains("Áo khoác gió nam 2 lớp"));
+            assert!(part.contains("M / Đen"));
+            assert!(!part.contains("windbreaker"));
+            assert!(part.contains("Tin sản phẩm mới và khuyến mãi"));
+            assert!(part.contains("https://www.hanjinbi.com/chinh-sach-bao-mat"));
+        }
+        assert!(mail.text.contains("(giờ Việt Nam)"));
+        // Its order, in the API: the language, and both names of each line.
+        let order: Value = app
+            .http
+            .get(app.url(&format!("/api/v1/orders/{number}")))
+            .header("x-order-token", placed["lookup_token"].as_str().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(order["lang"], "vi");
+        assert_eq!(order["lines"][0]["name"], "Áo khoác gió nam 2 lớp");
+        assert_eq!(order["lines"][0]["name_en"], "Men's two-layer windbreaker");
+        assert_eq!(order["lines"][0]["variant_en"], "M / Black");
+    }
+
+    #[tokio::test]
+    async fn every_message_has_a_date_a_message_id_both_parts_and_no_personal_header_but_to() {
+        let app = spawn().await;
+        let mut body = buyer("lan.nguyen@example.vn");
+        body["name"] = json!("Trần Thị Bích Ngọc");
+        body["phone"] = json!("0987 654 321");
+        body["note"] = json!("Để hàng ở phòng bảo vệ");
+        let placed = order_in(&app, "vi", body).await;
+        let number = placed["number"].as_str().unwrap();
+        let r = app
+            .post_form(
+                "/don-hang/tra-cuu",
+                &[
+                    ("action", "send_code"),
+                    ("number", number),
+                    ("contact", "0987654321"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status().as_u16(), 200);
+        let sent_around = SystemClock.now();
+        assert_eq!(app.send_mail().await, 2, "the confirmation and the code");
+        let mails = mailbox::mails(&app);
+        assert_eq!(mails.len(), 2);
+        let personal = [
+            "lan.nguyen",
+            "Trần Thị Bích Ngọc",
+            "Ngọc",
+            "0987654321",
+            "0987 654 321",
+            "987654321",
+            "Số 12 ngõ 34",
+            "Để hàng ở phòng bảo vệ",
+        ];
+        for mail in &mails {
+            assert!(
+                (mail.date - sent_around).abs() <= 60,
+                "Date is when it was sent"
+            );
+            let (id, domain) = mail.message_id.split_once('@').expect("id@domain");
+            assert_eq!(domain, "www.hanjinbi.com", "under the shop's own domain");
+            assert_eq!(id.len(), 32, "128 random bits: {id}");
+            assert_eq!(
+                mail.structure
+                    .iter()
+                    .map(|(depth, kind, charset)| (*depth, kind.as_str(), charset.as_deref()))
+                    .collect::<Vec<_>>(),
+                [
+                    (0, "multipart/alternative", None),
+                    (1, "text/plain", Some("utf-8")),
+                    (1, "text/html", Some("utf-8")),
+                ]
+            );
+            assert_eq!(mail.to, "lan.nguyen@example.vn");
+            for (name, value) in &mail.headers {
+                if name.eq_ignore_ascii_case("to") {
+                    continue;
+                }
+                for p in personal {
+                    assert!(!value.contains(p), "{name} holds {p}");
+                }
+            }
+            for p in personal {
+                assert!(!mail.subject.contains(p), "the subject holds {p}");
+            }
+        }
+        assert_ne!(mails[0].message_id, mails[1].message_id);
+        // The code email reaches the address of the order, in full words.
+        let code_mail = mails
+            .iter()
+            .find(|m| mailbox::code_in(m).is_some())
+            .expect("the code email");
+        assert!(code_mail.text.contains("Mã có hiệu lực trong 15 phút"));
+    }
+
+    /// A payment block as the integrator's settings would give it; the image is not a QR code.
+    struct DummyBankTransfer;
+
+    const DUMMY_PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR not a real image";
+
+    impl PaymentInstructions for DummyBankTransfer {
+        fn bank_transfer(
+            &self,
+            order: &PaymentOrder<'_>,
+        ) -> Result<Option<BankTransfer>, PaymentInstructionsError> {
+            Ok(Some(BankTransfer {
+                bank: "Vietcombank".into(),
+                account_number: "0071000123456".into(),
+                account_holder: "CONG TY TNHH HANJINBI".into(),
+                amount: order.total,
+                reference: order.number.to_owned(),
+                qr_png: Some(DUMMY_PNG.to_vec()),
+            }))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_bank_transfer_confirmation_carries_its_qr_code_inline_beside_the_html() {
+        let app = spawn().await;
+        let mut body = buyer("lan@example.vn");
+        body["payment_method"] = json!("bank_transfer");
+        let placed = order_in(&app, "en", body).await;
+        let number = placed["number"].as_str().unwrap();
+        let outbox = tempfile::tempdir().unwrap();
+        let services = &app.server.services;
+        let notifier = Notifier::new(
+            services.db.clone(),
+            Arc::new(SystemClock),
+            services.gate.clone(),
+            Mailer::new(&MailSettings::Folder(outbox.path().to_owned())).unwrap(),
+            Arc::new(ShopInfo::default()),
+        )
+        .with_payment_instructions(Arc::new(DummyBankTransfer));
+        assert_eq!(notifier.send_due().await.unwrap(), 1);
+        let file = std::fs::read_dir(outbox.path())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        let mail = mailbox::parse(&std::fs::read_to_string(file.path()).unwrap());
+        assert_eq!(
+            mail.structure
+                .iter()
+                .map(|(depth, kind, _)| (*depth, kind.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                (0, "multipart/alternative"),
+                (1, "text/plain"),
+                (1, "multipart/related"),
+                (2, "text/html"),
+                (2, "image/png"),
+            ]
+        );
+        assert_eq!(mail.inline.len(), 1);
+        let (content_id, png) = &mail.inline[0];
+        assert_eq!(png.as_slice(), DUMMY_PNG);
+        assert!(content_id.ends_with("@www.hanjinbi.com"));
+        assert!(mail.html.contains(&format!("src=\"cid:{content_id}\"")));
+        let total = hanjinbi_domain::Dong(placed["total"].as_i64().unwrap()).to_string();
+        for row in [
+            "Bank: Vietcombank".to_owned(),
+            "Account number: 0071000123456".to_owned(),
+            "Account holder: CONG TY TNHH HANJINBI".to_owned(),
+            format!("Amount: {total}"),
+            format!("Transfer reference: {number}"),
+        ] {
+            assert!(mail.text.contains(&row), "the plain text has {row:?}");
+        }
+    }
+}

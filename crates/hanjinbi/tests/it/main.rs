@@ -9,6 +9,7 @@ mod keys;
 mod limits;
 mod lookup;
 mod mail;
+mod mailbox;
 mod memory;
 mod operations;
 mod privacy_page;

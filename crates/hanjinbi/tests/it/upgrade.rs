@@ -85,11 +85,13 @@ async fn upgrade_and_check(dir: tempfile::TempDir, database_url: String, backend
 
     // The upgrade: the server migrates the database as it starts.
     let app = start(dir, database_url).await;
-    let newest = newest_migration(backend);
     assert_eq!(
         applied_migrations(&app.database_url).await,
-        (1..=newest).map(|v| (v, true)).collect::<Vec<_>>(),
-        "every migration up to the newest is applied, once, successfully"
+        migrations(backend)
+            .into_iter()
+            .map(|v| (v, true))
+            .collect::<Vec<_>>(),
+        "every migration this code carries is applied, once, successfully"
     );
 
     let orders = journey["orders"].as_array().unwrap();
@@ -236,14 +238,20 @@ async fn assert_order_intact(app: &TestApp, order: &Value) {
         .json()
         .await
         .unwrap();
-    // Every field recorded then is the same now (fields added later are not compared).
-    for (field, then) in order["order"].as_object().unwrap() {
-        assert_eq!(&now[field], then, "{number}: {field}");
-    }
+    // Every field recorded then is the same now, at every depth (fields added later, such as
+    // the lines' English names, are not compared).
+    assert_holds(&now, &order["order"], number);
     assert_eq!(now["ship_to"]["name"], order["buyer"]["name"]);
     assert_eq!(now["total"], order["total"]);
     assert_eq!(now["payment_method"], order["payment_method"]);
     assert_eq!(now["note"], order["note"]);
+    // Placed before orders recorded their language and English names: Vietnamese, and named
+    // as they were sold.
+    assert_eq!(now["lang"], "vi", "{number}");
+    for line in now["lines"].as_array().unwrap() {
+        assert_eq!(line["name_en"], Value::Null, "{number}");
+        assert_eq!(line["variant_en"], Value::Null, "{number}");
+    }
 
     // The link the buyer was given, as the checkout answered it.
     let (status, page) = app.get_text(order["order_url"].as_str().unwrap()).await;
@@ -258,6 +266,26 @@ async fn assert_order_intact(app: &TestApp, order: &Value) {
     }
     if let Some(note) = order["note"].as_str() {
         assert!(page.contains(note), "{number} shows its note");
+    }
+}
+
+/// `now` holds every field of `then` with the same value, in objects and arrays alike; it
+/// may hold more fields.
+fn assert_holds(now: &Value, then: &Value, at: &str) {
+    match then {
+        Value::Object(fields) => {
+            for (field, value) in fields {
+                assert_holds(&now[field], value, &format!("{at}.{field}"));
+            }
+        }
+        Value::Array(items) => {
+            let now_items = now.as_array().unwrap_or_else(|| panic!("{at}: {now}"));
+            assert_eq!(now_items.len(), items.len(), "{at}");
+            for (i, (now, then)) in now_items.iter().zip(items).enumerate() {
+                assert_holds(now, then, &format!("{at}[{i}]"));
+            }
+        }
+        _ => assert_eq!(now, then, "{at}"),
     }
 }
 
@@ -418,14 +446,13 @@ async fn lookup_code(app: &TestApp, order: &Value) -> String {
         .await;
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(app.send_mail().await, 1, "the code's email");
-    let needle = format!("Your code to look up order {number} is: ");
-    let mail = app
-        .mails()
+    // Orders placed before the order's language was recorded were placed in Vietnamese.
+    let needle = format!("Mã tra cứu đơn hàng {number} của quý khách là:");
+    let mail = crate::mailbox::mails(app)
         .into_iter()
-        .find(|m| m.contains(&format!("To: {email}")) && m.contains(&needle))
-        .expect("an email with the code, to the order's buyer");
-    let after = &mail[mail.find(&needle).unwrap() + needle.len()..];
-    after.chars().take_while(char::is_ascii_digit).collect()
+        .find(|m| m.to == email && m.text.contains(&needle))
+        .expect("an email with the code, to the order's buyer, in Vietnamese");
+    crate::mailbox::code_in(&mail).expect("the code")
 }
 
 /// Checks out `cart`, filled before the upgrade, for a new buyer who gives news consent.
@@ -496,19 +523,22 @@ async fn applied_migrations(url: &str) -> Vec<(i64, bool)> {
     applied
 }
 
-/// The newest migration this code carries for `backend`: the highest `NNNN_` in its folder.
-fn newest_migration(backend: Backend) -> i64 {
+/// The migrations this code carries for `backend`, in order: the `NNNN_` of each file in
+/// its folder.
+fn migrations(backend: Backend) -> Vec<i64> {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../store/migrations")
         .join(backend.name());
-    std::fs::read_dir(folder)
+    let mut versions: Vec<i64> = std::fs::read_dir(folder)
         .unwrap()
         .filter_map(|e| {
             let name = e.unwrap().file_name().into_string().unwrap();
             name.split_once('_')?.0.parse::<i64>().ok()
         })
-        .max()
-        .expect("migrations")
+        .collect();
+    versions.sort_unstable();
+    assert!(versions.len() > 6, "migrations");
+    versions
 }
 
 /// The fixture's carts were last touched when it was made, and the shop forgets a cart idle

@@ -129,11 +129,18 @@ pub struct PlacedOrderDoc {
 pub struct OrderLineDoc {
     sku: String,
     product: String,
+    /// The product's Vietnamese name when it was sold.
     name: String,
+    /// The variant in Vietnamese.
     variant: String,
     unit_price: i64,
     quantity: i64,
     line_total: i64,
+    /// The product's English name when it was sold; null for orders placed before English
+    /// names were recorded, which are named in Vietnamese in every language.
+    name_en: Option<String>,
+    /// The variant in English; null like `name_en`.
+    variant_en: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -160,6 +167,9 @@ pub struct HistoryDoc {
 #[allow(dead_code)]
 pub struct OrderDoc {
     number: String,
+    /// The language the order was placed in, in which its emails are written.
+    #[schema(value_type = OrderLanguage)]
+    lang: String,
     status: String,
     #[schema(format = DateTime)]
     placed_at: String,
@@ -306,11 +316,13 @@ pub async fn order(
                 [(axum::http::header::CACHE_CONTROL, "no-store")],
                 Json(json!({
                     "number": o.number,
+                    "lang": o.lang.code(),
                     "status": o.status,
                     "placed_at": crate::pages::iso_time(o.placed_at),
                     "lines": o.lines.iter().map(|l| json!({
                         "sku": l.sku, "product": l.product_slug, "name": l.product_name, "variant": l.variant_label,
                         "unit_price": l.unit_price.amount(), "quantity": l.quantity, "line_total": l.line_total.amount(),
+                        "name_en": l.product_name_en, "variant_en": l.variant_label_en,
                     })).collect::<Vec<_>>(),
                     "subtotal": o.subtotal.amount(),
                     "shipping_fee": o.shipping_fee.amount(),
@@ -331,6 +343,15 @@ pub async fn order(
         )
     };
     run.await.map_err(|e| ApiError::new(e, ctx.lang))
+}
+
+/// The languages an order can be placed in.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum OrderLanguage {
+    Vi,
+    En,
 }
 
 /// A province or centrally-run city.

@@ -17,7 +17,7 @@ use utoipa::{IntoParams, IntoResponses, OpenApi, PartialSchema, ToSchema};
     info(
         title = "Hanjinbi API",
         version = "1.0.0",
-        description = "The shop's catalog, carts and checkout. Prices are whole numbers of \
+        description = "The shop's catalog, carts, checkout and order lookup. Prices are whole numbers of \
             Vietnamese đồng (VND). Errors are application/problem+json (RFC 9457) with a stable \
             `code`; `detail` follows Accept-Language (Vietnamese by default, English available) \
             and never repeats submitted values. Checkout seals the buyer's details at rest; \
@@ -148,6 +148,31 @@ problems!(
         "401" => "No order token (order_token_missing)",
         "404" => "No order matches this number and token (order_not_found)",
         "429" => "This order was opened too often in the last minute (too_many_views)",
+    }
+);
+problems!(
+    /// Asking for a one-time lookup code.
+    ProblemsLookupCode {
+        "400" => "Malformed JSON (malformed_json)",
+        "408" => "The body arrived too slowly (body_timeout)",
+        "413" => "The body is larger than 1 MiB (body_too_large)",
+        "415" => "The body is not JSON (unsupported_media_type)",
+        "404" => "The path is not a valid address (not_found)",
+        "422" => "The JSON has another shape, the number is not written as order numbers are, or the contact is neither an email address nor a Vietnamese phone number (invalid_body, invalid_order_number, invalid_contact)",
+        "429" => "A code was asked for with this number and contact less than a minute ago, too many codes were asked for, or too many writes; see Retry-After (code_requested_too_soon, lookup_locked, too_many_requests)",
+    }
+);
+problems!(
+    /// Exchanging a one-time code for the order's lookup token.
+    ProblemsLookupToken {
+        "400" => "Malformed JSON (malformed_json)",
+        "408" => "The body arrived too slowly (body_timeout)",
+        "404" => "The path is not a valid address (not_found)",
+        "410" => "The code has expired, was already used, or too many wrong codes were tried; ask for a new one (code_expired, code_already_used, code_tries_used_up)",
+        "413" => "The body is larger than 1 MiB (body_too_large)",
+        "415" => "The body is not JSON (unsupported_media_type)",
+        "422" => "The JSON has another shape, the number or code is not written as they are, or the code is wrong (`tries_left` says how many more are accepted) (invalid_body, invalid_order_number, invalid_code, code_wrong)",
+        "429" => "Too many wrong codes, or too many writes; see Retry-After (lookup_locked, too_many_requests)",
     }
 );
 problems!(

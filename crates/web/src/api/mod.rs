@@ -8,6 +8,7 @@ mod catalog;
 mod checkout;
 mod doc;
 mod json;
+mod lookup;
 
 use crate::error::{ApiError, Failure};
 use crate::AppState;
@@ -34,6 +35,8 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(carts::set, carts::remove))
         .routes(routes!(checkout::checkout))
         .routes(routes!(checkout::order))
+        .routes(routes!(lookup::request_code))
+        .routes(routes!(lookup::redeem_code))
         .routes(routes!(checkout::provinces))
         .routes(routes!(checkout::wards))
 }

@@ -50,7 +50,7 @@ pub(super) async fn current_cart(
         Err(e @ CartError::WrongToken) => {
             // Refused, and the cookie removed, so the next action starts a fresh cart.
             let mut failure = Failure::from(e);
-            failure.clear_cookies.push(CART_COOKIE);
+            failure.clear_cookies = &[CART_COOKIE];
             Err(PageError(failure))
         }
         Err(e) => Err(e.into()),

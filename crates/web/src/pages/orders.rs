@@ -3,15 +3,16 @@
 
 use super::html;
 use crate::context::{href, PageContext};
-use crate::error::{Failure, PageError};
+use crate::error::{set_retry_after, Failure, PageError};
 use crate::form::FormBody;
+use crate::timing::{answer_no_sooner_than, CODE_REQUEST_ANSWER_AFTER};
 use crate::views::{product_href, Chrome};
 use crate::AppState;
 use askama::Template;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use hanjinbi_domain::clock_text::vietnam_time;
 use hanjinbi_domain::Lang;
 use hanjinbi_services::orders::OrderError;
 use std::net::SocketAddr;
@@ -178,44 +179,54 @@ pub async fn show(
 
 pub struct LookupTexts {
     pub title: &'static str,
-    pub by_contact: &'static str,
-    pub by_token: &'static str,
+    pub intro: &'static str,
+    pub have_link: &'static str,
     pub number: &'static str,
     pub contact: &'static str,
-    pub token: &'static str,
-    pub code: &'static str,
     pub send_code: &'static str,
+    pub why: &'static str,
+    pub code_heading: &'static str,
+    pub for_order: &'static str,
+    pub code: &'static str,
     pub open: &'static str,
     pub code_sent: &'static str,
-    pub why: &'static str,
+    /// `{time}`: when a new code may be asked for.
+    pub ask_again_at: &'static str,
+    pub new_code: &'static str,
 }
 
 static LOOKUP_VI: LookupTexts = LookupTexts {
     title: "Tra cứu đơn hàng",
-    by_contact: "Nhận mã qua email",
-    by_token: "Dùng mã trong email xác nhận",
+    intro: "Nhập mã đơn hàng và email hoặc số điện thoại đã dùng khi đặt hàng. Chúng tôi sẽ gửi mã 6 số tới email của đơn hàng.",
+    have_link: "Còn giữ email xác nhận đơn hàng? Bấm “Xem đơn hàng” trong email để mở đơn hàng ngay.",
     number: "Mã đơn hàng (ví dụ HJ7K3M9QX2AB)",
     contact: "Email hoặc số điện thoại đã dùng khi đặt hàng",
-    token: "Mã truy cập trong email xác nhận",
-    code: "Mã 6 số trong email",
     send_code: "Gửi mã",
-    open: "Xem đơn hàng",
-    code_sent: "Nếu thông tin khớp với một đơn hàng, chúng tôi đã gửi mã 6 số đến email của đơn hàng đó. Mã có hiệu lực 15 phút.",
     why: "Email hoặc số điện thoại chỉ dùng để so khớp với đơn hàng, không được lưu lại.",
+    code_heading: "Nhập mã 6 số",
+    for_order: "Đơn hàng",
+    code: "Mã 6 số trong email",
+    open: "Xem đơn hàng",
+    code_sent: "Nếu thông tin khớp với một đơn hàng, mã 6 số đã được gửi tới email của đơn hàng đó. Mã có hiệu lực 15 phút và chỉ dùng được một lần.",
+    ask_again_at: "Chưa nhận được mã? Quý khách có thể yêu cầu mã mới từ {time} (giờ Việt Nam).",
+    new_code: "Yêu cầu mã mới",
 };
 
 static LOOKUP_EN: LookupTexts = LookupTexts {
     title: "Look up an order",
-    by_contact: "Get a code by email",
-    by_token: "Use the code from the confirmation email",
+    intro: "Enter the order number and the email or phone number used for the order. We will email a 6-digit code to the order's email address.",
+    have_link: "Still have the order confirmation email? Its “View your order” link opens the order straight away.",
     number: "Order number (e.g. HJ7K3M9QX2AB)",
     contact: "The email or phone number used for the order",
-    token: "Access code from the confirmation email",
-    code: "The 6-digit code from the email",
     send_code: "Send the code",
-    open: "Open the order",
-    code_sent: "If the details match an order, we sent a 6-digit code to that order's email. It works for 15 minutes.",
     why: "The email or phone number is only compared with the order's and is not kept.",
+    code_heading: "Enter the 6-digit code",
+    for_order: "Order",
+    code: "The 6-digit code from the email",
+    open: "Open the order",
+    code_sent: "If the details match an order, a 6-digit code has been sent to that order's email address. It works for 15 minutes, once.",
+    ask_again_at: "No code? You can ask for a new one from {time} (Vietnam time).",
+    new_code: "Ask for a new code",
 };
 
 #[derive(Template)]
@@ -226,6 +237,9 @@ struct LookupPage {
     number: String,
     error: String,
     notice: &'static str,
+    /// When a new code may be asked for, in words; empty when not known.
+    ask_again: String,
+    /// The second step: only the code is asked for, the number travels in a hidden field.
     code_step: bool,
     privacy_href: &'static str,
 }
@@ -240,6 +254,7 @@ fn lookup_page(app: &AppState, ctx: &crate::context::RequestContext, number: &st
         number: number.chars().take(12).collect(),
         error: String::new(),
         notice: "",
+        ask_again: String::new(),
         code_step: false,
         privacy_href: if ctx.lang == Lang::Vi {
             "/chinh-sach-bao-mat"
@@ -257,6 +272,15 @@ pub async fn lookup_form(
     html(&lookup_page(&app, &ctx, ""), &ctx)
 }
 
+/// Which step of the lookup a failure sends the buyer back to: the code step when typing
+/// the code again can still succeed, else the first step (to ask for a new code).
+fn step_after(e: &OrderError) -> bool {
+    matches!(
+        e,
+        OrderError::NotACode | OrderError::CodeRequestedTooSoon { .. }
+    ) || matches!(e, OrderError::WrongCode { tries_left } if *tries_left > 0)
+}
+
 pub async fn lookup(
     State(app): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -270,17 +294,10 @@ pub async fn lookup(
         .trim()
         .to_ascii_uppercase();
     let field = |n: &str| form.params.get(n).unwrap_or_default().to_owned();
-    let to_order = |token: &str| {
-        Redirect::to(&href(&format!("/don-hang/{number}"), &[("token", token)])).into_response()
-    };
     let mut page = lookup_page(&app, &ctx, &number);
-    let outcome = match form.params.get("action").unwrap_or_default() {
-        "token" => app
-            .services
-            .orders
-            .view(&number, &field("token"))
-            .await
-            .map(|_| to_order(field("token").trim())),
+    let failed = match form.params.get("action").unwrap_or_default() {
+        // Back to the first step, the number filled in, to ask for a new code.
+        "start" => return html(&page, &ctx),
         "send_code" => match answer_no_sooner_than(
             CODE_REQUEST_ANSWER_AFTER,
             app.services
@@ -289,20 +306,31 @@ pub async fn lookup(
         )
         .await
         {
-            Ok(()) => {
+            Ok(requested) => {
                 app.services.notifier.wake();
                 page.code_step = true;
                 page.notice = page.t.code_sent;
+                page.ask_again = ask_again(page.t, requested.ask_again_at);
                 return html(&page, &ctx);
             }
-            Err(e) => Err(e),
+            Err(e) => e,
         },
-        "code" => app
+        "code" => match app
             .services
             .orders
-            .redeem_code(&number, &field("code"), client.ip())
+            // People paste codes with spaces around them; the service takes six digits.
+            .redeem_code(&number, field("code").trim(), client.ip())
             .await
-            .map(|token| to_order(&token)),
+        {
+            Ok(token) => {
+                return Ok(Redirect::to(&href(
+                    &format!("/don-hang/{number}"),
+                    &[("token", &token)],
+                ))
+                .into_response())
+            }
+            Err(e) => e,
+        },
         _ => {
             return Err(Failure::bad_request(
                 "invalid_action",
@@ -312,37 +340,31 @@ pub async fn lookup(
             .into())
         }
     };
-    match outcome {
-        Ok(redirect) => Ok(redirect),
-        Err(e @ (OrderError::NoMatch | OrderError::CodeSpent | OrderError::LockedOut { .. })) => {
-            let code_step =
-                form.params.get("action") == Some("code") && matches!(e, OrderError::NoMatch);
+    match failed {
+        e @ (OrderError::NotAnOrderNumber
+        | OrderError::NotAContact
+        | OrderError::NotACode
+        | OrderError::WrongCode { .. }
+        | OrderError::CodeExpired
+        | OrderError::CodeAlreadyUsed
+        | OrderError::CodeTriesUsedUp
+        | OrderError::CodeRequestedTooSoon { .. }
+        | OrderError::LockedOut { .. }) => {
+            page.code_step = step_after(&e);
             let failure = Failure::from(e);
             page.error = failure.message(ctx.lang).to_owned();
-            page.code_step = code_step;
             let mut response = html(&page, &ctx)?;
-            *response.status_mut() = match failure.status {
-                StatusCode::GONE | StatusCode::TOO_MANY_REQUESTS => failure.status,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
+            *response.status_mut() = failure.status;
+            set_retry_after(&mut response, &failure);
             Ok(response)
         }
-        Err(e) => Err(e.into()),
+        e => Err(e.into()),
     }
 }
 
-/// A code request is answered this long after it arrived at the earliest, whether the order
-/// exists, the contact matched and a code was queued, or not: the service does the same reads
-/// and keyed hashes either way, and this hides the few statements a match adds.
-const CODE_REQUEST_ANSWER_AFTER: std::time::Duration = std::time::Duration::from_millis(200);
-
-/// Runs `work`, then waits until `floor` has passed since the start.
-async fn answer_no_sooner_than<T>(
-    floor: std::time::Duration,
-    work: impl std::future::Future<Output = T>,
-) -> T {
-    let started = tokio::time::Instant::now();
-    let answer = work.await;
-    tokio::time::sleep_until(started + floor).await;
-    answer
+/// "You can ask for a new code from 18:39", or nothing for a moment no calendar holds.
+fn ask_again(t: &LookupTexts, at: i64) -> String {
+    vietnam_time(at)
+        .map(|time| t.ask_again_at.replace("{time}", &time))
+        .unwrap_or_default()
 }

@@ -1,0 +1,283 @@
+//! Every word the shop's emails say, once per language. A struct per language, so a sentence
+//! missing in one language does not compile; `{name}` placeholders are filled by [`fill`].
+
+use hanjinbi_domain::Lang;
+
+pub struct Words {
+    /// The language's code, for `<html lang>`.
+    pub lang: &'static str,
+    pub subject_confirmation: &'static str,
+    pub greeting: &'static str,
+    pub thanks: &'static str,
+    pub order_number: &'static str,
+    pub placed_at: &'static str,
+    pub vietnam_time: &'static str,
+    pub item: &'static str,
+    pub quantity: &'static str,
+    pub line_total: &'static str,
+    pub subtotal: &'static str,
+    pub shipping_fee: &'static str,
+    pub total: &'static str,
+    pub ship_to: &'static str,
+    pub recipient: &'static str,
+    pub phone: &'static str,
+    pub address: &'static str,
+    pub shipping: &'static str,
+    pub payment: &'static str,
+    pub note: &'static str,
+    pub view_order: &'static str,
+    pub view_order_hint: &'static str,
+    pub payment_heading: &'static str,
+    pub payment_lead: &'static str,
+    pub bank: &'static str,
+    pub account_number: &'static str,
+    pub account_holder: &'static str,
+    pub amount: &'static str,
+    pub reference: &'static str,
+    pub qr_hint: &'static str,
+    pub qr_alt: &'static str,
+    pub consent_heading: &'static str,
+    pub consent_intro: &'static str,
+    pub consent_none: &'static str,
+    pub consent_purpose: &'static str,
+    pub consent_wording: &'static str,
+    pub consent_at: &'static str,
+    pub consent_policy: &'static str,
+    pub consent_channel: &'static str,
+    pub channel_web: &'static str,
+    pub channel_api: &'static str,
+    pub withdraw: &'static str,
+    pub why_confirmation: &'static str,
+    pub subject_code: &'static str,
+    pub code_intro: &'static str,
+    pub code_lifetime: &'static str,
+    pub code_ignore: &'static str,
+    pub why_code: &'static str,
+    pub registration: &'static str,
+    pub contact: &'static str,
+    pub privacy: &'static str,
+    /// The privacy page's path in this language.
+    pub privacy_path: &'static str,
+}
+
+pub static VI: Words = Words {
+    lang: "vi",
+    subject_confirmation: "{shop}: xác nhận đơn hàng {number}",
+    greeting: "Chào {name},",
+    thanks: "Cảm ơn quý khách đã đặt hàng tại {shop}. Chúng tôi đã nhận đơn hàng dưới đây.",
+    order_number: "Mã đơn hàng",
+    placed_at: "Thời gian đặt",
+    vietnam_time: "giờ Việt Nam",
+    item: "Sản phẩm",
+    quantity: "Số lượng",
+    line_total: "Thành tiền",
+    subtotal: "Tạm tính",
+    shipping_fee: "Phí giao hàng",
+    total: "Tổng cộng",
+    ship_to: "Giao đến",
+    recipient: "Người nhận",
+    phone: "Điện thoại",
+    address: "Địa chỉ",
+    shipping: "Vận chuyển",
+    payment: "Thanh toán",
+    note: "Ghi chú của quý khách",
+    view_order: "Xem đơn hàng",
+    view_order_hint: "Đường dẫn này mở đơn hàng của quý khách mà không cần đăng nhập; xin đừng chia sẻ.",
+    payment_heading: "Thông tin chuyển khoản",
+    payment_lead: "Vui lòng chuyển khoản đúng số tiền và nội dung dưới đây để cửa hàng đối chiếu với đơn hàng.",
+    bank: "Ngân hàng",
+    account_number: "Số tài khoản",
+    account_holder: "Chủ tài khoản",
+    amount: "Số tiền",
+    reference: "Nội dung chuyển khoản",
+    qr_hint: "Hoặc quét mã VietQR bằng ứng dụng ngân hàng để điền sẵn các thông tin trên.",
+    qr_alt: "Mã VietQR để chuyển khoản cho đơn hàng {number}",
+    consent_heading: "Biên nhận sự đồng ý",
+    consent_intro: "Khi đặt hàng, quý khách đã đồng ý cho các mục đích tùy chọn sau:",
+    consent_none: "Quý khách không đồng ý mục đích tùy chọn nào: thông tin của quý khách chỉ được dùng để xử lý đơn hàng này.",
+    consent_purpose: "Mục đích",
+    consent_wording: "Nội dung quý khách đã đồng ý",
+    consent_at: "Thời điểm",
+    consent_policy: "Phiên bản chính sách bảo mật",
+    consent_channel: "Nơi đồng ý",
+    channel_web: "trên website",
+    channel_api: "qua ứng dụng kết nối với cửa hàng (API)",
+    withdraw: "Quý khách có thể rút lại sự đồng ý bất cứ lúc nào, dễ dàng như khi đồng ý: gửi email tới {email} hoặc gọi hotline {hotline}. Việc rút lại không ảnh hưởng đến đơn hàng này.",
+    why_confirmation: "Quý khách nhận email này vì đã đặt hàng tại {shop} bằng địa chỉ email này.",
+    subject_code: "{shop}: mã tra cứu đơn hàng {number}",
+    code_intro: "Mã tra cứu đơn hàng {number} của quý khách là:",
+    code_lifetime: "Mã có hiệu lực trong {minutes} phút, đến {time} (giờ Việt Nam), và chỉ dùng được một lần.",
+    code_ignore: "Nếu quý khách không yêu cầu mã này, hãy bỏ qua email: không ai xem được đơn hàng nếu không có mã.",
+    why_code: "Quý khách nhận email này vì có người yêu cầu mã tra cứu cho một đơn hàng đặt bằng địa chỉ email này.",
+    registration: "Mã số doanh nghiệp {number} do {issuer} cấp",
+    contact: "Email {email} · Hotline {hotline}",
+    privacy: "Chính sách bảo mật",
+    privacy_path: "/chinh-sach-bao-mat",
+};
+
+pub static EN: Words = Words {
+    lang: "en",
+    subject_confirmation: "{shop}: order {number} confirmed",
+    greeting: "Hello {name},",
+    thanks: "Thank you for ordering from {shop}. We have received the order below.",
+    order_number: "Order number",
+    placed_at: "Placed at",
+    vietnam_time: "Vietnam time",
+    item: "Item",
+    quantity: "Quantity",
+    line_total: "Amount",
+    subtotal: "Subtotal",
+    shipping_fee: "Delivery",
+    total: "Total",
+    ship_to: "Delivery to",
+    recipient: "Recipient",
+    phone: "Phone",
+    address: "Address",
+    shipping: "Delivery method",
+    payment: "Payment",
+    note: "Your note",
+    view_order: "View your order",
+    view_order_hint: "This link opens your order without signing in; please do not share it.",
+    payment_heading: "Bank transfer details",
+    payment_lead: "Please transfer the exact amount with the reference below, so that we can match the payment to your order.",
+    bank: "Bank",
+    account_number: "Account number",
+    account_holder: "Account holder",
+    amount: "Amount",
+    reference: "Transfer reference",
+    qr_hint: "Or scan the VietQR code with your banking app to fill these in.",
+    qr_alt: "VietQR code for the transfer for order {number}",
+    consent_heading: "Your consent receipt",
+    consent_intro: "When you ordered, you agreed to these optional purposes:",
+    consent_none: "You agreed to no optional purpose: your details are used only to handle this order.",
+    consent_purpose: "Purpose",
+    consent_wording: "What you agreed to",
+    consent_at: "When",
+    consent_policy: "Privacy policy version",
+    consent_channel: "Where",
+    channel_web: "on the website",
+    channel_api: "through an app connected to the shop (API)",
+    withdraw: "You can withdraw a consent at any time, as easily as you gave it: email {email} or call the hotline {hotline}. Withdrawing does not affect this order.",
+    why_confirmation: "You are receiving this email because you placed an order at {shop} with this address.",
+    subject_code: "{shop}: your code for order {number}",
+    code_intro: "Your code to look up order {number} is:",
+    code_lifetime: "It works for {minutes} minutes, until {time} (Vietnam time), and only once.",
+    code_ignore: "If you did not ask for this code, ignore this email: nobody can open the order without it.",
+    why_code: "You are receiving this email because someone asked for a lookup code for an order placed with this address.",
+    registration: "Business registration {number}, issued by {issuer}",
+    contact: "Email {email} · Hotline {hotline}",
+    privacy: "Privacy policy",
+    privacy_path: "/privacy",
+};
+
+impl Words {
+    pub fn of(lang: Lang) -> &'static Words {
+        match lang {
+            Lang::Vi => &VI,
+            Lang::En => &EN,
+        }
+    }
+}
+
+/// `text` with each `{key}` replaced by its value, in one pass: a value that itself holds
+/// `{…}` (a buyer may type anything as a name) is never filled in turn. Values are inserted
+/// as they are: the templates escape the result for HTML.
+pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
+    let mut filled = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        filled.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let known = after.split_once('}').and_then(|(key, tail)| {
+            values
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, value)| (*value, tail))
+        });
+        match known {
+            Some((value, tail)) => {
+                filled.push_str(value);
+                rest = tail;
+            }
+            None => {
+                filled.push('{');
+                rest = after;
+            }
+        }
+    }
+    filled.push_str(rest);
+    filled
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every sentence of one language names the same placeholders as its translation, so no
+    /// value is lost (or left as `{name}`) in either language.
+    #[test]
+    fn both_languages_use_the_same_placeholders() {
+        fn placeholders(text: &str) -> Vec<&str> {
+            let mut found: Vec<&str> = text
+                .split('{')
+                .skip(1)
+                .filter_map(|rest| rest.split_once('}').map(|(key, _)| key))
+                .collect();
+            found.sort_unstable();
+            found
+        }
+        let pairs = [
+            (VI.subject_confirmation, EN.subject_confirmation),
+            (VI.greeting, EN.greeting),
+            (VI.thanks, EN.thanks),
+            (VI.qr_alt, EN.qr_alt),
+            (VI.withdraw, EN.withdraw),
+            (VI.why_confirmation, EN.why_confirmation),
+            (VI.subject_code, EN.subject_code),
+            (VI.code_intro, EN.code_intro),
+            (VI.code_lifetime, EN.code_lifetime),
+            (VI.registration, EN.registration),
+            (VI.contact, EN.contact),
+        ];
+        for (vi, en) in pairs {
+            assert_eq!(placeholders(vi), placeholders(en), "{vi} / {en}");
+            assert!(!placeholders(vi).is_empty(), "{vi}");
+        }
+    }
+
+    #[test]
+    fn placeholders_are_filled_and_other_braces_kept() {
+        assert_eq!(
+            fill(
+                "{shop}: đơn {number} {other} {",
+                &[("shop", "Hanjinbi"), ("number", "HJ1")]
+            ),
+            "Hanjinbi: đơn HJ1 {other} {"
+        );
+    }
+
+    #[test]
+    fn a_value_is_never_filled_in_turn() {
+        assert_eq!(
+            fill(
+                "Chào {name}, đơn {number}",
+                &[("name", "{number}"), ("number", "HJ1")]
+            ),
+            "Chào {number}, đơn HJ1"
+        );
+    }
+
+    proptest::proptest! {
+        /// Filling never loses the text around placeholders, whatever the values hold.
+        #[test]
+        fn filling_keeps_the_text_and_inserts_each_value(
+            before in "[^{}]{0,20}", after in "[^{}]{0,20}", value in "\\PC{0,20}"
+        ) {
+            let text = format!("{before}{{name}}{after}");
+            proptest::prop_assert_eq!(
+                fill(&text, &[("name", &value)]),
+                format!("{before}{value}{after}")
+            );
+        }
+    }
+}
