@@ -148,6 +148,26 @@ impl PhoneVn {
     }
 }
 
+impl PhoneVn {
+    /// The number as Vietnamese people write it: `0912 345 678` for a mobile; a landline as
+    /// its area code and the subscriber number, `024 3826 4567` in Hà Nội and Hồ Chí Minh
+    /// City (three-digit codes), `0236 382 2123` elsewhere (four-digit codes).
+    pub fn national_display(&self) -> String {
+        // Parsing stored `+84` and nine or ten ASCII digits, so slicing by byte is by digit.
+        let national = format!("0{}", self.0.trim_start_matches("+84"));
+        let groups: [usize; 2] = if national.len() == 10 {
+            [4, 7]
+        } else if national.starts_with("024") || national.starts_with("028") {
+            [3, 7]
+        } else {
+            [4, 7]
+        };
+        let (head, rest) = national.split_at(groups[0]);
+        let (middle, tail) = rest.split_at(groups[1] - groups[0]);
+        format!("{head} {middle} {tail}")
+    }
+}
+
 /// Trims and collapses runs of whitespace.
 fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -258,6 +278,16 @@ impl OrderNote {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn phones_are_shown_grouped_as_written_in_vietnam() {
+        let shown = |text: &str| PhoneVn::parse(text).unwrap().national_display();
+        assert_eq!(shown("+84912345678"), "0912 345 678");
+        assert_eq!(shown("0912.345.678"), "0912 345 678");
+        assert_eq!(shown("024 3826 4567"), "024 3826 4567");
+        assert_eq!(shown("02838224567"), "028 3822 4567");
+        assert_eq!(shown("02363822123"), "0236 382 2123");
+    }
 
     #[test]
     fn emails() {

@@ -231,6 +231,16 @@ pub struct ShopArgs {
     /// Who issued the business registration.
     #[arg(long, env = "HANJINBI_SHOP_REGISTRATION_ISSUER")]
     pub shop_registration_issuer: Option<String>,
+    /// When the business registration was first issued, `dd/mm/yyyy`.
+    #[arg(long, env = "HANJINBI_SHOP_REGISTRATION_DATE")]
+    pub shop_registration_date: Option<String>,
+    /// The shop's notice on the Ministry of Industry and Trade's e-commerce portal
+    /// (https://online.gov.vn/…), once notified; the footer links to it.
+    #[arg(long, env = "HANJINBI_SHOP_MOIT_NOTICE_URL")]
+    pub shop_moit_notice_url: Option<String>,
+    /// Days after delivery in which a buyer may return or exchange an item [default: 7].
+    #[arg(long, env = "HANJINBI_SHOP_RETURN_WINDOW_DAYS")]
+    pub shop_return_window_days: Option<u16>,
     /// The contact email address.
     #[arg(long, env = "HANJINBI_SHOP_EMAIL")]
     pub shop_email: Option<String>,
@@ -250,6 +260,9 @@ impl ShopArgs {
             address: self.shop_address.clone(),
             registration_number: self.shop_registration_number.clone(),
             registration_issuer: self.shop_registration_issuer.clone(),
+            registration_date: self.shop_registration_date.clone(),
+            moit_notice_url: self.shop_moit_notice_url.clone(),
+            return_window_days: self.shop_return_window_days,
             email: self.shop_email.clone(),
             hotline: self.shop_hotline.clone(),
             public_url: self.public_url.clone(),

@@ -141,6 +141,9 @@ pub struct ShopFile {
     pub address: Option<String>,
     pub registration_number: Option<String>,
     pub registration_issuer: Option<String>,
+    pub registration_date: Option<String>,
+    pub moit_notice_url: Option<String>,
+    pub return_window_days: Option<u16>,
     pub email: Option<String>,
     pub hotline: Option<String>,
     pub public_url: Option<String>,
@@ -186,6 +189,21 @@ pub fn shop_info(cli: &ShopFile, file: &ShopFile) -> anyhow::Result<ShopInfo> {
             d.registration_issuer,
             "registration issuer",
         )?,
+        registration_date: pick(
+            &cli.registration_date,
+            &file.registration_date,
+            d.registration_date,
+            "registration date",
+        )?,
+        moit_notice_url: cli
+            .moit_notice_url
+            .clone()
+            .or_else(|| file.moit_notice_url.clone())
+            .filter(|url| !url.trim().is_empty()),
+        return_window_days: cli
+            .return_window_days
+            .or(file.return_window_days)
+            .unwrap_or(d.return_window_days),
         email: pick(&cli.email, &file.email, d.email, "email")?,
         hotline: pick(&cli.hotline, &file.hotline, d.hotline, "hotline")?,
         public_url: pick(
@@ -204,7 +222,30 @@ pub fn shop_info(cli: &ShopFile, file: &ShopFile) -> anyhow::Result<ShopInfo> {
     if info.hotline.chars().filter(char::is_ascii_digit).count() < 8 {
         bail!("the shop's hotline must have at least 8 digits");
     }
+    if !is_calendar_date(&info.registration_date) {
+        bail!(
+            "the shop's registration date must be a date written dd/mm/yyyy, as on the certificate (got {:?})",
+            info.registration_date
+        );
+    }
+    if !(1..=365).contains(&info.return_window_days) {
+        bail!(
+            "the shop's return window must be 1–365 days (got {})",
+            info.return_window_days
+        );
+    }
+    if let Some(url) = &info.moit_notice_url {
+        if !url.starts_with("https://") || url.len() > 300 || url.chars().any(char::is_whitespace) {
+            bail!("the shop's Ministry of Industry and Trade notice URL must be an https:// address of at most 300 characters, without spaces");
+        }
+    }
     Ok(info)
+}
+
+/// `dd/mm/yyyy` naming a day that exists.
+fn is_calendar_date(text: &str) -> bool {
+    let format = time::macros::format_description!("[day]/[month]/[year]");
+    text.len() == 10 && time::Date::parse(text, &format).is_ok()
 }
 
 /// The database URL: explicit, else an SQLite file in the data folder. Creates nothing: the
@@ -252,6 +293,18 @@ mod tests {
         assert_eq!(info.hotline, "1900 1234");
         let bad = ShopFile {
             email: Some("nope".into()),
+            ..ShopFile::default()
+        };
+        assert!(shop_info(&bad, &ShopFile::default()).is_err());
+        for date in ["31/02/2024", "2024-03-15", "15/3/2024", ""] {
+            let bad = ShopFile {
+                registration_date: Some(date.into()),
+                ..ShopFile::default()
+            };
+            assert!(shop_info(&bad, &ShopFile::default()).is_err(), "{date}");
+        }
+        let bad = ShopFile {
+            moit_notice_url: Some("http://online.gov.vn/x".into()),
             ..ShopFile::default()
         };
         assert!(shop_info(&bad, &ShopFile::default()).is_err());

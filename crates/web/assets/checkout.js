@@ -1,5 +1,19 @@
-// Narrows the ward list to the chosen province without a page reload. Without JavaScript the
-// form's "show wards" button does the same through the server.
+// Narrows the ward list to the chosen province without a page reload, and keeps the order's
+// total in step with the chosen delivery method. Without JavaScript the form's "show wards"
+// and "update the total" buttons do the same through the server.
+(function () {
+  var summaryError = document.getElementById("form-error");
+  if (summaryError) summaryError.focus();
+  var fee = document.getElementById("checkout-shipping-fee");
+  var total = document.getElementById("checkout-total");
+  document.querySelectorAll('input[name="shipping_method"]').forEach(function (radio) {
+    radio.addEventListener("change", function () {
+      if (!radio.checked || !fee || !total) return;
+      fee.textContent = radio.dataset.fee;
+      total.textContent = radio.dataset.total;
+    });
+  });
+})();
 (function () {
   var province = document.getElementById("province_code");
   var ward = document.getElementById("ward_code");

@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hanjinbi_domain::address::units;
 use hanjinbi_domain::order::{PaymentMethod, ShippingMethod};
-use hanjinbi_domain::Lang;
+use hanjinbi_domain::{Dong, Lang};
 use hanjinbi_privacy::policy::PurposeId;
 use hanjinbi_services::checkout::{CheckoutError, CheckoutField, CheckoutRequest};
 use hanjinbi_services::CartAccess;
@@ -43,6 +43,10 @@ pub struct CheckoutTexts {
     pub place_order: &'static str,
     pub summary: &'static str,
     pub subtotal: &'static str,
+    pub shipping_fee: &'static str,
+    pub total: &'static str,
+    pub update_total: &'static str,
+    pub error_summary: &'static str,
 }
 
 static VI: CheckoutTexts = CheckoutTexts {
@@ -69,6 +73,10 @@ static VI: CheckoutTexts = CheckoutTexts {
     place_order: "Đặt hàng",
     summary: "Đơn hàng của quý khách",
     subtotal: "Tạm tính",
+    shipping_fee: "Phí vận chuyển",
+    total: "Tổng thanh toán",
+    update_total: "Cập nhật tổng tiền",
+    error_summary: "Vui lòng sửa các mục sau:",
 };
 
 static EN: CheckoutTexts = CheckoutTexts {
@@ -95,6 +103,10 @@ static EN: CheckoutTexts = CheckoutTexts {
     place_order: "Place order",
     summary: "Your order",
     subtotal: "Subtotal",
+    shipping_fee: "Delivery",
+    total: "Total to pay",
+    update_total: "Update the total",
+    error_summary: "Please correct the following:",
 };
 
 fn field_error(field: CheckoutField, lang: Lang) -> &'static str {
@@ -193,7 +205,15 @@ pub struct MethodChoice {
     pub code: &'static str,
     pub label: &'static str,
     pub price: String,
+    /// The order's total with this method, for the summary to show when it is picked.
+    pub total: String,
     pub checked: bool,
+}
+
+/// A line of the error summary: the message, and the field it is about.
+pub struct ErrorLink {
+    pub target: &'static str,
+    pub message: &'static str,
 }
 
 pub struct ConsentBox {
@@ -233,6 +253,9 @@ struct CheckoutPage {
     consents: Vec<ConsentBox>,
     lines: Vec<LineSummary>,
     subtotal: String,
+    shipping_fee: String,
+    total: String,
+    error_links: Vec<ErrorLink>,
 }
 
 /// The form as the buyer filled it, kept when the page comes back with errors.
@@ -320,6 +343,7 @@ async fn render(
     let payment_choice =
         PaymentMethod::parse(&typed.payment_method).unwrap_or(PaymentMethod::CashOnDelivery);
     let province = hanjinbi_domain::address::province(typed.province_code.trim());
+    let subtotal = cart.subtotal();
     let page = CheckoutPage {
         t,
         error: message,
@@ -328,7 +352,7 @@ async fn render(
         } else {
             typed.idempotency_key.clone()
         },
-        expected_subtotal: cart.subtotal().amount(),
+        expected_subtotal: subtotal.amount(),
         privacy_href: if lang == Lang::Vi {
             "/chinh-sach-bao-mat"
         } else {
@@ -395,6 +419,7 @@ async fn render(
                 code: m.code(),
                 label: m.label(lang),
                 price: fees.fee(m).to_string(),
+                total: total_text(subtotal, fees.fee(m)),
                 checked: m == shipping_choice,
             })
             .collect(),
@@ -404,6 +429,7 @@ async fn render(
                 code: m.code(),
                 label: m.label(lang),
                 price: String::new(),
+                total: String::new(),
                 checked: m == payment_choice,
             })
             .collect(),
@@ -435,7 +461,16 @@ async fn render(
                 total: l.line_total().to_string(),
             })
             .collect(),
-        subtotal: cart.subtotal().to_string(),
+        subtotal: subtotal.to_string(),
+        shipping_fee: fees.fee(shipping_choice).to_string(),
+        total: total_text(subtotal, fees.fee(shipping_choice)),
+        error_links: bad
+            .iter()
+            .map(|&f| ErrorLink {
+                target: field_target(f),
+                message: field_error(f, lang),
+            })
+            .collect(),
         chrome: Chrome::new(&app.shop, ctx),
     };
     let mut response = html(&page, ctx)?;
@@ -443,6 +478,25 @@ async fn render(
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(response)
+}
+
+/// What the buyer will pay: the subtotal and the delivery fee. A sum too large to compute
+/// is refused when the order is placed; until then the summary says so rather than guess.
+fn total_text(subtotal: Dong, fee: Dong) -> String {
+    subtotal
+        .checked_add(fee)
+        .map_or_else(|| "—".to_owned(), |total| total.to_string())
+}
+
+/// The element an error summary's link moves to: the field itself, or the first choice of a
+/// group of radio buttons.
+fn field_target(field: CheckoutField) -> &'static str {
+    match field {
+        CheckoutField::Shipping => "ship-standard",
+        CheckoutField::Payment => "pay-cash_on_delivery",
+        CheckoutField::IdempotencyKey => "form-error",
+        other => other.code(),
+    }
 }
 
 fn to_cart() -> Response {
@@ -495,7 +549,7 @@ pub async fn submit(
         Ok(placed) => {
             app.services.notifier.wake();
             Ok(Redirect::to(&format!(
-                "/don-hang/{}?token={}",
+                "/don-hang/{}?token={}&placed=1",
                 placed.number, placed.token
             ))
             .into_response())

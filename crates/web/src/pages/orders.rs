@@ -12,12 +12,19 @@ use axum::extract::rejection::PathRejection;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use hanjinbi_domain::clock_text::{vietnam_time, vietnam_time_machine};
+use hanjinbi_domain::order::OrderStatus;
 use hanjinbi_domain::Lang;
 use hanjinbi_services::orders::OrderError;
 use std::net::SocketAddr;
 
 pub struct OrderTexts {
     pub title: &'static str,
+    pub placed_heading: &'static str,
+    pub placed_body: &'static str,
+    pub progress: &'static str,
+    pub step_done: &'static str,
+    pub step_current: &'static str,
     pub status: &'static str,
     pub thanks: &'static str,
     pub product: &'static str,
@@ -39,6 +46,11 @@ pub struct OrderTexts {
 
 static VI: OrderTexts = OrderTexts {
     title: "Đơn hàng",
+    placed_heading: "Đặt hàng thành công",
+    placed_body: "Mã đơn hàng của quý khách là",
+    progress: "Tiến trình đơn hàng",
+    step_done: "đã xong",
+    step_current: "hiện tại",
     status: "Trạng thái",
     thanks:
         "Cảm ơn quý khách đã mua sắm. Email xác nhận đã được gửi đến địa chỉ quý khách cung cấp.",
@@ -61,6 +73,11 @@ static VI: OrderTexts = OrderTexts {
 
 static EN: OrderTexts = OrderTexts {
     title: "Order",
+    placed_heading: "Your order has been placed",
+    placed_body: "Your order number is",
+    progress: "Order progress",
+    step_done: "done",
+    step_current: "current",
     status: "Status",
     thanks: "Thank you for shopping with us. A confirmation email is on its way to the address you gave.",
     product: "Product",
@@ -84,7 +101,6 @@ pub struct LineView {
     pub href: String,
     pub name: String,
     pub variant: String,
-    pub sku: String,
     pub unit_price: String,
     pub quantity: i64,
     pub total: String,
@@ -107,7 +123,92 @@ struct OrderPage {
     shipping: &'static str,
     payment: &'static str,
     note: String,
-    history: Vec<(&'static str, String)>,
+    /// Arrived straight from placing the order: say so first.
+    just_placed: bool,
+    steps: Vec<Step>,
+    history: Vec<HistoryView>,
+}
+
+/// One step of the order's progress.
+pub struct Step {
+    pub label: &'static str,
+    /// `done`, `current` or `todo`: the step's class, and whether it carries a time.
+    pub state: &'static str,
+    pub at: Option<TimeView>,
+}
+
+/// A moment as shoppers read it, with its machine form for `<time datetime>`.
+pub struct TimeView {
+    pub text: String,
+    pub machine: String,
+}
+
+impl TimeView {
+    pub fn at(secs: i64) -> TimeView {
+        TimeView {
+            text: vietnam_time(secs).unwrap_or_else(|| secs.to_string()),
+            machine: vietnam_time_machine(secs).unwrap_or_default(),
+        }
+    }
+}
+
+pub struct HistoryView {
+    pub label: &'static str,
+    pub at: TimeView,
+}
+
+/// The path an order takes when all goes well.
+const PROGRESS: [OrderStatus; 4] = [
+    OrderStatus::Placed,
+    OrderStatus::Confirmed,
+    OrderStatus::Shipped,
+    OrderStatus::Delivered,
+];
+
+/// The order's progress as steps: on the usual path, the steps passed, the current one and
+/// those to come; for a cancelled or returned order, the steps it went through and where it
+/// ended, with nothing promised after.
+fn progress_steps(status: OrderStatus, history: &[(OrderStatus, i64)], lang: Lang) -> Vec<Step> {
+    let reached = |s: OrderStatus| {
+        history
+            .iter()
+            .rev()
+            .find(|(h, _)| *h == s)
+            .map(|(_, at)| *at)
+    };
+    match PROGRESS.iter().position(|&s| s == status) {
+        Some(now) => PROGRESS
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| Step {
+                label: s.label(lang),
+                state: match i.cmp(&now) {
+                    std::cmp::Ordering::Less => "done",
+                    std::cmp::Ordering::Equal => "current",
+                    std::cmp::Ordering::Greater => "todo",
+                },
+                at: (i <= now).then(|| reached(s)).flatten().map(TimeView::at),
+            })
+            .collect(),
+        None => {
+            let mut steps: Vec<Step> = PROGRESS
+                .iter()
+                .filter_map(|&s| {
+                    reached(s).map(|at| Step {
+                        label: s.label(lang),
+                        state: "done",
+                        at: Some(TimeView::at(at)),
+                    })
+                })
+                .collect();
+            steps.push(Step {
+                label: status.label(lang),
+                state: "current",
+                at: reached(status).map(TimeView::at),
+            });
+            steps
+        }
+    }
 }
 
 /// Seconds since the epoch as an ISO 8601 UTC time.
@@ -141,7 +242,6 @@ pub async fn show(
                 href: product_href(&l.product_slug),
                 name: l.product_name.clone(),
                 variant: l.variant_label.clone(),
-                sku: l.sku.clone(),
                 unit_price: l.unit_price.to_string(),
                 quantity: l.quantity,
                 total: l.line_total.to_string(),
@@ -151,7 +251,7 @@ pub async fn show(
         shipping_fee: order.shipping_fee.to_string(),
         total: order.total.to_string(),
         recipient: order.ship_to.name().expose().to_owned(),
-        phone: order.ship_to.phone().expose().to_owned(),
+        phone: order.ship_to.phone().national_display(),
         address: order.ship_to.address(),
         shipping: order.shipping_method.label(lang),
         payment: order.payment_method.label(lang),
@@ -160,10 +260,15 @@ pub async fn show(
             .as_ref()
             .map(|n| n.expose().to_owned())
             .unwrap_or_default(),
+        just_placed: ctx.params.get("placed") == Some("1"),
+        steps: progress_steps(order.status, &order.history, lang),
         history: order
             .history
             .iter()
-            .map(|(s, at)| (s.label(lang), iso_time(*at)))
+            .map(|&(s, at)| HistoryView {
+                label: s.label(lang),
+                at: TimeView::at(at),
+            })
             .collect(),
         chrome: Chrome::new(&app.shop, &ctx),
     };
