@@ -1,6 +1,6 @@
 //! The command line: `serve`, `migrate`, `demo`.
 
-use crate::config::{self, FileConfig, LimitsFile, ShopFile};
+use crate::config::{self, BankFile, FileConfig, LimitsFile, ShopFile};
 use crate::server::{self, ServerSettings};
 use crate::telemetry::{self, LogFormat};
 use anyhow::Context;
@@ -164,6 +164,37 @@ pub struct ServeArgs {
     pub limits: LimitArgs,
     #[command(flatten)]
     pub shop: ShopArgs,
+    #[command(flatten)]
+    pub bank: BankArgs,
+}
+
+/// The account that receives bank transfers. Give the BIN, the account number and the
+/// holder together, or none of them: without them, bank transfer is not offered.
+#[derive(Debug, Args, Default)]
+pub struct BankArgs {
+    /// The bank's 6-digit NAPAS BIN, e.g. 970436 for Vietcombank.
+    #[arg(long, env = "HANJINBI_BANK_BIN")]
+    pub bank_bin: Option<String>,
+    /// The account number that receives transfers.
+    #[arg(long, env = "HANJINBI_BANK_ACCOUNT")]
+    pub bank_account: Option<String>,
+    /// The account holder's name as the bank prints it.
+    #[arg(long, env = "HANJINBI_BANK_HOLDER")]
+    pub bank_holder: Option<String>,
+    /// The bank's name as buyers know it; needed only when the BIN is not a well-known bank.
+    #[arg(long, env = "HANJINBI_BANK_NAME")]
+    pub bank_name: Option<String>,
+}
+
+impl BankArgs {
+    fn as_file(&self) -> BankFile {
+        BankFile {
+            bin: self.bank_bin.clone(),
+            account: self.bank_account.clone(),
+            holder: self.bank_holder.clone(),
+            name: self.bank_name.clone(),
+        }
+    }
 }
 
 /// Timeouts and limits that keep slow or greedy clients from holding the server.
@@ -361,6 +392,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     max_line_quantity: args.max_line_quantity,
                     max_cod_order: hanjinbi_domain::Dong(args.max_cod_order),
                 },
+                bank: config::bank_account(&args.bank.as_file(), &resolved.file.bank)?,
                 outbox_every: Some(std::time::Duration::from_secs(5)),
                 catalog_cache: std::time::Duration::from_millis(args.catalog_cache_ms),
                 max_connections: args

@@ -19,10 +19,43 @@
   var ward = document.getElementById("ward_code");
   if (!province || !ward) return;
   document.querySelectorAll(".js-hide").forEach(function (el) { el.hidden = true; });
+
+  // Folds text the way the shop's search does: no case, no marks, đ as d.
+  function fold(text) {
+    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[đĐ]/g, "d").toLowerCase();
+  }
+  // A box above a list that narrows it to the names containing what is typed, marks or not.
+  function searchable(select) {
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "picker-filter";
+    box.autocomplete = "off";
+    box.placeholder = select.dataset.find;
+    box.setAttribute("aria-label", select.dataset.find);
+    box.setAttribute("aria-controls", select.id);
+    select.parentNode.insertBefore(box, select);
+    box.addEventListener("input", function () {
+      var query = fold(box.value.trim());
+      var all = select.allOptions || (select.allOptions = Array.prototype.slice.call(select.options));
+      select.innerHTML = "";
+      all.forEach(function (option, i) {
+        if (i === 0 || !query || fold(option.textContent).indexOf(query) !== -1) select.appendChild(option);
+      });
+      if (select.options.length === 2 && select.selectedIndex !== 1) {
+        select.selectedIndex = 1;
+        select.dispatchEvent(new Event("change"));
+      }
+    });
+    return box;
+  }
+  searchable(province);
+  var wardBox = searchable(ward);
   province.addEventListener("change", function () {
-    var first = ward.options[0];
+    var first = (ward.allOptions || ward.options)[0];
     ward.innerHTML = "";
     ward.appendChild(first);
+    ward.allOptions = null;
+    wardBox.value = "";
     if (!province.value) return;
     fetch(province.dataset.wardsUrl + encodeURIComponent(province.value) + "/wards")
       .then(function (r) { return r.ok ? r.json() : { wards: [] }; })

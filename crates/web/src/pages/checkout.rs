@@ -12,7 +12,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use hanjinbi_domain::address::units;
+use hanjinbi_domain::address::provinces_for_pickers;
 use hanjinbi_domain::order::{PaymentMethod, ShippingMethod};
 use hanjinbi_domain::{Dong, Lang};
 use hanjinbi_privacy::policy::PurposeId;
@@ -30,6 +30,8 @@ pub struct CheckoutTexts {
     pub address: &'static str,
     pub province: &'static str,
     pub choose_province: &'static str,
+    pub find_province: &'static str,
+    pub find_ward: &'static str,
     pub show_wards: &'static str,
     pub ward: &'static str,
     pub choose_ward: &'static str,
@@ -60,6 +62,8 @@ static VI: CheckoutTexts = CheckoutTexts {
     address: "Địa chỉ giao hàng",
     province: "Tỉnh/thành phố",
     choose_province: "— Chọn tỉnh/thành phố —",
+    find_province: "Gõ để tìm tỉnh/thành phố",
+    find_ward: "Gõ để tìm phường/xã",
     show_wards: "Hiện danh sách phường/xã",
     ward: "Phường/xã/đặc khu",
     choose_ward: "— Chọn phường/xã —",
@@ -90,6 +94,8 @@ static EN: CheckoutTexts = CheckoutTexts {
     address: "Delivery address",
     province: "Province/city",
     choose_province: "— Choose a province or city —",
+    find_province: "Type to find a province or city",
+    find_ward: "Type to find a ward",
     show_wards: "Show the wards",
     ward: "Ward/commune/special zone",
     choose_ward: "— Choose a ward —",
@@ -388,8 +394,7 @@ async fn render(
                 CheckoutField::Phone,
             ),
         ],
-        provinces: units()
-            .provinces
+        provinces: provinces_for_pickers()
             .iter()
             .map(|p| Choice {
                 code: p.code.clone(),
@@ -399,8 +404,8 @@ async fn render(
             .collect(),
         wards: province
             .map(|p| {
-                p.wards
-                    .iter()
+                p.wards_for_pickers()
+                    .into_iter()
                     .map(|w| Choice {
                         code: w.code.clone(),
                         name: w.name.clone(),
@@ -423,7 +428,10 @@ async fn render(
                 checked: m == shipping_choice,
             })
             .collect(),
-        payment: PaymentMethod::ALL
+        payment: app
+            .services
+            .checkout
+            .payment_methods()
             .into_iter()
             .map(|m| MethodChoice {
                 code: m.code(),

@@ -13,7 +13,7 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hanjinbi_domain::clock_text::{vietnam_time, vietnam_time_machine};
-use hanjinbi_domain::order::OrderStatus;
+use hanjinbi_domain::order::{OrderStatus, PaymentMethod};
 use hanjinbi_domain::Lang;
 use hanjinbi_services::orders::OrderError;
 use std::net::SocketAddr;
@@ -25,6 +25,17 @@ pub struct OrderTexts {
     pub progress: &'static str,
     pub step_done: &'static str,
     pub step_current: &'static str,
+    pub transfer_heading: &'static str,
+    pub transfer_intro: &'static str,
+    pub transfer_scan: &'static str,
+    pub transfer_qr_label: &'static str,
+    pub transfer_bank: &'static str,
+    pub transfer_account: &'static str,
+    pub transfer_holder: &'static str,
+    pub transfer_amount: &'static str,
+    pub transfer_reference: &'static str,
+    pub transfer_once: &'static str,
+    pub transfer_unavailable: &'static str,
     pub status: &'static str,
     pub thanks: &'static str,
     pub product: &'static str,
@@ -51,6 +62,17 @@ static VI: OrderTexts = OrderTexts {
     progress: "Tiến trình đơn hàng",
     step_done: "đã xong",
     step_current: "hiện tại",
+    transfer_heading: "Thanh toán bằng chuyển khoản",
+    transfer_intro: "Vui lòng chuyển đúng số tiền dưới đây, với mã đơn hàng làm nội dung chuyển khoản, để cửa hàng đối chiếu khoản chuyển với đơn hàng.",
+    transfer_scan: "Quét mã bằng ứng dụng ngân hàng: số tài khoản, số tiền và nội dung được điền sẵn.",
+    transfer_qr_label: "Mã VietQR chuyển khoản cho đơn hàng",
+    transfer_bank: "Ngân hàng",
+    transfer_account: "Số tài khoản",
+    transfer_holder: "Chủ tài khoản",
+    transfer_amount: "Số tiền",
+    transfer_reference: "Nội dung chuyển khoản",
+    transfer_once: "Nếu quý khách đã chuyển khoản cho đơn hàng này, xin đừng chuyển lại.",
+    transfer_unavailable: "Cửa hàng hiện không nhận chuyển khoản. Vui lòng liên hệ đường dây nóng để thanh toán đơn hàng này.",
     status: "Trạng thái",
     thanks:
         "Cảm ơn quý khách đã mua sắm. Email xác nhận đã được gửi đến địa chỉ quý khách cung cấp.",
@@ -78,6 +100,17 @@ static EN: OrderTexts = OrderTexts {
     progress: "Order progress",
     step_done: "done",
     step_current: "current",
+    transfer_heading: "Paying by bank transfer",
+    transfer_intro: "Please transfer exactly the amount below, with the order number as the transfer's reference, so that we can match your payment to the order.",
+    transfer_scan: "Scan the code with your banking app: the account, amount and reference are filled in for you.",
+    transfer_qr_label: "VietQR transfer code for order",
+    transfer_bank: "Bank",
+    transfer_account: "Account number",
+    transfer_holder: "Account holder",
+    transfer_amount: "Amount",
+    transfer_reference: "Transfer reference",
+    transfer_once: "If you have already paid for this order, please do not transfer again.",
+    transfer_unavailable: "The shop does not take bank transfers at the moment. Please call the hotline to pay for this order.",
     status: "Status",
     thanks: "Thank you for shopping with us. A confirmation email is on its way to the address you gave.",
     product: "Product",
@@ -125,8 +158,24 @@ struct OrderPage {
     note: String,
     /// Arrived straight from placing the order: say so first.
     just_placed: bool,
+    /// How to pay an order waiting for its bank transfer.
+    transfer: Option<TransferView>,
+    /// The order waits for a transfer the shop can no longer describe (its bank account was
+    /// removed from the settings).
+    transfer_unavailable: bool,
     steps: Vec<Step>,
     history: Vec<HistoryView>,
+}
+
+/// What a buyer paying by transfer needs, and the VietQR code holding it.
+pub struct TransferView {
+    pub bank: String,
+    pub account: String,
+    pub holder: String,
+    pub amount: String,
+    pub reference: String,
+    /// The code as inline SVG, drawn by the VietQR crate with its label escaped.
+    pub qr_svg: String,
 }
 
 /// One step of the order's progress.
@@ -231,8 +280,36 @@ pub async fn show(
     let token = ctx.params.get("token").unwrap_or_default();
     let order = app.services.orders.view(&number, token).await?;
     let lang = ctx.lang;
+    let t = if lang == Lang::Vi { &VI } else { &EN };
+    // Instructions stay up while the order waits to be confirmed; afterwards they could
+    // only invite a second payment.
+    let awaiting_transfer =
+        order.payment_method == PaymentMethod::BankTransfer && order.status == OrderStatus::Placed;
+    let transfer = match app.services.checkout.bank_account() {
+        Some(bank) if awaiting_transfer => {
+            let pay = bank
+                .instructions(&order.number, order.total)
+                .map_err(|e| Failure::internal(&e))?;
+            let width = std::num::NonZeroU32::new(240)
+                .ok_or_else(|| Failure::internal(&"zero QR width"))?;
+            let label = format!("{} {}", t.transfer_qr_label, order.number);
+            Some(TransferView {
+                qr_svg: pay
+                    .qr_svg(width, &label)
+                    .map_err(|e| Failure::internal(&e))?,
+                bank: pay.bank_name,
+                account: pay.account,
+                holder: pay.holder,
+                amount: pay.amount.to_string(),
+                reference: pay.reference,
+            })
+        }
+        _ => None,
+    };
     let page = OrderPage {
-        t: if lang == Lang::Vi { &VI } else { &EN },
+        t,
+        transfer_unavailable: awaiting_transfer && transfer.is_none(),
+        transfer,
         number: order.number,
         status: order.status.label(lang),
         lines: order

@@ -137,7 +137,11 @@ async fn render(
         cod_label: PaymentMethod::CashOnDelivery.label(lang),
         cod_max: checkout.limits().max_cod_order.to_string(),
         bank_label: PaymentMethod::BankTransfer.label(lang),
-        bank: None,
+        bank: checkout.bank_account().map(|b| BankView {
+            bank: b.bank_name().to_owned(),
+            account: b.account().to_owned(),
+            holder: b.holder().to_owned(),
+        }),
         return_days: app.shop.return_window_days,
         privacy_href: match lang {
             Lang::Vi => "/chinh-sach-bao-mat",
