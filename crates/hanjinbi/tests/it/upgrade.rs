@@ -257,7 +257,8 @@ async fn assert_order_intact(app: &TestApp, order: &Value) {
     let total = Dong(order["total"].as_i64().unwrap()).to_string();
     assert!(page.contains(&total), "{number} shows its total {total}");
     for line in order["order"]["lines"].as_array().unwrap() {
-        assert!(page.contains(line["sku"].as_str().unwrap()));
+        // Shoppers are shown the name and the variant; the SKU stays in the API.
+        assert!(page.contains(line["variant"].as_str().unwrap()));
         assert!(page.contains(line["name"].as_str().unwrap()));
     }
     if let Some(note) = order["note"].as_str() {
