@@ -96,6 +96,56 @@ pub fn units() -> &'static Units {
     }
 }
 
+/// The centrally-run cities, largest first: most orders go to them, so pickers list them
+/// before the provinces.
+const LARGE_CITIES: [&str; 6] = ["01", "79", "31", "48", "92", "46"];
+
+/// Provinces in the order pickers show them: the six centrally-run cities (Hà Nội, Hồ Chí
+/// Minh City, Hải Phòng, Đà Nẵng, Cần Thơ, Huế), then the provinces in Vietnamese
+/// alphabetical order of their short names.
+pub fn provinces_for_pickers() -> &'static [&'static Province] {
+    static ORDER: OnceLock<Vec<&'static Province>> = OnceLock::new();
+    ORDER.get_or_init(|| {
+        let provinces = &units().provinces;
+        let mut order: Vec<&Province> = LARGE_CITIES.iter().filter_map(|c| province(c)).collect();
+        let mut rest: Vec<&Province> = provinces
+            .iter()
+            .filter(|p| !LARGE_CITIES.contains(&p.code.as_str()))
+            .collect();
+        rest.sort_by_cached_key(|p| crate::collate::sort_key(&p.short_name));
+        order.extend(rest);
+        order
+    })
+}
+
+impl Province {
+    /// The province's wards in Vietnamese alphabetical order of their names without the
+    /// kind ("Ba Đình" for "Phường Ba Đình"), so that a shopper finds a ward by its name
+    /// whether it is a ward, a commune or a special zone.
+    pub fn wards_for_pickers(&self) -> Vec<&Ward> {
+        let mut wards: Vec<&Ward> = self.wards.iter().collect();
+        wards.sort_by_cached_key(|w| (crate::collate::sort_key(w.proper_name()), w.code.clone()));
+        wards
+    }
+}
+
+impl Ward {
+    /// The name without its kind: "Ba Đình" for "Phường Ba Đình".
+    pub fn proper_name(&self) -> &str {
+        let lower = self.name.to_lowercase();
+        if lower.starts_with(&self.kind.to_lowercase()) {
+            // The kind is a prefix of the name, compared case-insensitively; Vietnamese
+            // lowercase keeps the length in bytes of these kinds ("phường", "xã", "đặc khu").
+            let cut = self.kind.len();
+            self.name
+                .get(cut..)
+                .map_or(self.name.as_str(), str::trim_start)
+        } else {
+            &self.name
+        }
+    }
+}
+
 pub fn province(code: &str) -> Option<&'static Province> {
     let provinces = &units().provinces;
     provinces
@@ -148,6 +198,48 @@ impl Place {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pickers_list_the_large_cities_first_then_provinces_alphabetically() {
+        let names: Vec<&str> = provinces_for_pickers()
+            .iter()
+            .map(|p| p.short_name.as_str())
+            .collect();
+        assert_eq!(names.len(), units().provinces.len());
+        assert_eq!(
+            names[..6],
+            [
+                "Hà Nội",
+                "Hồ Chí Minh",
+                "Hải Phòng",
+                "Đà Nẵng",
+                "Cần Thơ",
+                "Huế"
+            ]
+        );
+        let rest = &names[6..];
+        assert!(rest
+            .windows(2)
+            .all(|w| crate::collate::compare(w[0], w[1]).is_lt()));
+        // "Đ" comes after "D" and before "E", not after "Y".
+        let dak_lak = rest.iter().position(|n| *n == "Đắk Lắk").unwrap();
+        let gia_lai = rest.iter().position(|n| *n == "Gia Lai").unwrap();
+        assert!(dak_lak < gia_lai);
+    }
+
+    #[test]
+    fn wards_are_listed_by_name_whatever_their_kind() {
+        let hanoi = province("01").unwrap();
+        let wards = hanoi.wards_for_pickers();
+        assert_eq!(wards.len(), hanoi.wards.len());
+        assert!(wards.windows(2).all(|w| crate::collate::compare(
+            w[0].proper_name(),
+            w[1].proper_name()
+        )
+        .is_le()));
+        let ba_dinh = wards.iter().find(|w| w.code == "00004").unwrap();
+        assert_eq!(ba_dinh.proper_name(), "Ba Đình");
+    }
 
     #[test]
     fn the_2025_units_are_all_there() {

@@ -7,6 +7,7 @@ pub mod address;
 pub mod cart;
 pub mod catalog;
 pub mod clock_text;
+pub mod collate;
 pub mod contact;
 pub mod lang;
 pub mod money;

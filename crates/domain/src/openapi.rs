@@ -3,7 +3,9 @@
 
 use crate::catalog::{SKU_MAX, SKU_PATTERN, SLUG_MAX, SLUG_PATTERN};
 use crate::paging::{Page, PerPage, SortOrder};
-use crate::search::{MAX_QUERY_CHARS, MAX_QUERY_WORDS};
+use crate::search::{
+    LAST_WORD_PREFIX_MIN_CHARS, MAX_QUERY_CHARS, MAX_QUERY_WORDS, WHOLE_WORD_MAX_CHARS,
+};
 use crate::{CategorySlug, ProductSlug, Quantity, Sku};
 use std::borrow::Cow;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaFormat, Type};
@@ -122,10 +124,19 @@ pub fn search_text_schema() -> RefOr<Schema> {
         .schema_type(Type::String)
         .max_length(Some(MAX_QUERY_CHARS))
         .description(Some(format!(
-            "Search words, case- and diacritic-insensitive (đ matches d); every word must start a \
-             word of the product's name or description. At most {MAX_QUERY_CHARS} characters; the \
-             first {MAX_QUERY_WORDS} different words are used and any further ones ignored. Blank \
-             means no search."
+            "Search words, case- and diacritic-insensitive (đ matches d; fullwidth letters match \
+             their plain forms). They are searched in the request's language only: the `lang` \
+             query parameter (`vi` or `en`), else the `lang` cookie, else Accept-Language; \
+             Vietnamese when none names a language the shop speaks. Every word must be found \
+             in that language's product name, category name or description: a word of up to \
+             {WHOLE_WORD_MAX_CHARS} characters as a whole word (`dam` finds đầm, not damp), a \
+             longer one at the start of a word (`khoac` finds khoác, `shoe` finds shoes), and \
+             so does the last of several words from {LAST_WORD_PREFIX_MIN_CHARS} characters \
+             (`ao kho` finds áo khoác). Sorted by relevance, products with every word in their \
+             name come first, then those with every word in their name or category name, then \
+             those matching partly in their description, then those matching only there. At \
+             most {MAX_QUERY_CHARS} characters; the first {MAX_QUERY_WORDS} different words \
+             are used and any further ones ignored. Blank means no search."
         )))
         .into()
 }

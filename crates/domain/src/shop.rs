@@ -12,8 +12,15 @@ pub struct ShopInfo {
     pub address: String,
     /// Business registration (enterprise code) number.
     pub registration_number: String,
-    /// Who issued the registration, and when.
+    /// Who issued the registration.
     pub registration_issuer: String,
+    /// When the registration was first issued, as printed on it: `dd/mm/yyyy`.
+    pub registration_date: String,
+    /// The shop's page on the Ministry of Industry and Trade's e-commerce portal, once the
+    /// website has been notified there; the footer then links to it.
+    pub moit_notice_url: Option<String>,
+    /// Days after delivery in which a buyer may return or exchange an item.
+    pub return_window_days: u16,
     pub email: String,
     pub hotline: String,
     /// The public address of the site, used in links sent out of the site.
@@ -28,6 +35,9 @@ impl Default for ShopInfo {
             address: "Số 1 Phố Huế, Phường Hai Bà Trưng, Thành phố Hà Nội".into(),
             registration_number: "0109999999".into(),
             registration_issuer: "Sở Tài chính Thành phố Hà Nội".into(),
+            registration_date: "15/03/2024".into(),
+            moit_notice_url: None,
+            return_window_days: 7,
             email: "contact.hanjinbi@gmail.com".into(),
             hotline: "0964 242 408".into(),
             public_url: "https://www.hanjinbi.com".into(),

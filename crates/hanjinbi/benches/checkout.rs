@@ -160,6 +160,7 @@ impl Fresh {
             mail: MailSettings::Folder(self.dir.path().join("mail")),
             fees: ShippingFees::default(),
             limits: hanjinbi_services::checkout::OrderLimits::default(),
+            bank: None,
             catalog_cache: Duration::from_secs(1),
             outbox_every,
             http: hanjinbi::server::HttpLimits::default().without_write_limit(),

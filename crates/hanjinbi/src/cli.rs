@@ -1,6 +1,6 @@
 //! The command line: `serve`, `migrate`, `demo`.
 
-use crate::config::{self, FileConfig, LimitsFile, ShopFile};
+use crate::config::{self, BankFile, FileConfig, LimitsFile, ShopFile};
 use crate::server::{self, ServerSettings};
 use crate::telemetry::{self, LogFormat};
 use anyhow::Context;
@@ -164,6 +164,37 @@ pub struct ServeArgs {
     pub limits: LimitArgs,
     #[command(flatten)]
     pub shop: ShopArgs,
+    #[command(flatten)]
+    pub bank: BankArgs,
+}
+
+/// The account that receives bank transfers. Give the BIN, the account number and the
+/// holder together, or none of them: without them, bank transfer is not offered.
+#[derive(Debug, Args, Default)]
+pub struct BankArgs {
+    /// The bank's 6-digit NAPAS BIN, e.g. 970436 for Vietcombank.
+    #[arg(long, env = "HANJINBI_BANK_BIN")]
+    pub bank_bin: Option<String>,
+    /// The account number that receives transfers.
+    #[arg(long, env = "HANJINBI_BANK_ACCOUNT")]
+    pub bank_account: Option<String>,
+    /// The account holder's name as the bank prints it.
+    #[arg(long, env = "HANJINBI_BANK_HOLDER")]
+    pub bank_holder: Option<String>,
+    /// The bank's name as buyers know it; needed only when the BIN is not a well-known bank.
+    #[arg(long, env = "HANJINBI_BANK_NAME")]
+    pub bank_name: Option<String>,
+}
+
+impl BankArgs {
+    fn as_file(&self) -> BankFile {
+        BankFile {
+            bin: self.bank_bin.clone(),
+            account: self.bank_account.clone(),
+            holder: self.bank_holder.clone(),
+            name: self.bank_name.clone(),
+        }
+    }
 }
 
 /// Timeouts and limits that keep slow or greedy clients from holding the server.
@@ -231,6 +262,16 @@ pub struct ShopArgs {
     /// Who issued the business registration.
     #[arg(long, env = "HANJINBI_SHOP_REGISTRATION_ISSUER")]
     pub shop_registration_issuer: Option<String>,
+    /// When the business registration was first issued, `dd/mm/yyyy`.
+    #[arg(long, env = "HANJINBI_SHOP_REGISTRATION_DATE")]
+    pub shop_registration_date: Option<String>,
+    /// The shop's notice on the Ministry of Industry and Trade's e-commerce portal
+    /// (https://online.gov.vn/…), once notified; the footer links to it.
+    #[arg(long, env = "HANJINBI_SHOP_MOIT_NOTICE_URL")]
+    pub shop_moit_notice_url: Option<String>,
+    /// Days after delivery in which a buyer may return or exchange an item [default: 7].
+    #[arg(long, env = "HANJINBI_SHOP_RETURN_WINDOW_DAYS")]
+    pub shop_return_window_days: Option<u16>,
     /// The contact email address.
     #[arg(long, env = "HANJINBI_SHOP_EMAIL")]
     pub shop_email: Option<String>,
@@ -250,6 +291,9 @@ impl ShopArgs {
             address: self.shop_address.clone(),
             registration_number: self.shop_registration_number.clone(),
             registration_issuer: self.shop_registration_issuer.clone(),
+            registration_date: self.shop_registration_date.clone(),
+            moit_notice_url: self.shop_moit_notice_url.clone(),
+            return_window_days: self.shop_return_window_days,
             email: self.shop_email.clone(),
             hotline: self.shop_hotline.clone(),
             public_url: self.public_url.clone(),
@@ -348,6 +392,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     max_line_quantity: args.max_line_quantity,
                     max_cod_order: hanjinbi_domain::Dong(args.max_cod_order),
                 },
+                bank: config::bank_account(&args.bank.as_file(), &resolved.file.bank)?,
                 outbox_every: Some(std::time::Duration::from_secs(5)),
                 catalog_cache: std::time::Duration::from_millis(args.catalog_cache_ms),
                 max_connections: args

@@ -4,6 +4,7 @@
 use crate::server::HttpLimits;
 use anyhow::{bail, Context};
 use hanjinbi_domain::ShopInfo;
+use hanjinbi_services::payments::BankTransferAccount;
 use hanjinbi_web::limits::{WebLimits, WriteRate};
 use serde::Deserialize;
 use std::num::NonZeroU32;
@@ -24,6 +25,59 @@ pub struct FileConfig {
     pub shop: ShopFile,
     #[serde(default)]
     pub limits: LimitsFile,
+    #[serde(default)]
+    pub bank: BankFile,
+}
+
+/// The account that receives bank transfers (`[bank]` in the file).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BankFile {
+    pub bin: Option<String>,
+    pub account: Option<String>,
+    pub holder: Option<String>,
+    pub name: Option<String>,
+}
+
+/// The bank account from flags/environment (`cli`) over the file, each value taken whole
+/// from one place; `None` when neither names one. Part of an account is an error, not a
+/// shop without bank transfer.
+pub fn bank_account(
+    cli: &BankFile,
+    file: &BankFile,
+) -> anyhow::Result<Option<BankTransferAccount>> {
+    let bin = cli.bin.as_ref().or(file.bin.as_ref());
+    let account = cli.account.as_ref().or(file.account.as_ref());
+    let holder = cli.holder.as_ref().or(file.holder.as_ref());
+    let name = cli.name.as_ref().or(file.name.as_ref());
+    match (bin, account, holder) {
+        (None, None, None) => {
+            if name.is_some() {
+                bail!("a bank name is set without the bank account: set the BIN, the account number and the holder too");
+            }
+            Ok(None)
+        }
+        (Some(bin), Some(account), Some(holder)) => {
+            BankTransferAccount::parse(bin, account, holder, name.map(String::as_str))
+                .map(Some)
+                .map_err(|e| anyhow::anyhow!("the bank account for transfers is invalid: {e}"))
+        }
+        _ => {
+            let missing: Vec<&str> = [
+                ("BIN", bin),
+                ("account number", account),
+                ("holder", holder),
+            ]
+            .into_iter()
+            .filter(|(_, v)| v.is_none())
+            .map(|(what, _)| what)
+            .collect();
+            bail!(
+                "the bank account for transfers is incomplete: also set its {}",
+                missing.join(" and ")
+            )
+        }
+    }
 }
 
 /// Timeouts and limits against slow or greedy clients (`[limits]` in the file).
@@ -141,6 +195,9 @@ pub struct ShopFile {
     pub address: Option<String>,
     pub registration_number: Option<String>,
     pub registration_issuer: Option<String>,
+    pub registration_date: Option<String>,
+    pub moit_notice_url: Option<String>,
+    pub return_window_days: Option<u16>,
     pub email: Option<String>,
     pub hotline: Option<String>,
     pub public_url: Option<String>,
@@ -186,6 +243,21 @@ pub fn shop_info(cli: &ShopFile, file: &ShopFile) -> anyhow::Result<ShopInfo> {
             d.registration_issuer,
             "registration issuer",
         )?,
+        registration_date: pick(
+            &cli.registration_date,
+            &file.registration_date,
+            d.registration_date,
+            "registration date",
+        )?,
+        moit_notice_url: cli
+            .moit_notice_url
+            .clone()
+            .or_else(|| file.moit_notice_url.clone())
+            .filter(|url| !url.trim().is_empty()),
+        return_window_days: cli
+            .return_window_days
+            .or(file.return_window_days)
+            .unwrap_or(d.return_window_days),
         email: pick(&cli.email, &file.email, d.email, "email")?,
         hotline: pick(&cli.hotline, &file.hotline, d.hotline, "hotline")?,
         public_url: pick(
@@ -204,7 +276,30 @@ pub fn shop_info(cli: &ShopFile, file: &ShopFile) -> anyhow::Result<ShopInfo> {
     if info.hotline.chars().filter(char::is_ascii_digit).count() < 8 {
         bail!("the shop's hotline must have at least 8 digits");
     }
+    if !is_calendar_date(&info.registration_date) {
+        bail!(
+            "the shop's registration date must be a date written dd/mm/yyyy, as on the certificate (got {:?})",
+            info.registration_date
+        );
+    }
+    if !(1..=365).contains(&info.return_window_days) {
+        bail!(
+            "the shop's return window must be 1–365 days (got {})",
+            info.return_window_days
+        );
+    }
+    if let Some(url) = &info.moit_notice_url {
+        if !url.starts_with("https://") || url.len() > 300 || url.chars().any(char::is_whitespace) {
+            bail!("the shop's Ministry of Industry and Trade notice URL must be an https:// address of at most 300 characters, without spaces");
+        }
+    }
     Ok(info)
+}
+
+/// `dd/mm/yyyy` naming a day that exists.
+fn is_calendar_date(text: &str) -> bool {
+    let format = time::macros::format_description!("[day]/[month]/[year]");
+    text.len() == 10 && time::Date::parse(text, &format).is_ok()
 }
 
 /// The database URL: explicit, else an SQLite file in the data folder. Creates nothing: the
@@ -255,6 +350,18 @@ mod tests {
             ..ShopFile::default()
         };
         assert!(shop_info(&bad, &ShopFile::default()).is_err());
+        for date in ["31/02/2024", "2024-03-15", "15/3/2024", ""] {
+            let bad = ShopFile {
+                registration_date: Some(date.into()),
+                ..ShopFile::default()
+            };
+            assert!(shop_info(&bad, &ShopFile::default()).is_err(), "{date}");
+        }
+        let bad = ShopFile {
+            moit_notice_url: Some("http://online.gov.vn/x".into()),
+            ..ShopFile::default()
+        };
+        assert!(shop_info(&bad, &ShopFile::default()).is_err());
     }
 
     #[test]
@@ -298,5 +405,31 @@ mod tests {
     fn database_urls_are_checked() {
         assert!(database_url(Some("mysql://x".into()), Path::new(".")).is_err());
         assert!(database_url(Some("postgres://h/db".into()), Path::new(".")).is_ok());
+    }
+
+    #[test]
+    fn a_bank_account_is_whole_or_absent() {
+        let none = BankFile::default();
+        assert!(bank_account(&none, &none).unwrap().is_none());
+        let whole = BankFile {
+            bin: Some("970436".into()),
+            account: Some("0071000123456".into()),
+            holder: Some("Công ty TNHH Hanjinbi".into()),
+            name: None,
+        };
+        let account = bank_account(&none, &whole).unwrap().unwrap();
+        assert_eq!(account.holder(), "CONG TY TNHH HANJINBI");
+        let part = BankFile {
+            holder: None,
+            ..whole.clone()
+        };
+        let err = bank_account(&part, &none).unwrap_err().to_string();
+        assert!(err.contains("holder"), "{err}");
+        let bad = BankFile {
+            bin: Some("97043X".into()),
+            ..whole
+        };
+        assert!(bank_account(&bad, &none).is_err());
+        assert!(toml::from_str::<FileConfig>("[bank]\nbin = \"970436\"\nacount = \"1\"").is_err());
     }
 }

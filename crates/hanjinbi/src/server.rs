@@ -7,6 +7,7 @@ use hanjinbi_privacy::policy::Policy;
 use hanjinbi_privacy::{keycheck, Vault};
 use hanjinbi_services::checkout::{OrderLimits, ShippingFees};
 use hanjinbi_services::mail::{MailSettings, Mailer};
+use hanjinbi_services::payments::BankTransferAccount;
 use hanjinbi_services::{Clock, ServiceSettings, Services, SystemClock};
 use hanjinbi_store::{keyring, Db};
 use hanjinbi_web::limits::{Limiter, WebLimits};
@@ -37,6 +38,8 @@ pub struct ServerSettings {
     pub mail: MailSettings,
     pub fees: ShippingFees,
     pub limits: OrderLimits,
+    /// The account that receives bank transfers; without one, bank transfer is not offered.
+    pub bank: Option<BankTransferAccount>,
     /// How long catalog reads are kept in memory (zero: always read the database).
     pub catalog_cache: Duration,
     /// How often the outbox worker looks for messages to send; `None` runs no worker
@@ -139,6 +142,7 @@ pub async fn prepare(settings: &ServerSettings) -> anyhow::Result<Services> {
         ServiceSettings {
             fees: settings.fees,
             limits: settings.limits,
+            bank: settings.bank.clone(),
             cart_idle: hanjinbi_services::carts::IDLE_CART,
             mailer,
             shop: Arc::new(settings.shop.clone()),

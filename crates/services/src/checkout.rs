@@ -9,6 +9,7 @@
 //! refused.
 
 use crate::carts::{CartAccess, CartError};
+use crate::payments::BankTransferAccount;
 use crate::Clock;
 use hanjinbi_domain::address::{AddressError, Place};
 use hanjinbi_domain::contact::{Email, FullName, OrderNote, PhoneVn, StreetLine};
@@ -291,6 +292,7 @@ pub struct Checkout {
     gate: Gate,
     fees: ShippingFees,
     limits: OrderLimits,
+    bank: Option<BankTransferAccount>,
     catalog: crate::Catalog,
 }
 
@@ -320,6 +322,7 @@ impl Checkout {
         gate: Gate,
         fees: ShippingFees,
         limits: OrderLimits,
+        bank: Option<BankTransferAccount>,
         catalog: crate::Catalog,
     ) -> Checkout {
         Checkout {
@@ -328,7 +331,28 @@ impl Checkout {
             gate,
             fees,
             limits,
+            bank,
             catalog,
+        }
+    }
+
+    /// The shop's account for bank transfers, when it takes them.
+    pub fn bank_account(&self) -> Option<&BankTransferAccount> {
+        self.bank.as_ref()
+    }
+
+    /// The payment methods buyers may choose: bank transfer only with a bank account set.
+    pub fn payment_methods(&self) -> Vec<PaymentMethod> {
+        PaymentMethod::ALL
+            .into_iter()
+            .filter(|&m| self.offers(m))
+            .collect()
+    }
+
+    fn offers(&self, method: PaymentMethod) -> bool {
+        match method {
+            PaymentMethod::CashOnDelivery => true,
+            PaymentMethod::BankTransfer => self.bank.is_some(),
         }
     }
 
@@ -351,6 +375,9 @@ impl Checkout {
         request: &CheckoutRequest,
     ) -> Result<PlacedOrder, CheckoutError> {
         let valid = validate(request)?;
+        if !self.offers(valid.payment) {
+            return Err(CheckoutError::Invalid(vec![CheckoutField::Payment]));
+        }
         let now = self.clock.now();
         let idempotency_hash = valid.idempotency_key.as_ref().map(|key| {
             let mut h = Sha256::new();

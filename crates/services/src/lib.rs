@@ -11,6 +11,7 @@ pub mod emails;
 pub mod mail;
 pub mod notifications;
 pub mod orders;
+pub mod payments;
 
 pub use carts::{CartAccess, CartError, Carts};
 pub use catalog::{Catalog, CatalogError};
@@ -26,6 +27,8 @@ use std::sync::Arc;
 pub struct ServiceSettings {
     pub fees: checkout::ShippingFees,
     pub limits: checkout::OrderLimits,
+    /// The account that receives bank transfers; without one, bank transfer is not offered.
+    pub bank: Option<payments::BankTransferAccount>,
     /// Carts untouched this long are deleted by [`Services::sweep_carts`].
     pub cart_idle: std::time::Duration,
     pub mailer: mail::Mailer,
@@ -65,6 +68,7 @@ impl Services {
                 gate.clone(),
                 settings.fees,
                 settings.limits,
+                settings.bank.clone(),
                 catalog,
             ),
             orders: orders::Orders::new(db.clone(), Arc::clone(&clock), gate.clone()),

@@ -671,15 +671,28 @@ mod tests {
         assert_eq!(hits_left(w(0, 1_000), 5, 900, 1_000), 5);
         assert_eq!(hits_left(w(2, 1_000), 5, 900, 1_899), 3);
         assert_eq!(hits_left(w(7, 1_000), 5, 900, 1_899), 0, "never below zero");
-        assert_eq!(hits_left(w(5, 1_000), 5, 900, 1_900), 5, "a window that ended");
+        assert_eq!(
+            hits_left(w(5, 1_000), 5, 900, 1_900),
+            5,
+            "a window that ended"
+        );
     }
 
     #[test]
     fn order_numbers_are_read_as_the_shop_writes_them() {
         assert_eq!(order_number(" hj1ckt1eczke ").unwrap(), "HJ1CKT1ECZKE");
-        for not_a_number in ["", "HJ1CKT1ECZK", "HJ1CKT1ECZKE1", "XX1CKT1ECZKE", "HJ1CKT1ECZ-E"] {
+        for not_a_number in [
+            "",
+            "HJ1CKT1ECZK",
+            "HJ1CKT1ECZKE1",
+            "XX1CKT1ECZKE",
+            "HJ1CKT1ECZ-E",
+        ] {
             assert!(
-                matches!(order_number(not_a_number), Err(OrderError::NotAnOrderNumber)),
+                matches!(
+                    order_number(not_a_number),
+                    Err(OrderError::NotAnOrderNumber)
+                ),
                 "{not_a_number:?}"
             );
         }

@@ -2,18 +2,29 @@
 //! writes that load a catalog.
 
 use crate::db::{on_read, on_tx};
-use crate::{Db, StoreError, WriteTx};
+use crate::search_text::{self, CategorySearchText, ProductSearchText, SearchColumns};
+use crate::{Backend, Db, StoreError, WriteTx};
+use hanjinbi_domain::search::{SearchWord, WordMatch, FOLDING};
 use hanjinbi_domain::{
-    Category, CategorySlug, Dong, Localized, Page, PerPage, Product, ProductSlug, ProductSummary,
-    SearchQuery, Sku, SortOrder, Variant,
+    Category, CategorySlug, Dong, Lang, Localized, Page, PerPage, Product, ProductSlug,
+    ProductSummary, SearchQuery, Sku, SortOrder, Variant,
 };
 
 /// Which products a list shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ProductFilter {
     pub category: Option<CategorySlug>,
-    pub search: Option<SearchQuery>,
+    pub search: Option<ProductSearch>,
     pub featured_only: bool,
+}
+
+/// A search, in the language the shopper reads: a Vietnamese search reads the Vietnamese
+/// names, category names and descriptions only, an English one the English ones only, so a
+/// word of one language never finds a product through the other (`dam`, a dress, in "damp").
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ProductSearch {
+    pub query: SearchQuery,
+    pub lang: Lang,
 }
 
 /// One page of a product list and the size of the whole list.
@@ -70,19 +81,44 @@ impl Statement {
 }
 
 /// A product list's columns, with the size of the whole list (before `LIMIT`) on every row,
-/// so one round trip answers a page and its count. Variants are aggregated per product
-/// before the join: cheaper on both databases than grouping the joined rows.
-const SUMMARY_COLUMNS: &str = "SELECT p.slug, c.slug AS category_slug, p.name_vi, p.name_en, \
-     p.color_hex, p.featured, p.created_at, v.price_from, v.price_to, v.stock, \
-     COUNT(*) OVER () AS total";
+/// so one round trip answers a page and its count.
+///
+/// Each product's variants are summed up by an index lookup on its own variants, so a page
+/// reads only the variants of the products it filters: on PostgreSQL through one `LATERAL`
+/// subquery, on SQLite (which has no `LATERAL`) through correlated subqueries, which its
+/// planner runs as index searches. Grouping every variant of the shop and joining the result
+/// was 1.4–2× slower on PostgreSQL and 4–6× on SQLite for a category page (see
+/// docs/benchmarks.md).
+fn summary_source(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => {
+            "SELECT p.slug, c.slug AS category_slug, p.name_vi, p.name_en, p.color_hex, \
+             p.featured, p.created_at, v.price_from, v.price_to, v.stock, \
+             COUNT(*) OVER () AS total \
+             FROM products p JOIN categories c ON c.id = p.category_id \
+             CROSS JOIN LATERAL (SELECT MIN(price) AS price_from, MAX(price) AS price_to, \
+             CAST(SUM(stock) AS BIGINT) AS stock FROM variants WHERE product_id = p.id) v \
+             WHERE v.price_from IS NOT NULL"
+        }
+        Backend::Sqlite => {
+            "SELECT p.slug, c.slug AS category_slug, p.name_vi, p.name_en, p.color_hex, \
+             p.featured, p.created_at, \
+             (SELECT MIN(price) FROM variants WHERE product_id = p.id) AS price_from, \
+             (SELECT MAX(price) FROM variants WHERE product_id = p.id) AS price_to, \
+             (SELECT CAST(SUM(stock) AS BIGINT) FROM variants WHERE product_id = p.id) AS stock, \
+             COUNT(*) OVER () AS total \
+             FROM products p JOIN categories c ON c.id = p.category_id \
+             WHERE EXISTS (SELECT 1 FROM variants WHERE product_id = p.id)"
+        }
+    }
+}
 
-/// Products with at least one variant, their prices and stock summed up.
-const SUMMARY_FROM: &str = " FROM products p JOIN categories c ON c.id = p.category_id \
-     JOIN (SELECT product_id, MIN(price) AS price_from, MAX(price) AS price_to, \
-     CAST(SUM(stock) AS BIGINT) AS stock FROM variants GROUP BY product_id) v \
-     ON v.product_id = p.id WHERE 1 = 1";
+/// The number of products with at least one variant, for [`filtered`].
+const COUNT_SOURCE: &str = "SELECT COUNT(*) FROM products p \
+     JOIN categories c ON c.id = p.category_id \
+     WHERE EXISTS (SELECT 1 FROM variants WHERE product_id = p.id)";
 
-/// A row of [`SUMMARY_COLUMNS`].
+/// A row of [`summary_source`].
 #[derive(sqlx::FromRow)]
 struct SummaryRow {
     slug: String,
@@ -177,16 +213,48 @@ pub async fn category(db: &Db, slug: &CategorySlug) -> Result<Option<Category>, 
     row.map(Category::try_from).transpose()
 }
 
-/// `% word%` against text stored with a leading space: the word starts a stored word.
-fn word_start_pattern(word: &str) -> String {
+/// The `LIKE` pattern of a search word against text stored with a space at each end (see
+/// [`hanjinbi_domain::search::searchable`]): `% word %` for a whole word, `% word%` for a word
+/// start, as [`SearchWord::is_in`] decides in Rust.
+fn like_pattern(word: &SearchWord) -> String {
     // Folded words hold only letters and digits, so they carry no LIKE wildcard.
-    format!("% {word}%")
+    match word.matching() {
+        WordMatch::Whole => format!("% {} %", word.text()),
+        WordMatch::Prefix => format!("% {}%", word.text()),
+    }
 }
 
-/// The list's statement up to `ORDER BY`: `columns`, then the products that pass `filter`.
-fn filtered(columns: &str, filter: &ProductFilter) -> Statement {
+/// Appends `(a LIKE $n OR b LIKE $n+1 …)` for each word, over `columns`, the words' groups
+/// joined by `joiner` (`AND`: every word; `OR`: any word). Each pattern is its own parameter:
+/// SQLite numbers `$n` by first appearance, so none is used twice.
+fn push_word_matches(st: &mut Statement, words: &[SearchWord], columns: &[&str], joiner: &str) {
+    st.push("(");
+    for (i, word) in words.iter().enumerate() {
+        if i > 0 {
+            st.push(joiner);
+        }
+        let pattern = like_pattern(word);
+        st.push("(");
+        for (j, column) in columns.iter().enumerate() {
+            if j > 0 {
+                st.push(" OR ");
+            }
+            st.push(column)
+                .push(" LIKE ")
+                .param(Param::Text(pattern.clone()));
+        }
+        st.push(")");
+    }
+    st.push(")");
+}
+
+/// The list's statement up to `ORDER BY`: `source` (the columns and the products that have
+/// variants), narrowed to the products that pass `filter`.
+/// A search keeps the products where every word is in the name, the category's name or the
+/// description, in the search's language.
+fn filtered(source: &str, filter: &ProductFilter) -> Statement {
     let mut st = Statement::default();
-    st.push(columns).push(SUMMARY_FROM);
+    st.push(source);
     if let Some(category) = &filter.category {
         st.push(" AND c.slug = ")
             .param(Param::Text(category.as_str().to_owned()));
@@ -194,19 +262,45 @@ fn filtered(columns: &str, filter: &ProductFilter) -> Statement {
     if filter.featured_only {
         st.push(" AND p.featured");
     }
-    for word in filter.search.iter().flat_map(SearchQuery::words) {
-        let pattern = word_start_pattern(word);
-        st.push(" AND (p.search_name LIKE ")
-            .param(Param::Text(pattern.clone()))
-            .push(" OR p.search_body LIKE ")
-            .param(Param::Text(pattern))
-            .push(")");
+    if let Some(search) = &filter.search {
+        let SearchColumns {
+            name,
+            category,
+            description,
+        } = search_text::columns(search.lang);
+        st.push(" AND ");
+        push_word_matches(
+            &mut st,
+            search.query.words(),
+            &[name, category, description],
+            " AND ",
+        );
     }
     st
 }
 
+/// Appends the rank of a search result, best first:
+/// 0. every word is in the product's name;
+/// 1. every word is in the name or the category's name (`giay` finds the sandals of the
+///    category Giày, `shoes` the loafers of Shoes): the product is a kind of what was asked;
+/// 2. some words are in the name or category's name, the others only in the description;
+/// 3. the words are only in the description (which often names other products: a sandal
+///    "goes with a maxi dress").
+fn push_rank(st: &mut Statement, search: &ProductSearch) {
+    let SearchColumns { name, category, .. } = search_text::columns(search.lang);
+    let words = search.query.words();
+    st.push("CASE WHEN ");
+    push_word_matches(st, words, &[name], " AND ");
+    st.push(" THEN 0 WHEN ");
+    push_word_matches(st, words, &[name, category], " AND ");
+    st.push(" THEN 1 WHEN ");
+    push_word_matches(st, words, &[name, category], " OR ");
+    st.push(" THEN 2 ELSE 3 END");
+}
+
 /// One page of the products that pass `filter`, in `sort` order; ties broken by newest, then
-/// slug, so that pages never overlap or skip.
+/// slug, so that pages never overlap or skip. A search sorted by relevance is ranked first
+/// (see [`push_rank`]), then featured first. One statement, whatever the filter.
 pub async fn products(
     db: &Db,
     filter: &ProductFilter,
@@ -214,18 +308,13 @@ pub async fn products(
     page: Page,
     per_page: PerPage,
 ) -> Result<ProductPage, StoreError> {
-    let mut st = filtered(SUMMARY_COLUMNS, filter);
+    let mut st = filtered(summary_source(db.backend()), filter);
     st.push(" ORDER BY ");
     match (sort, &filter.search) {
         (SortOrder::Relevance, Some(search)) => {
-            // Words found in the name count; products matching more of them in the name come
-            // first, those matching only in the description last.
-            for word in search.words() {
-                st.push("(CASE WHEN p.search_name LIKE ")
-                    .param(Param::Text(word_start_pattern(word)))
-                    .push(" THEN 1 ELSE 0 END) + ");
-            }
-            st.push("0 DESC, p.featured DESC, ");
+            // Within a rank, the order of a list that is not searched.
+            push_rank(&mut st, search);
+            st.push(", p.featured DESC, ");
         }
         (SortOrder::Relevance | SortOrder::Featured, _) => {
             st.push("p.featured DESC, ");
@@ -258,7 +347,7 @@ pub async fn products(
 }
 
 async fn count(db: &Db, filter: &ProductFilter) -> Result<i64, StoreError> {
-    let st = filtered("SELECT COUNT(*)", filter);
+    let st = filtered(COUNT_SOURCE, filter);
     let (n,): (i64,) = on_read!(db, |e| st.query_as().fetch_one(e).await)?;
     Ok(n)
 }
@@ -422,19 +511,24 @@ pub struct NewCategory<'a> {
 
 pub async fn insert_category(tx: &mut WriteTx, new: NewCategory<'_>) -> Result<i64, StoreError> {
     let c = new.category;
+    let search = CategorySearchText::of(&c.name);
     let (id,): (i64,) = on_tx!(tx, |e| {
         sqlx::query_as(
-        "INSERT INTO categories (slug, name_vi, name_en, description_vi, description_en, position) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id"
-    )
-    .bind(c.slug.as_str())
-    .bind(c.name.vi.as_str())
-    .bind(c.name.en.as_str())
-    .bind(c.description.vi.as_str())
-    .bind(c.description.en.as_str())
-    .bind(new.position)
-    .fetch_one(e)
-    .await
+            "INSERT INTO categories (slug, name_vi, name_en, description_vi, description_en, \
+             position, search_name_vi, search_name_en, search_folding) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(c.slug.as_str())
+        .bind(c.name.vi.as_str())
+        .bind(c.name.en.as_str())
+        .bind(c.description.vi.as_str())
+        .bind(c.description.en.as_str())
+        .bind(new.position)
+        .bind(&search.name_vi)
+        .bind(&search.name_en)
+        .bind(FOLDING)
+        .fetch_one(e)
+        .await
     })?;
     Ok(id)
 }
@@ -453,13 +547,12 @@ pub struct NewProduct<'a> {
 }
 
 pub async fn insert_product(tx: &mut WriteTx, new: NewProduct<'_>) -> Result<i64, StoreError> {
-    use hanjinbi_domain::search::searchable;
-    let search_name = searchable(&format!("{} {}", new.name.vi, new.name.en));
-    let search_body = searchable(&format!("{} {}", new.description.vi, new.description.en));
+    let search = ProductSearchText::of(new.name, new.description);
     let (id,): (i64,) = on_tx!(tx, |e| sqlx::query_as(
         "INSERT INTO products (slug, category_id, name_vi, name_en, description_vi, \
-         description_en, featured, color_hex, created_at, search_name, search_body) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id"
+         description_en, featured, color_hex, created_at, search_name_vi, search_body_vi, \
+         search_name_en, search_body_en, search_folding) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id"
     )
     .bind(new.slug.as_str())
     .bind(new.category_id)
@@ -470,8 +563,11 @@ pub async fn insert_product(tx: &mut WriteTx, new: NewProduct<'_>) -> Result<i64
     .bind(new.featured)
     .bind(new.color_hex)
     .bind(new.created_at)
-    .bind(&search_name)
-    .bind(&search_body)
+    .bind(&search.name_vi)
+    .bind(&search.body_vi)
+    .bind(&search.name_en)
+    .bind(&search.body_en)
+    .bind(FOLDING)
     .fetch_one(e)
     .await)?;
     for (position, v) in (0i64..).zip(new.variants) {

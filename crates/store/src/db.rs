@@ -310,7 +310,9 @@ impl Db {
         }
     }
 
-    /// Applies the migrations this binary carries that the database has not seen.
+    /// Applies the migrations this binary carries that the database has not seen, then
+    /// folds the search text SQL cannot (rows a migration added empty search columns to, or
+    /// that an older folding made: see `search_text::refold`).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         migrate::run(self).await
     }

@@ -16,6 +16,7 @@ mod migrate;
 pub mod orders;
 pub mod outbox;
 mod pg_copy;
+mod search_text;
 pub mod subjects;
 
 pub use db::{create_private_dir, Backend, Db, WriteTx};

@@ -1,6 +1,7 @@
 //! Migrations carried inside the binary, one folder per backend.
 
 use crate::db::Pools;
+use crate::search_text;
 use crate::{Backend, Db, StoreError};
 use futures_core::future::BoxFuture;
 use sqlx::error::BoxDynError;
@@ -46,6 +47,11 @@ const SQLITE: &[Script] = &[
         include_str!("../migrations/sqlite/0007_native_types.sql"),
     ),
     (
+        8,
+        "search per language",
+        include_str!("../migrations/sqlite/0008_search_per_language.sql"),
+    ),
+    (
         9,
         "order language",
         include_str!("../migrations/sqlite/0009_order_language.sql"),
@@ -89,6 +95,11 @@ const POSTGRES: &[Script] = &[
         include_str!("../migrations/postgres/0007_native_types.sql"),
     ),
     (
+        8,
+        "search per language",
+        include_str!("../migrations/postgres/0008_search_per_language.sql"),
+    ),
+    (
         9,
         "order language",
         include_str!("../migrations/postgres/0009_order_language.sql"),
@@ -118,6 +129,8 @@ impl<'s> MigrationSource<'s> for Embedded {
     }
 }
 
+/// Applies the migrations the database has not seen, then fills what SQL cannot: the folded
+/// search text of rows folded by an earlier folding, or never (see [`search_text::refold`]).
 pub(crate) async fn run(db: &Db) -> Result<(), StoreError> {
     let scripts = match db.backend() {
         Backend::Sqlite => SQLITE,
@@ -128,6 +141,7 @@ pub(crate) async fn run(db: &Db) -> Result<(), StoreError> {
         Pools::Sqlite { write, .. } => migrator.run(write).await?,
         Pools::Postgres(pool) => migrator.run(pool).await?,
     }
+    search_text::refold(db).await?;
     Ok(())
 }
 

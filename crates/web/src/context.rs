@@ -20,11 +20,26 @@ pub struct RequestContext {
     pub path: String,
     /// The request came over HTTPS (directly or through a proxy that says so).
     pub secure: bool,
+    /// The browser prefers a language other than the one shown, and the visitor has not
+    /// chosen: pages offer the switch rather than decide for them.
+    pub suggested: Option<Lang>,
     cookie_header: String,
 }
 
+/// Who decides the language when the visitor has not chosen one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Negotiation {
+    /// Storefront pages: Vietnamese; the browser's language is only a suggestion.
+    Suggest,
+    /// The API: `Accept-Language`, as HTTP clients expect.
+    Header,
+}
+
 impl RequestContext {
-    fn from_parts(parts: &Parts) -> Result<RequestContext, Box<(Failure, Lang)>> {
+    fn from_parts(
+        parts: &Parts,
+        negotiation: Negotiation,
+    ) -> Result<RequestContext, Box<(Failure, Lang)>> {
         let cookie_header = parts
             .headers
             .get_all(header::COOKIE)
@@ -32,11 +47,23 @@ impl RequestContext {
             .filter_map(|v| v.to_str().ok())
             .collect::<Vec<_>>()
             .join("; ");
-        let fallback_lang = negotiated(&parts.headers, &cookie_header);
+        let remembered = cookie_value(&cookie_header, LANG_COOKIE).and_then(Lang::from_code);
+        let preferred = browser_language(&parts.headers);
+        let fallback_lang = match negotiation {
+            Negotiation::Suggest => remembered.unwrap_or_default(),
+            Negotiation::Header => remembered.or(preferred).unwrap_or_default(),
+        };
         let params = Params::parse(parts.uri.query()).map_err(|f| Box::new((f, fallback_lang)))?;
         let chosen = params.get("lang").and_then(Lang::from_code);
+        let lang = chosen.unwrap_or(fallback_lang);
         Ok(RequestContext {
-            lang: chosen.unwrap_or(fallback_lang),
+            lang,
+            suggested: preferred.filter(|&p| {
+                negotiation == Negotiation::Suggest
+                    && p != lang
+                    && chosen.is_none()
+                    && remembered.is_none()
+            }),
             lang_chosen: chosen.is_some(),
             path: same_site_path(parts.uri.path()),
             secure: parts.uri.scheme_str() == Some("https")
@@ -54,6 +81,7 @@ impl RequestContext {
         RequestContext {
             lang,
             lang_chosen: false,
+            suggested: None,
             params: Params::default(),
             path: same_site_path(&path),
             secure: false,
@@ -105,17 +133,13 @@ pub fn href(path: &str, pairs: &[(&str, &str)]) -> String {
     out
 }
 
-/// Language from the cookie, else from `Accept-Language`, else Vietnamese.
-fn negotiated(headers: &HeaderMap, cookies: &str) -> Lang {
-    cookie_value(cookies, LANG_COOKIE)
-        .and_then(Lang::from_code)
-        .unwrap_or_else(|| {
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .map(Lang::negotiate)
-                .unwrap_or_default()
-        })
+/// The language `Accept-Language` prefers among ours, when it names one.
+fn browser_language(headers: &HeaderMap) -> Option<Lang> {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.trim().is_empty())
+        .map(Lang::negotiate)
 }
 
 /// The value of cookie `name` in a `Cookie` header (RFC 6265 §4.2.1).
@@ -139,7 +163,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        RequestContext::from_parts(parts)
+        RequestContext::from_parts(parts, Negotiation::Suggest)
             .map(PageContext)
             .map_err(|rejected| PageError(rejected.0))
     }
@@ -152,22 +176,28 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiContext {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        RequestContext::from_parts(parts)
+        RequestContext::from_parts(parts, Negotiation::Header)
             .map(ApiContext)
             .map_err(|rejected| ApiError::new(rejected.0, rejected.1))
     }
 }
 
-/// The visitor's language for places that cannot fail, such as error pages.
-pub fn lang_of(parts_headers: &HeaderMap, query: Option<&str>) -> Lang {
+/// The visitor's language for places that cannot fail, such as error pages: chosen by the
+/// query, else remembered by the cookie, else — for the API only — `Accept-Language`, else
+/// Vietnamese. The same rule as [`PageContext`] and [`ApiContext`].
+pub fn lang_of(parts_headers: &HeaderMap, query: Option<&str>, api: bool) -> Lang {
     let cookies = parts_headers
-        .get(header::COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join("; ");
     query
         .and_then(|q| Params::parse(Some(q)).ok())
         .and_then(|p| p.get("lang").and_then(Lang::from_code))
-        .unwrap_or_else(|| negotiated(parts_headers, cookies))
+        .or_else(|| cookie_value(&cookies, LANG_COOKIE).and_then(Lang::from_code))
+        .or_else(|| api.then(|| browser_language(parts_headers)).flatten())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

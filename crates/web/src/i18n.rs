@@ -56,6 +56,12 @@ pub struct Texts {
     pub footer_issued_by: &'static str,
     pub main_nav: &'static str,
     pub breadcrumb: &'static str,
+    /// Said in this language to a visitor whose browser prefers it, on a page in the other.
+    pub suggest_this_lang: &'static str,
+    pub suggest_switch: &'static str,
+    pub footer_issued_on: &'static str,
+    pub footer_moit: &'static str,
+    pub footer_shop_pages: &'static str,
 }
 
 impl Texts {
@@ -148,6 +154,11 @@ pub static VI: Texts = Texts {
     footer_issued_by: "cấp bởi",
     main_nav: "Điều hướng chính",
     breadcrumb: "Đường dẫn",
+    suggest_this_lang: "Cửa hàng có giao diện tiếng Việt.",
+    suggest_switch: "Xem bằng tiếng Việt",
+    footer_issued_on: "ngày cấp",
+    footer_moit: "Đã thông báo Bộ Công Thương",
+    footer_shop_pages: "Chính sách cửa hàng",
 };
 
 pub static EN: Texts = Texts {
@@ -203,4 +214,9 @@ pub static EN: Texts = Texts {
     footer_issued_by: "issued by",
     main_nav: "Main navigation",
     breadcrumb: "Breadcrumb",
+    suggest_this_lang: "This shop is also in English.",
+    suggest_switch: "View in English",
+    footer_issued_on: "date of issue",
+    footer_moit: "Notified to the Ministry of Industry and Trade",
+    footer_shop_pages: "Shop policies",
 };

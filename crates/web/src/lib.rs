@@ -45,6 +45,41 @@ pub struct AppState {
 
 const STYLE_CSS: &str = include_str!("../assets/style.css");
 const CHECKOUT_JS: &str = include_str!("../assets/checkout.js");
+const FAVICON_SVG: &str = include_str!("../assets/favicon.svg");
+
+async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON_SVG,
+    )
+}
+
+/// Pages and API answers depend on the language cookie and, for the API and the pages'
+/// language suggestion, on `Accept-Language`: caches must keep one copy per value. Static
+/// files depend on neither and stay shareable.
+async fn vary_on_language(
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let fixed = {
+        let path = req.uri().path();
+        path.starts_with("/static/")
+            || path.starts_with("/images/")
+            || path.starts_with("/favicon.")
+            || matches!(path, "/ping" | "/healthz" | "/metrics")
+    };
+    let mut response = next.run(req).await;
+    if !fixed {
+        response.headers_mut().append(
+            header::VARY,
+            HeaderValue::from_static("Accept-Language, Cookie"),
+        );
+    }
+    response
+}
 
 async fn checkout_js() -> impl IntoResponse {
     (
@@ -77,6 +112,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .route("/static/style.css", get(style_css))
         .route("/static/checkout.js", get(checkout_js))
+        .route("/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .route("/ping", get(ops::ping))
@@ -93,6 +130,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             pages::render_failures,
         ))
+        .layer(middleware::from_fn(vary_on_language))
         .layer(middleware::from_fn(security::same_origin_writes))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .route_layer(middleware::from_fn(ops::track))

@@ -2,9 +2,9 @@
 
 use crate::error::Failure;
 use crate::query::Params;
-use hanjinbi_domain::{CategorySlug, Page, PerPage, SearchQuery, SortOrder};
+use hanjinbi_domain::{CategorySlug, Lang, Page, PerPage, SearchQuery, SortOrder};
 use hanjinbi_services::CatalogError;
-use hanjinbi_store::catalog::ProductFilter;
+use hanjinbi_store::catalog::{ProductFilter, ProductSearch};
 
 #[derive(Debug, Clone)]
 pub struct ListQuery {
@@ -16,9 +16,12 @@ pub struct ListQuery {
 
 impl ListQuery {
     /// Reads `q`, `category`, `sort`, `page` and `per_page`; empty values mean "not given".
-    /// The API's document states the same rules (`api::doc::ProductListParams`).
-    pub fn parse(params: &Params) -> Result<ListQuery, Failure> {
-        let search = SearchQuery::parse(params.get("q").unwrap_or_default())?;
+    /// `q` is searched in `lang`, the language the request is answered in, so a shopper finds
+    /// products by the words the shop shows them. The API's document states the same rules
+    /// (`api::doc::ProductListParams`).
+    pub fn parse(params: &Params, lang: Lang) -> Result<ListQuery, Failure> {
+        let search = SearchQuery::parse(params.get("q").unwrap_or_default())?
+            .map(|query| ProductSearch { query, lang });
         let category = params
             .non_empty("category")
             .map(|c| CategorySlug::parse(c).map_err(|_| CatalogError::UnknownCategory))

@@ -17,6 +17,11 @@ pub struct Chrome {
     pub path: String,
     /// The search text to show in the header's search box.
     pub q: String,
+    /// Texts in the language the browser prefers, when the page is in the other one and the
+    /// visitor has not chosen: the page offers the switch in that language.
+    pub suggest: Option<&'static Texts>,
+    /// The shop's own pages (delivery, payment, returns, terms) in the page's language.
+    pub shop_pages: Vec<(&'static str, &'static str)>,
 }
 
 impl Chrome {
@@ -40,6 +45,8 @@ impl Chrome {
                 .chars()
                 .take(200)
                 .collect(),
+            suggest: ctx.suggested.map(Texts::of),
+            shop_pages: crate::pages::shop_pages::links(ctx.lang),
         }
     }
 }

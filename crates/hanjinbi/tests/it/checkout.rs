@@ -242,6 +242,190 @@ async fn the_storefront_checkout_form_places_an_order() {
     assert_eq!(status, 200);
     assert!(page.contains("Trần Văn Minh"));
     assert!(page.contains("Phường Sài Gòn"));
+    assert!(page.contains("<h1>Đặt hàng thành công</h1>"));
+    assert!(
+        page.contains("0987 654 321"),
+        "the phone as people write it"
+    );
+}
+
+/// The text between `start` and the next `end` in `html`.
+fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let from = html
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} not in the page"))
+        + start.len();
+    let rest = &html[from..];
+    &rest[..rest
+        .find(end)
+        .unwrap_or_else(|| panic!("{end} not after {start}"))]
+}
+
+#[tokio::test]
+async fn checkout_shows_the_total_to_pay_before_the_order_is_placed() {
+    let app = spawn().await;
+    app.post_form(
+        "/gio-hang/them",
+        &[("sku", "AKG2L-DEN-M"), ("quantity", "2")],
+    )
+    .await;
+    let (_, form) = app.get_text("/thanh-toan").await;
+    // 2 × 450.000 ₫ and standard delivery (30.000 ₫) until another method is chosen.
+    assert!(form.contains("Tổng thanh toán"));
+    assert_eq!(
+        between(&form, "id=\"checkout-subtotal\">", "<"),
+        "900.000\u{a0}₫"
+    );
+    assert_eq!(
+        between(&form, "id=\"checkout-shipping-fee\">", "<"),
+        "30.000\u{a0}₫"
+    );
+    assert_eq!(
+        between(&form, "id=\"checkout-total\" aria-live=\"polite\">", "<"),
+        "930.000\u{a0}₫"
+    );
+    // Each method carries its own total for the script, and the summary stands before the
+    // button that places the order.
+    assert!(form.contains("data-fee=\"50.000\u{a0}₫\" data-total=\"950.000\u{a0}₫\""));
+    assert!(form.find("id=\"checkout-total\"") < form.find("value=\"place\""));
+
+    // Without JavaScript, choosing express and asking for the total shows it.
+    let (subtotal, key) = (
+        between(&form, "name=\"expected_subtotal\" value=\"", "\"").to_owned(),
+        between(&form, "name=\"idempotency_key\" value=\"", "\"").to_owned(),
+    );
+    let r = app
+        .post_form(
+            "/thanh-toan",
+            &[
+                ("shipping_method", "express"),
+                ("payment_method", "cash_on_delivery"),
+                ("expected_subtotal", &subtotal),
+                ("idempotency_key", &key),
+                ("action", "update"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 200);
+    let page = r.text().await.unwrap();
+    assert_eq!(
+        between(&page, "id=\"checkout-total\" aria-live=\"polite\">", "<"),
+        "950.000\u{a0}₫"
+    );
+    assert_eq!(
+        count(&app, "orders").await,
+        0,
+        "asking for the total orders nothing"
+    );
+
+    // A failed submission lists each problem with a link to its field, and each field
+    // names its message.
+    let r = app
+        .post_form(
+            "/thanh-toan",
+            &[
+                ("email", "minh@example.vn"),
+                ("name", "Trần Văn Minh"),
+                ("phone", "12345"),
+                ("province_code", "79"),
+                ("ward_code", ""),
+                ("line", "45 Lê Lợi"),
+                ("shipping_method", "standard"),
+                ("payment_method", "cash_on_delivery"),
+                ("expected_subtotal", &subtotal),
+                ("idempotency_key", &key),
+                ("action", "place"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status().as_u16(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("id=\"form-error\" tabindex=\"-1\""));
+    assert!(page.contains("<a href=\"#phone\">"));
+    assert!(page.contains("<a href=\"#ward_code\">"));
+    assert!(page.contains("aria-describedby=\"phone-error\""));
+    assert!(page.contains("aria-describedby=\"ward_code-error\""));
+    assert!(page.contains("id=\"ward_code-error\""));
+}
+
+#[tokio::test]
+async fn a_bank_transfer_order_shows_how_to_pay_with_a_code_any_bank_app_reads() {
+    let app = spawn().await;
+    let cart = cart_with(&app, "AKG2L-DEN-M", 2).await;
+    let mut body = buyer("lan@example.vn");
+    body["payment_method"] = json!("bank_transfer");
+    body["shipping_method"] = json!("express");
+    let r = checkout(&app, &cart, body).await;
+    assert_eq!(r.status().as_u16(), 201, "{}", r.text().await.unwrap());
+    let order: Value = r.json().await.unwrap();
+    let number = order["number"].as_str().unwrap().to_owned();
+    let token = order["lookup_token"].as_str().unwrap().to_owned();
+    let (status, page) = app
+        .get_text(&format!("/don-hang/{number}?token={token}"))
+        .await;
+    assert_eq!(status, 200);
+    let transfer = between(&page, "<section class=\"transfer\"", "</section>");
+    assert!(transfer.contains("0071000123456"));
+    assert!(transfer.contains("CONG TY TNHH HANJINBI"));
+    assert!(transfer.contains("Vietcombank"));
+    // 2 × 450.000 ₫ + 50.000 ₫ express.
+    assert_eq!(
+        between(transfer, "id=\"transfer-amount\">", "<"),
+        "950.000\u{a0}₫"
+    );
+    assert_eq!(between(transfer, "id=\"transfer-reference\">", "<"), number);
+
+    let svg = format!("<svg{}</svg>", between(transfer, "<svg", "</svg>"));
+    if let Some(text) = crate::support::scan_svg_qr(&svg) {
+        let read = hanjinbi_vietqr::decode(&text).expect("a valid VietQR payload");
+        assert_eq!(read.bin().as_str(), "970436");
+        assert_eq!(read.account().as_str(), "0071000123456");
+        assert_eq!(read.amount().map(|a| a.get()), Some(950_000));
+        assert_eq!(read.reference().map(|r| r.as_str()), Some(number.as_str()));
+        assert_eq!(
+            read.initiation(),
+            Some(hanjinbi_vietqr::Initiation::Dynamic)
+        );
+    }
+
+    // A cash-on-delivery order shows no transfer.
+    let cart = cart_with(&app, "AKG2L-DEN-M", 1).await;
+    let r = checkout(&app, &cart, buyer("lan@example.vn")).await;
+    let order: Value = r.json().await.unwrap();
+    let (_, page) = app
+        .get_text(&format!(
+            "/don-hang/{}?token={}",
+            order["number"].as_str().unwrap(),
+            order["lookup_token"].as_str().unwrap()
+        ))
+        .await;
+    assert!(!page.contains("class=\"transfer\""));
+}
+
+#[tokio::test]
+async fn without_a_bank_account_bank_transfer_is_not_offered() {
+    let app = crate::support::spawn_tuned(true, hanjinbi_domain::ShopInfo::default(), |s| {
+        s.bank = None;
+    })
+    .await;
+    app.post_form(
+        "/gio-hang/them",
+        &[("sku", "AKG2L-DEN-M"), ("quantity", "1")],
+    )
+    .await;
+    let (_, form) = app.get_text("/thanh-toan").await;
+    assert!(form.contains("value=\"cash_on_delivery\""));
+    assert!(!form.contains("value=\"bank_transfer\""));
+    let (_, payment) = app.get_text("/phuong-thuc-thanh-toan").await;
+    assert!(payment.contains("chỉ nhận thanh toán khi nhận hàng"));
+
+    let cart = cart_with(&app, "AKG2L-DEN-M", 1).await;
+    let mut body = buyer("lan@example.vn");
+    body["payment_method"] = json!("bank_transfer");
+    let r = checkout(&app, &cart, body).await;
+    let problem = assert_problem(r, 422, "invalid_checkout").await;
+    assert_eq!(problem["fields"], json!(["payment_method"]));
+    assert_eq!(count(&app, "orders").await, 0);
 }
 
 #[tokio::test]

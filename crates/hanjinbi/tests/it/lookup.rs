@@ -54,6 +54,7 @@ async fn shop() -> Shop {
         ServiceSettings {
             fees: ShippingFees::default(),
             limits: OrderLimits::default(),
+            bank: Some(crate::support::test_bank()),
             cart_idle: hanjinbi_services::carts::IDLE_CART,
             mailer: Mailer::new(&MailSettings::Folder(dir.path().join("mail"))).unwrap(),
             shop: Arc::new(ShopInfo::default()),

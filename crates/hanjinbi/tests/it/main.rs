@@ -14,6 +14,7 @@ mod memory;
 mod operations;
 mod privacy_page;
 mod privacy_proofs;
+mod search;
 mod storefront;
 mod support;
 mod upgrade;

@@ -149,7 +149,7 @@ async fn product_page_shows_variants_prices_the_vietnamese_way_and_stock() {
 }
 
 #[tokio::test]
-async fn english_by_query_cookie_or_accept_language() {
+async fn english_by_query_or_cookie_and_only_suggested_by_the_browser() {
     let app = spawn().await;
     let (_, html) = app.get_text("/?lang=en").await;
     assert!(html.contains("<html lang=\"en\">"));
@@ -157,17 +157,88 @@ async fn english_by_query_cookie_or_accept_language() {
     // The choice is remembered by a cookie.
     let (_, again) = app.get_text("/san-pham/ao-khoac-jean-nu").await;
     assert!(again.contains("<html lang=\"en\">"));
+    assert!(
+        !again.contains("lang-suggest"),
+        "a chosen language is not questioned"
+    );
+
+    // A browser that prefers English gets the Vietnamese shop, with the switch offered in
+    // English; caches are told that the answer depends on the header and the cookie.
     let fresh = reqwest::Client::new();
-    let html = fresh
+    let response = fresh
         .get(app.url("/"))
         .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    let vary = response.headers()["vary"].to_str().unwrap().to_owned();
+    assert!(
+        vary.contains("Accept-Language") && vary.contains("Cookie"),
+        "{vary}"
+    );
+    assert!(response.headers().get("set-cookie").is_none());
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<html lang=\"vi\">"));
+    assert!(html.contains(
+        "<p class=\"lang-suggest\" lang=\"en\">This shop is also in English. <a href=\"/?lang=en\" hreflang=\"en\">View in English</a></p>"
+    ));
+    // A Vietnamese browser is not offered anything.
+    let html = fresh
+        .get(app.url("/"))
+        .header("accept-language", "vi-VN,vi;q=0.9,en;q=0.5")
         .send()
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    assert!(html.contains("<html lang=\"en\">"));
+    assert!(!html.contains("lang-suggest"));
+    // Static files do not vary.
+    let css = fresh
+        .get(app.url("/static/style.css"))
+        .send()
+        .await
+        .unwrap();
+    assert!(css.headers().get("vary").is_none());
+    let icon = fresh.get(app.url("/favicon.svg")).send().await.unwrap();
+    assert_eq!(icon.status().as_u16(), 200);
+    assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+}
+
+#[tokio::test]
+async fn the_shop_pages_are_linked_from_every_page_and_follow_the_settings() {
+    let app = spawn().await;
+    let (_, home) = app.get_text("/").await;
+    for href in [
+        "/chinh-sach-giao-hang",
+        "/phuong-thuc-thanh-toan",
+        "/chinh-sach-doi-tra",
+        "/dieu-khoan-su-dung",
+        "/chinh-sach-bao-mat",
+    ] {
+        assert!(home.contains(&format!("href=\"{href}\"")), "{href}");
+    }
+    assert!(
+        home.contains("ngày cấp 15/03/2024"),
+        "registration date in the footer"
+    );
+    let (status, delivery) = app.get_text("/chinh-sach-giao-hang").await;
+    assert_eq!(status, 200);
+    assert!(
+        delivery.contains("30.000"),
+        "the standard fee from the settings"
+    );
+    let (_, returns) = app.get_text("/returns").await;
+    assert!(returns.contains("<html lang=\"en\">"));
+    assert!(returns.contains("within <strong>7 days</strong>"));
+    assert!(
+        returns.contains("href=\"/chinh-sach-doi-tra\""),
+        "switch to the other address"
+    );
+    let (_, payment) = app.get_text("/payment").await;
+    assert!(payment.contains("Cash on delivery"));
+    let (_, terms) = app.get_text("/dieu-khoan-su-dung").await;
+    assert!(terms.contains("19/2023/QH15"));
 }
 
 #[tokio::test]

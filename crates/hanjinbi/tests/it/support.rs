@@ -91,10 +91,22 @@ pub fn settings(
         mail: hanjinbi_services::mail::MailSettings::Folder(dir.join("mail")),
         fees: hanjinbi_services::checkout::ShippingFees::default(),
         limits: hanjinbi_services::checkout::OrderLimits::default(),
+        bank: Some(test_bank()),
         outbox_every: None,
         catalog_cache: std::time::Duration::ZERO,
         http: hanjinbi::server::HttpLimits::default().without_write_limit(),
     }
+}
+
+/// The account the test shop takes bank transfers on (Vietcombank's BIN).
+pub fn test_bank() -> hanjinbi_services::payments::BankTransferAccount {
+    hanjinbi_services::payments::BankTransferAccount::parse(
+        "970436",
+        "0071000123456",
+        "CONG TY TNHH HANJINBI",
+        None,
+    )
+    .unwrap()
 }
 
 /// The shop with the demo catalog.
@@ -242,4 +254,53 @@ pub async fn cart_json(app: &TestApp, id: &str, token: &str) -> Value {
         .json()
         .await
         .unwrap()
+}
+
+/// The text a QR code in an SVG image holds, read by ZBar's `zbarimg` after `rsvg-convert`
+/// has turned the SVG into a PNG: readers written by others, not our own decoder. `None`
+/// (with "skipped" on stderr) when either tool is missing, except in CI (`CI=true`), where
+/// `.ci/run` installs them and a missing tool fails the test.
+pub fn scan_svg_qr(svg: &str) -> Option<String> {
+    use std::process::Command;
+    let found = |tool: &str| {
+        Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    for tool in ["rsvg-convert", "zbarimg"] {
+        if !found(tool) {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "{tool} not found, and CI=true: .ci/run must install it"
+            );
+            eprintln!("skipped: {tool} not found, the QR code was not scanned");
+            return None;
+        }
+    }
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let svg_path = dir.path().join("code.svg");
+    let png_path = dir.path().join("code.png");
+    std::fs::write(&svg_path, svg).expect("write the SVG");
+    let converted = Command::new("rsvg-convert")
+        .arg("--width=480")
+        .arg("--background-color=white")
+        .arg("--output")
+        .arg(&png_path)
+        .arg(&svg_path)
+        .status()
+        .expect("run rsvg-convert");
+    assert!(converted.success(), "rsvg-convert failed");
+    let scanned = Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(&png_path)
+        .output()
+        .expect("run zbarimg");
+    assert!(scanned.status.success(), "zbarimg found no code");
+    Some(
+        String::from_utf8(scanned.stdout)
+            .expect("the code holds text")
+            .trim_end_matches('\n')
+            .to_owned(),
+    )
 }

@@ -114,7 +114,7 @@ pub async fn products(
     ApiContext(ctx): ApiContext,
 ) -> Result<axum::response::Response, ApiError> {
     let fail = |e: Failure| ApiError::new(e, ctx.lang);
-    let query = ListQuery::parse(&ctx.params).map_err(fail)?;
+    let query = ListQuery::parse(&ctx.params, ctx.lang).map_err(fail)?;
     let found = app
         .services
         .catalog

@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use hanjinbi_domain::address::{province, units};
+use hanjinbi_domain::address::{province, provinces_for_pickers, units};
 use hanjinbi_services::checkout::CheckoutRequest;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -379,6 +379,7 @@ pub struct ProvincesJson<'a> {
     path = "/api/v1/address/provinces",
     operation_id = "listProvinces",
     summary = "The 34 provinces and centrally-run cities (units in force since 1 July 2025)",
+    description = "In the order pickers show them: the six centrally-run cities, largest first, then the provinces in Vietnamese alphabetical order.",
     responses((status = 200, description = "Provinces", body = ProvincesJson))
 )]
 pub async fn provinces() -> Response {
@@ -386,8 +387,7 @@ pub async fn provinces() -> Response {
     Json(ProvincesJson {
         source: &u.source,
         effective: &u.effective,
-        provinces: u
-            .provinces
+        provinces: provinces_for_pickers()
             .iter()
             .map(|p| ProvinceJson {
                 code: &p.code,
@@ -428,6 +428,7 @@ pub struct WardsJson<'a> {
     path = "/api/v1/address/provinces/{code}/wards",
     operation_id = "listWards",
     summary = "The wards, communes and special zones of a province",
+    description = "In Vietnamese alphabetical order of their names without the kind (\"Ba Đình\" for \"Phường Ba Đình\").",
     params(("code" = String, Path, description = "A province code")),
     responses(
         (status = 200, description = "Wards", body = WardsJson),
@@ -458,8 +459,8 @@ pub async fn wards(
                 name: &p.name,
             },
             wards: p
-                .wards
-                .iter()
+                .wards_for_pickers()
+                .into_iter()
                 .map(|w| WardJson {
                     code: &w.code,
                     name: &w.name,

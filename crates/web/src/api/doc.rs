@@ -19,10 +19,11 @@ use utoipa::{IntoParams, IntoResponses, OpenApi, PartialSchema, ToSchema};
         version = "1.0.0",
         description = "The shop's catalog, carts, checkout and order lookup. Prices are whole numbers of \
             Vietnamese đồng (VND). Errors are application/problem+json (RFC 9457) with a stable \
-            `code`; `detail` follows Accept-Language (Vietnamese by default, English available) \
-            and never repeats submitted values. Checkout seals the buyer's details at rest; \
-            reading them back is audited. This document is generated from the handlers' own \
-            types and parsers.",
+            `code` and a `detail` that never repeats submitted values. The language of `detail`, \
+            and the one a product search reads, follows Accept-Language (or `lang=vi|en` in the \
+            query): Vietnamese by default, English available. Checkout seals the buyer's \
+            details at rest; reading them back is audited. This document is generated from the \
+            handlers' own types and parsers.",
         license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later"),
     ),
     servers((url = "/")),

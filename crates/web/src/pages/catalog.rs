@@ -137,7 +137,7 @@ pub async fn category(
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, PageError> {
     let slug = hanjinbi_domain::CategorySlug::parse(&slug_from(path)?)?;
-    let mut query = ListQuery::parse(&ctx.params)?;
+    let mut query = ListQuery::parse(&ctx.params, ctx.lang)?;
     query.filter.category = Some(slug.clone());
     query.filter.search = None;
     if query.sort == SortOrder::Relevance {
@@ -159,7 +159,7 @@ pub async fn search(
     State(app): State<AppState>,
     PageContext(ctx): PageContext,
 ) -> Result<Response, PageError> {
-    let query = ListQuery::parse(&ctx.params)?;
+    let query = ListQuery::parse(&ctx.params, ctx.lang)?;
     let found = app
         .services
         .catalog

@@ -12,9 +12,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use hanjinbi_domain::address::units;
+use hanjinbi_domain::address::provinces_for_pickers;
 use hanjinbi_domain::order::{PaymentMethod, ShippingMethod};
-use hanjinbi_domain::Lang;
+use hanjinbi_domain::{Dong, Lang};
 use hanjinbi_privacy::policy::PurposeId;
 use hanjinbi_services::checkout::{CheckoutError, CheckoutField, CheckoutRequest};
 use hanjinbi_services::CartAccess;
@@ -30,6 +30,8 @@ pub struct CheckoutTexts {
     pub address: &'static str,
     pub province: &'static str,
     pub choose_province: &'static str,
+    pub find_province: &'static str,
+    pub find_ward: &'static str,
     pub show_wards: &'static str,
     pub ward: &'static str,
     pub choose_ward: &'static str,
@@ -43,6 +45,10 @@ pub struct CheckoutTexts {
     pub place_order: &'static str,
     pub summary: &'static str,
     pub subtotal: &'static str,
+    pub shipping_fee: &'static str,
+    pub total: &'static str,
+    pub update_total: &'static str,
+    pub error_summary: &'static str,
 }
 
 static VI: CheckoutTexts = CheckoutTexts {
@@ -56,6 +62,8 @@ static VI: CheckoutTexts = CheckoutTexts {
     address: "Địa chỉ giao hàng",
     province: "Tỉnh/thành phố",
     choose_province: "— Chọn tỉnh/thành phố —",
+    find_province: "Gõ để tìm tỉnh/thành phố",
+    find_ward: "Gõ để tìm phường/xã",
     show_wards: "Hiện danh sách phường/xã",
     ward: "Phường/xã/đặc khu",
     choose_ward: "— Chọn phường/xã —",
@@ -69,6 +77,10 @@ static VI: CheckoutTexts = CheckoutTexts {
     place_order: "Đặt hàng",
     summary: "Đơn hàng của quý khách",
     subtotal: "Tạm tính",
+    shipping_fee: "Phí vận chuyển",
+    total: "Tổng thanh toán",
+    update_total: "Cập nhật tổng tiền",
+    error_summary: "Vui lòng sửa các mục sau:",
 };
 
 static EN: CheckoutTexts = CheckoutTexts {
@@ -82,6 +94,8 @@ static EN: CheckoutTexts = CheckoutTexts {
     address: "Delivery address",
     province: "Province/city",
     choose_province: "— Choose a province or city —",
+    find_province: "Type to find a province or city",
+    find_ward: "Type to find a ward",
     show_wards: "Show the wards",
     ward: "Ward/commune/special zone",
     choose_ward: "— Choose a ward —",
@@ -95,6 +109,10 @@ static EN: CheckoutTexts = CheckoutTexts {
     place_order: "Place order",
     summary: "Your order",
     subtotal: "Subtotal",
+    shipping_fee: "Delivery",
+    total: "Total to pay",
+    update_total: "Update the total",
+    error_summary: "Please correct the following:",
 };
 
 fn field_error(field: CheckoutField, lang: Lang) -> &'static str {
@@ -193,7 +211,15 @@ pub struct MethodChoice {
     pub code: &'static str,
     pub label: &'static str,
     pub price: String,
+    /// The order's total with this method, for the summary to show when it is picked.
+    pub total: String,
     pub checked: bool,
+}
+
+/// A line of the error summary: the message, and the field it is about.
+pub struct ErrorLink {
+    pub target: &'static str,
+    pub message: &'static str,
 }
 
 pub struct ConsentBox {
@@ -233,6 +259,9 @@ struct CheckoutPage {
     consents: Vec<ConsentBox>,
     lines: Vec<LineSummary>,
     subtotal: String,
+    shipping_fee: String,
+    total: String,
+    error_links: Vec<ErrorLink>,
 }
 
 /// The form as the buyer filled it, kept when the page comes back with errors.
@@ -320,6 +349,7 @@ async fn render(
     let payment_choice =
         PaymentMethod::parse(&typed.payment_method).unwrap_or(PaymentMethod::CashOnDelivery);
     let province = hanjinbi_domain::address::province(typed.province_code.trim());
+    let subtotal = cart.subtotal();
     let page = CheckoutPage {
         t,
         error: message,
@@ -328,7 +358,7 @@ async fn render(
         } else {
             typed.idempotency_key.clone()
         },
-        expected_subtotal: cart.subtotal().amount(),
+        expected_subtotal: subtotal.amount(),
         privacy_href: if lang == Lang::Vi {
             "/chinh-sach-bao-mat"
         } else {
@@ -364,8 +394,7 @@ async fn render(
                 CheckoutField::Phone,
             ),
         ],
-        provinces: units()
-            .provinces
+        provinces: provinces_for_pickers()
             .iter()
             .map(|p| Choice {
                 code: p.code.clone(),
@@ -375,8 +404,8 @@ async fn render(
             .collect(),
         wards: province
             .map(|p| {
-                p.wards
-                    .iter()
+                p.wards_for_pickers()
+                    .into_iter()
                     .map(|w| Choice {
                         code: w.code.clone(),
                         name: w.name.clone(),
@@ -395,15 +424,20 @@ async fn render(
                 code: m.code(),
                 label: m.label(lang),
                 price: fees.fee(m).to_string(),
+                total: total_text(subtotal, fees.fee(m)),
                 checked: m == shipping_choice,
             })
             .collect(),
-        payment: PaymentMethod::ALL
+        payment: app
+            .services
+            .checkout
+            .payment_methods()
             .into_iter()
             .map(|m| MethodChoice {
                 code: m.code(),
                 label: m.label(lang),
                 price: String::new(),
+                total: String::new(),
                 checked: m == payment_choice,
             })
             .collect(),
@@ -435,7 +469,16 @@ async fn render(
                 total: l.line_total().to_string(),
             })
             .collect(),
-        subtotal: cart.subtotal().to_string(),
+        subtotal: subtotal.to_string(),
+        shipping_fee: fees.fee(shipping_choice).to_string(),
+        total: total_text(subtotal, fees.fee(shipping_choice)),
+        error_links: bad
+            .iter()
+            .map(|&f| ErrorLink {
+                target: field_target(f),
+                message: field_error(f, lang),
+            })
+            .collect(),
         chrome: Chrome::new(&app.shop, ctx),
     };
     let mut response = html(&page, ctx)?;
@@ -443,6 +486,25 @@ async fn render(
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(response)
+}
+
+/// What the buyer will pay: the subtotal and the delivery fee. A sum too large to compute
+/// is refused when the order is placed; until then the summary says so rather than guess.
+fn total_text(subtotal: Dong, fee: Dong) -> String {
+    subtotal
+        .checked_add(fee)
+        .map_or_else(|| "—".to_owned(), |total| total.to_string())
+}
+
+/// The element an error summary's link moves to: the field itself, or the first choice of a
+/// group of radio buttons.
+fn field_target(field: CheckoutField) -> &'static str {
+    match field {
+        CheckoutField::Shipping => "ship-standard",
+        CheckoutField::Payment => "pay-cash_on_delivery",
+        CheckoutField::IdempotencyKey => "form-error",
+        other => other.code(),
+    }
 }
 
 fn to_cart() -> Response {
@@ -495,7 +557,7 @@ pub async fn submit(
         Ok(placed) => {
             app.services.notifier.wake();
             Ok(Redirect::to(&format!(
-                "/don-hang/{}?token={}",
+                "/don-hang/{}?token={}&placed=1",
                 placed.number, placed.token
             ))
             .into_response())

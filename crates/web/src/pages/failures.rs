@@ -39,10 +39,11 @@ pub async fn render_failures(State(app): State<AppState>, req: Request, next: Ne
         ),
         None => return response,
     };
-    let lang = lang_of(&HeaderMap::from_iter(language_headers), uri.query());
+    let api = uri.path().starts_with("/api/");
+    let lang = lang_of(&HeaderMap::from_iter(language_headers), uri.query(), api);
     // A client told to slow down is also told for how long, whatever the answer's form.
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
-    if uri.path().starts_with("/api/") {
+    if api {
         let mut problem = problem_response(&failure, lang);
         if let Some(value) = retry_after {
             problem.headers_mut().insert(header::RETRY_AFTER, value);

@@ -6,6 +6,7 @@ mod catalog;
 mod checkout;
 mod orders;
 mod privacy;
+pub mod shop_pages;
 pub use orders::iso_time;
 mod failures;
 pub mod images;
@@ -40,6 +41,14 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/don-hang/{number}", get(orders::show))
         .route("/images/products/{file}", get(images::product_image))
+        .route("/chinh-sach-giao-hang", get(shop_pages::delivery_vi))
+        .route("/delivery", get(shop_pages::delivery_en))
+        .route("/phuong-thuc-thanh-toan", get(shop_pages::payment_vi))
+        .route("/payment", get(shop_pages::payment_en))
+        .route("/chinh-sach-doi-tra", get(shop_pages::returns_vi))
+        .route("/returns", get(shop_pages::returns_en))
+        .route("/dieu-khoan-su-dung", get(shop_pages::terms_vi))
+        .route("/terms", get(shop_pages::terms_en))
 }
 
 /// Renders a template into a response, remembering a language chosen with `?lang=`.

@@ -12,13 +12,30 @@ use askama::Template;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use hanjinbi_domain::clock_text::vietnam_time;
+use hanjinbi_domain::clock_text::{vietnam_time, vietnam_time_machine};
+use hanjinbi_domain::order::{OrderStatus, PaymentMethod};
 use hanjinbi_domain::Lang;
 use hanjinbi_services::orders::OrderError;
 use std::net::SocketAddr;
 
 pub struct OrderTexts {
     pub title: &'static str,
+    pub placed_heading: &'static str,
+    pub placed_body: &'static str,
+    pub progress: &'static str,
+    pub step_done: &'static str,
+    pub step_current: &'static str,
+    pub transfer_heading: &'static str,
+    pub transfer_intro: &'static str,
+    pub transfer_scan: &'static str,
+    pub transfer_qr_label: &'static str,
+    pub transfer_bank: &'static str,
+    pub transfer_account: &'static str,
+    pub transfer_holder: &'static str,
+    pub transfer_amount: &'static str,
+    pub transfer_reference: &'static str,
+    pub transfer_once: &'static str,
+    pub transfer_unavailable: &'static str,
     pub status: &'static str,
     pub thanks: &'static str,
     pub product: &'static str,
@@ -40,6 +57,22 @@ pub struct OrderTexts {
 
 static VI: OrderTexts = OrderTexts {
     title: "Đơn hàng",
+    placed_heading: "Đặt hàng thành công",
+    placed_body: "Mã đơn hàng của quý khách là",
+    progress: "Tiến trình đơn hàng",
+    step_done: "đã xong",
+    step_current: "hiện tại",
+    transfer_heading: "Thanh toán bằng chuyển khoản",
+    transfer_intro: "Vui lòng chuyển đúng số tiền dưới đây, với mã đơn hàng làm nội dung chuyển khoản, để cửa hàng đối chiếu khoản chuyển với đơn hàng.",
+    transfer_scan: "Quét mã bằng ứng dụng ngân hàng: số tài khoản, số tiền và nội dung được điền sẵn.",
+    transfer_qr_label: "Mã VietQR chuyển khoản cho đơn hàng",
+    transfer_bank: "Ngân hàng",
+    transfer_account: "Số tài khoản",
+    transfer_holder: "Chủ tài khoản",
+    transfer_amount: "Số tiền",
+    transfer_reference: "Nội dung chuyển khoản",
+    transfer_once: "Nếu quý khách đã chuyển khoản cho đơn hàng này, xin đừng chuyển lại.",
+    transfer_unavailable: "Cửa hàng hiện không nhận chuyển khoản. Vui lòng liên hệ đường dây nóng để thanh toán đơn hàng này.",
     status: "Trạng thái",
     thanks:
         "Cảm ơn quý khách đã mua sắm. Email xác nhận đã được gửi đến địa chỉ quý khách cung cấp.",
@@ -62,6 +95,22 @@ static VI: OrderTexts = OrderTexts {
 
 static EN: OrderTexts = OrderTexts {
     title: "Order",
+    placed_heading: "Your order has been placed",
+    placed_body: "Your order number is",
+    progress: "Order progress",
+    step_done: "done",
+    step_current: "current",
+    transfer_heading: "Paying by bank transfer",
+    transfer_intro: "Please transfer exactly the amount below, with the order number as the transfer's reference, so that we can match your payment to the order.",
+    transfer_scan: "Scan the code with your banking app: the account, amount and reference are filled in for you.",
+    transfer_qr_label: "VietQR transfer code for order",
+    transfer_bank: "Bank",
+    transfer_account: "Account number",
+    transfer_holder: "Account holder",
+    transfer_amount: "Amount",
+    transfer_reference: "Transfer reference",
+    transfer_once: "If you have already paid for this order, please do not transfer again.",
+    transfer_unavailable: "The shop does not take bank transfers at the moment. Please call the hotline to pay for this order.",
     status: "Status",
     thanks: "Thank you for shopping with us. A confirmation email is on its way to the address you gave.",
     product: "Product",
@@ -85,7 +134,6 @@ pub struct LineView {
     pub href: String,
     pub name: String,
     pub variant: String,
-    pub sku: String,
     pub unit_price: String,
     pub quantity: i64,
     pub total: String,
@@ -108,7 +156,108 @@ struct OrderPage {
     shipping: &'static str,
     payment: &'static str,
     note: String,
-    history: Vec<(&'static str, String)>,
+    /// Arrived straight from placing the order: say so first.
+    just_placed: bool,
+    /// How to pay an order waiting for its bank transfer.
+    transfer: Option<TransferView>,
+    /// The order waits for a transfer the shop can no longer describe (its bank account was
+    /// removed from the settings).
+    transfer_unavailable: bool,
+    steps: Vec<Step>,
+    history: Vec<HistoryView>,
+}
+
+/// What a buyer paying by transfer needs, and the VietQR code holding it.
+pub struct TransferView {
+    pub bank: String,
+    pub account: String,
+    pub holder: String,
+    pub amount: String,
+    pub reference: String,
+    /// The code as inline SVG, drawn by the VietQR crate with its label escaped.
+    pub qr_svg: String,
+}
+
+/// One step of the order's progress.
+pub struct Step {
+    pub label: &'static str,
+    /// `done`, `current` or `todo`: the step's class, and whether it carries a time.
+    pub state: &'static str,
+    pub at: Option<TimeView>,
+}
+
+/// A moment as shoppers read it, with its machine form for `<time datetime>`.
+pub struct TimeView {
+    pub text: String,
+    pub machine: String,
+}
+
+impl TimeView {
+    pub fn at(secs: i64) -> TimeView {
+        TimeView {
+            text: vietnam_time(secs).unwrap_or_else(|| secs.to_string()),
+            machine: vietnam_time_machine(secs).unwrap_or_default(),
+        }
+    }
+}
+
+pub struct HistoryView {
+    pub label: &'static str,
+    pub at: TimeView,
+}
+
+/// The path an order takes when all goes well.
+const PROGRESS: [OrderStatus; 4] = [
+    OrderStatus::Placed,
+    OrderStatus::Confirmed,
+    OrderStatus::Shipped,
+    OrderStatus::Delivered,
+];
+
+/// The order's progress as steps: on the usual path, the steps passed, the current one and
+/// those to come; for a cancelled or returned order, the steps it went through and where it
+/// ended, with nothing promised after.
+fn progress_steps(status: OrderStatus, history: &[(OrderStatus, i64)], lang: Lang) -> Vec<Step> {
+    let reached = |s: OrderStatus| {
+        history
+            .iter()
+            .rev()
+            .find(|(h, _)| *h == s)
+            .map(|(_, at)| *at)
+    };
+    match PROGRESS.iter().position(|&s| s == status) {
+        Some(now) => PROGRESS
+            .iter()
+            .enumerate()
+            .map(|(i, &s)| Step {
+                label: s.label(lang),
+                state: match i.cmp(&now) {
+                    std::cmp::Ordering::Less => "done",
+                    std::cmp::Ordering::Equal => "current",
+                    std::cmp::Ordering::Greater => "todo",
+                },
+                at: (i <= now).then(|| reached(s)).flatten().map(TimeView::at),
+            })
+            .collect(),
+        None => {
+            let mut steps: Vec<Step> = PROGRESS
+                .iter()
+                .filter_map(|&s| {
+                    reached(s).map(|at| Step {
+                        label: s.label(lang),
+                        state: "done",
+                        at: Some(TimeView::at(at)),
+                    })
+                })
+                .collect();
+            steps.push(Step {
+                label: status.label(lang),
+                state: "current",
+                at: reached(status).map(TimeView::at),
+            });
+            steps
+        }
+    }
 }
 
 /// Seconds since the epoch as an ISO 8601 UTC time.
@@ -131,8 +280,36 @@ pub async fn show(
     let token = ctx.params.get("token").unwrap_or_default();
     let order = app.services.orders.view(&number, token).await?;
     let lang = ctx.lang;
+    let t = if lang == Lang::Vi { &VI } else { &EN };
+    // Instructions stay up while the order waits to be confirmed; afterwards they could
+    // only invite a second payment.
+    let awaiting_transfer =
+        order.payment_method == PaymentMethod::BankTransfer && order.status == OrderStatus::Placed;
+    let transfer = match app.services.checkout.bank_account() {
+        Some(bank) if awaiting_transfer => {
+            let pay = bank
+                .instructions(&order.number, order.total)
+                .map_err(|e| Failure::internal(&e))?;
+            let width = std::num::NonZeroU32::new(240)
+                .ok_or_else(|| Failure::internal(&"zero QR width"))?;
+            let label = format!("{} {}", t.transfer_qr_label, order.number);
+            Some(TransferView {
+                qr_svg: pay
+                    .qr_svg(width, &label)
+                    .map_err(|e| Failure::internal(&e))?,
+                bank: pay.bank_name,
+                account: pay.account,
+                holder: pay.holder,
+                amount: pay.amount.to_string(),
+                reference: pay.reference,
+            })
+        }
+        _ => None,
+    };
     let page = OrderPage {
-        t: if lang == Lang::Vi { &VI } else { &EN },
+        t,
+        transfer_unavailable: awaiting_transfer && transfer.is_none(),
+        transfer,
         number: order.number,
         status: order.status.label(lang),
         lines: order
@@ -142,7 +319,6 @@ pub async fn show(
                 href: product_href(&l.product_slug),
                 name: l.product_name.clone(),
                 variant: l.variant_label.clone(),
-                sku: l.sku.clone(),
                 unit_price: l.unit_price.to_string(),
                 quantity: l.quantity,
                 total: l.line_total.to_string(),
@@ -152,7 +328,7 @@ pub async fn show(
         shipping_fee: order.shipping_fee.to_string(),
         total: order.total.to_string(),
         recipient: order.ship_to.name().expose().to_owned(),
-        phone: order.ship_to.phone().expose().to_owned(),
+        phone: order.ship_to.phone().national_display(),
         address: order.ship_to.address(),
         shipping: order.shipping_method.label(lang),
         payment: order.payment_method.label(lang),
@@ -161,10 +337,15 @@ pub async fn show(
             .as_ref()
             .map(|n| n.expose().to_owned())
             .unwrap_or_default(),
+        just_placed: ctx.params.get("placed") == Some("1"),
+        steps: progress_steps(order.status, &order.history, lang),
         history: order
             .history
             .iter()
-            .map(|(s, at)| (s.label(lang), iso_time(*at)))
+            .map(|&(s, at)| HistoryView {
+                label: s.label(lang),
+                at: TimeView::at(at),
+            })
             .collect(),
         chrome: Chrome::new(&app.shop, &ctx),
     };
