@@ -17,6 +17,8 @@ pub struct Chrome {
     pub path: String,
     /// The search text to show in the header's search box.
     pub q: String,
+    /// Items in the visitor's cart, from the cookie the cart's handlers keep.
+    pub cart_count: u32,
 }
 
 impl Chrome {
@@ -40,6 +42,7 @@ impl Chrome {
                 .chars()
                 .take(200)
                 .collect(),
+            cart_count: crate::cart_count::from_request(ctx),
         }
     }
 }

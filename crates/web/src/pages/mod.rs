@@ -6,6 +6,7 @@ mod catalog;
 mod checkout;
 mod orders;
 mod privacy;
+mod product;
 pub use orders::iso_time;
 mod failures;
 pub mod images;
@@ -20,7 +21,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(catalog::home))
         .route("/danh-muc/{slug}", get(catalog::category))
-        .route("/san-pham/{slug}", get(catalog::product))
+        .route("/san-pham/{slug}", get(product::show))
         .route("/tim-kiem", get(catalog::search))
         .route("/gio-hang", get(cart::show))
         .route("/gio-hang/them", post(cart::add))
@@ -40,6 +41,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/don-hang/{number}", get(orders::show))
         .route("/images/products/{file}", get(images::product_image))
+        .route(
+            "/images/products/{slug}/{colour}/{view}",
+            get(images::colour_image),
+        )
 }
 
 /// Renders a template into a response, remembering a language chosen with `?lang=`.
