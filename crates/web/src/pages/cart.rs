@@ -7,7 +7,9 @@
 //! on (product page or cart) with the reason, not to an error page.
 
 use super::html;
-use super::product::{self, choice_label, choice_message, picture_href, Chosen, Message};
+use super::product::{
+    self, choice_href, choice_label, choice_message, picture_href, Chosen, Message,
+};
 use crate::cart_count;
 use crate::context::{set_cookie, PageContext, RequestContext};
 use crate::error::{Failure, PageError};
@@ -15,7 +17,7 @@ use crate::form::FormBody;
 use crate::i18n::Texts;
 use crate::pictures::View;
 use crate::query::Params;
-use crate::views::{product_href, Chrome};
+use crate::views::Chrome;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{ConnectInfo, State};
@@ -130,10 +132,7 @@ fn line_view(
 ) -> LineView {
     let (colour, size) = choice;
     let slug = line.product.as_str();
-    let href = crate::context::href(
-        &product_href(slug),
-        &[("color", colour.as_str()), ("size", size.as_str())],
-    );
+    let href = choice_href(slug, &colour, &size, false);
     LineView {
         index,
         href,
@@ -347,13 +346,11 @@ pub async fn add(
         let (c, s) = options
             .position_of(&product, variant)
             .ok_or_else(|| Failure::internal(&"a resolved variant is in its own options"))?;
-        crate::context::href(
-            &product_href(slug.as_str()),
-            &[
-                ("added", "1"),
-                ("color", options.colours[c].key.as_str()),
-                ("size", options.sizes[s].label.as_str()),
-            ],
+        choice_href(
+            slug.as_str(),
+            options.colours[c].key.as_str(),
+            &options.sizes[s].label,
+            true,
         )
     };
     after_change(redirect_to(&target), &ctx, new_cart_cookie, &cart)

@@ -23,6 +23,16 @@ use hanjinbi_domain::choice::{ChoiceError, Options};
 use hanjinbi_domain::{Lang, Product, ProductSlug, StockState};
 use serde::Serialize;
 
+/// The product page with a colour and size chosen (the cart's links back to a line, the page
+/// after "Thêm vào giỏ"). Colour keys are URL-safe as they are; size labels are encoded.
+pub fn choice_href(slug: &str, colour: &str, size: &str, added: bool) -> String {
+    let added = if added { "added=1&" } else { "" };
+    format!(
+        "/san-pham/{slug}?{added}color={colour}&size={}",
+        crate::query::encode(size)
+    )
+}
+
 /// The address of a product picture: one colour, one view.
 pub fn picture_href(slug: &str, colour: &str, view: View) -> String {
     format!("/images/products/{slug}/{colour}/{}.svg", view.slug())
