@@ -23,6 +23,11 @@ pub fn from_request(ctx: &RequestContext) -> u32 {
     parse(ctx.cookie(CART_COUNT_COOKIE))
 }
 
+/// The count in a raw `Cookie` header, for pages rendered outside a handler (error pages).
+pub fn from_cookie_header(header: &str) -> u32 {
+    parse(crate::context::cookie_value(header, CART_COUNT_COOKIE))
+}
+
 fn parse(value: Option<&str>) -> u32 {
     let Some(text) = value else { return 0 };
     if text.is_empty() || text.len() > 10 || !text.bytes().all(|b| b.is_ascii_digit()) {
