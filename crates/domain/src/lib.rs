@@ -6,6 +6,7 @@
 pub mod address;
 pub mod cart;
 pub mod catalog;
+pub mod choice;
 pub mod clock_text;
 pub mod collate;
 pub mod contact;

@@ -4,6 +4,7 @@
 //! writes no SQL and never sees personal plaintext except through services that hand it out.
 
 pub mod api;
+pub mod cart_count;
 mod context;
 mod error;
 mod form;
@@ -12,8 +13,10 @@ pub mod limits;
 mod listing;
 pub mod ops;
 pub mod pages;
+mod pictures;
 mod query;
 mod security;
+mod size_guide;
 mod timing;
 mod views;
 
@@ -80,6 +83,7 @@ async fn vary_on_language(
     }
     response
 }
+const PRODUCT_JS: &str = include_str!("../assets/product.js");
 
 async fn checkout_js() -> impl IntoResponse {
     (
@@ -88,6 +92,16 @@ async fn checkout_js() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         CHECKOUT_JS,
+    )
+}
+
+async fn product_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        PRODUCT_JS,
     )
 }
 
@@ -114,6 +128,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/checkout.js", get(checkout_js))
         .route("/favicon.svg", get(favicon))
         .route("/favicon.ico", get(favicon))
+        .route("/static/product.js", get(product_js))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .route("/ping", get(ops::ping))

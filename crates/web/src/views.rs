@@ -22,6 +22,8 @@ pub struct Chrome {
     pub suggest: Option<&'static Texts>,
     /// The shop's own pages (delivery, payment, returns, terms) in the page's language.
     pub shop_pages: Vec<(&'static str, &'static str)>,
+    /// Items in the visitor's cart, from the cookie the cart's handlers keep.
+    pub cart_count: u32,
 }
 
 impl Chrome {
@@ -47,6 +49,7 @@ impl Chrome {
                 .collect(),
             suggest: ctx.suggested.map(Texts::of),
             shop_pages: crate::pages::shop_pages::links(ctx.lang),
+            cart_count: crate::cart_count::from_request(ctx),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! End-to-end journeys in headless Chromium: a visitor searches, opens a product, puts two of
-//! it in the cart and sees the right subtotal.
+//! End-to-end journeys in headless Chromium: a visitor searches, opens a product, chooses a
+//! colour and a size, puts two in the cart and sees the right subtotal; and on a 390 px phone,
+//! the product page and the cart fit the screen.
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. The driver is `HANJINBI_CHROMEDRIVER`, else
 //! `/usr/bin/chromedriver`, else `chromedriver` on `PATH`; the browser is `HANJINBI_CHROMIUM`,
@@ -21,6 +22,8 @@ const WAIT: Duration = Duration::from_secs(20);
 /// The longest the whole journey may take.
 const JOURNEY: Duration = Duration::from_secs(120);
 const INSTALL_HINT: &str = "apt-get install chromium chromium-driver";
+/// The phone screen the pages must fit, in CSS pixels.
+const PHONE_WIDTH: i64 = 390;
 
 fn find_chromedriver() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("HANJINBI_CHROMEDRIVER") {
@@ -114,9 +117,17 @@ async fn start_driver(path: &Path) -> Driver {
     }
 }
 
+/// The screen a session shows pages on.
+#[derive(Clone, Copy)]
+enum Screen {
+    Desktop,
+    /// A 390 px wide phone (iPhone 12 to 15), through Chromium's mobile emulation.
+    Phone,
+}
+
 /// A headless Chromium session for a Vietnamese visitor with a profile of its own.
-async fn connect(driver: &Driver, chromium: &Path, profile: &Path) -> Client {
-    let capabilities = json!({
+async fn connect(driver: &Driver, chromium: &Path, profile: &Path, screen: Screen) -> Client {
+    let mut capabilities = json!({
         "goog:chromeOptions": {
             "binary": chromium,
             "args": [
@@ -134,6 +145,11 @@ async fn connect(driver: &Driver, chromium: &Path, profile: &Path) -> Client {
         },
         "timeouts": { "pageLoad": WAIT.as_millis(), "script": WAIT.as_millis(), "implicit": 0 },
     });
+    if let Screen::Phone = screen {
+        capabilities["goog:chromeOptions"]["mobileEmulation"] = json!({
+            "deviceMetrics": { "width": PHONE_WIDTH, "height": 844, "pixelRatio": 3.0, "touch": true },
+        });
+    }
     let serde_json::Value::Object(capabilities) = capabilities else {
         unreachable!("capabilities are a JSON object")
     };
@@ -192,7 +208,7 @@ async fn assert_vietnamese_page(client: &Client) {
     assert_eq!(lang.as_deref(), Some("vi"), "the page is in Vietnamese");
 }
 
-/// Search, open the first match, add two of the preselected variant, check the cart.
+/// Search, open the first match, choose a colour and a size, add two, check the cart.
 async fn shop_for_a_jacket(app: &TestApp, client: &Client) {
     client
         .goto(&app.url("/"))
@@ -246,59 +262,211 @@ async fn shop_for_a_jacket(app: &TestApp, client: &Client) {
     let heading = text_content(&find(client, "h1").await).await;
     assert_eq!(heading, name, "the product page is the one clicked");
 
-    let sku = find(client, "input[name=sku]:checked")
-        .await
-        .attr("value")
-        .await
-        .expect("SKU")
-        .expect("the checked variant has a SKU");
-    let quantity = find(client, "input#quantity").await;
-    quantity.clear().await.expect("clear the quantity");
-    quantity.send_keys("2").await.expect("type the quantity");
-    let add = find(client, "form[action='/gio-hang/them'] button[type=submit]").await;
+    // Nothing is chosen for the shopper; asking to add says what to choose, in the shop's
+    // words, without leaving the page.
+    assert!(
+        client
+            .find(Locator::Css(
+                "input[name=color]:checked, input[name=size]:checked"
+            ))
+            .await
+            .is_err(),
+        "nothing preselected"
+    );
+    let add = find(client, "form[action='/gio-hang/them'] button[value=add]").await;
     assert_eq!(text_content(&add).await, "Thêm vào giỏ");
-    add.click().await.expect("press Thêm vào giỏ");
+    add.click()
+        .await
+        .expect("press Thêm vào giỏ with nothing chosen");
+    let problem = text_content(&find(client, "#choice-problem:not([hidden])").await).await;
+    assert_eq!(problem, "Vui lòng chọn Màu sắc và Kích cỡ.");
+    assert_eq!(
+        client.current_url().await.expect("current URL").path(),
+        product_url.path()
+    );
 
-    wait_for_path(client, "/gio-hang").await;
-    assert_vietnamese_page(client).await;
-
+    let (colour, size) = choose_colour_and_size(client).await;
     let (status, product) = app.get_json(&format!("/api/v1/products/{slug}")).await;
     assert_eq!(status, 200, "{product}");
     let price = product["variants"]
         .as_array()
         .expect("variants")
         .iter()
-        .find(|v| v["sku"] == sku.as_str())
-        .unwrap_or_else(|| panic!("{slug} has no variant {sku}: {product}"))["price"]
+        .find(|v| v["color"]["vi"] == colour.as_str() && v["size"] == size.as_str())
+        .unwrap_or_else(|| panic!("{slug} has no {colour} / {size}: {product}"))["price"]
         .as_i64()
         .expect("a price in đồng");
+    let shown = text_content(&find(client, "#choice-price").await).await;
+    assert_eq!(
+        shown,
+        hanjinbi_domain::Dong(price).to_string(),
+        "the option's price"
+    );
+
+    let quantity = find(client, "input#quantity").await;
+    quantity.clear().await.expect("clear the quantity");
+    quantity.send_keys("2").await.expect("type the quantity");
+    find(client, "form[action='/gio-hang/them'] button[value=add]")
+        .await
+        .click()
+        .await
+        .expect("press Thêm vào giỏ");
+
+    // Back on the product page, with a confirmation and the count in the header.
+    let added = text_content(&find(client, ".notice.added").await).await;
+    assert!(added.contains("Đã thêm vào giỏ"), "{added}");
+    assert_eq!(
+        client.current_url().await.expect("current URL").path(),
+        product_url.path()
+    );
+    let count = text_content(&find(client, ".cart-link .cart-count").await).await;
+    assert_eq!(count, "2");
+    let label = text_content(&find(client, ".cart-link .visually-hidden").await).await;
+    assert_eq!(label, "(2 sản phẩm)");
+
+    find(client, ".notice.added a[href='/gio-hang']")
+        .await
+        .click()
+        .await
+        .expect("open the cart");
+    wait_for_path(client, "/gio-hang").await;
+    assert_vietnamese_page(client).await;
     let subtotal = text_content(&find(client, "#subtotal").await).await;
     assert_eq!(subtotal, hanjinbi_domain::Dong(2 * price).to_string());
-    let cart = text_content(&find(client, "table.cart").await).await;
-    assert!(cart.contains(&sku), "the cart shows {sku}: {cart}");
+    let cart = text_content(&find(client, "ul.cart-lines").await).await;
+    assert!(cart.contains(&name), "the cart shows {name}: {cart}");
+    assert!(cart.contains(&size), "the cart shows size {size}: {cart}");
+    for variant in product["variants"].as_array().expect("variants") {
+        let sku = variant["sku"].as_str().expect("a SKU");
+        assert!(!cart.contains(sku), "the cart shows no SKU: {cart}");
+    }
 }
 
-#[tokio::test]
-async fn a_visitor_finds_a_jacket_and_puts_two_in_the_cart() {
+/// Picks the first colour that can be chosen, then the first size the script leaves
+/// available in it; returns the colour's name and the size's label. A product with a single
+/// colour or size shows it as a fact, read from the page instead.
+async fn choose_colour_and_size(client: &Client) -> (String, String) {
+    let colour = match client.find(Locator::Css("#colour-choice")).await {
+        Ok(_) => {
+            let label = find(client, "#colour-choice input:not([disabled]) + label").await;
+            label.click().await.expect("choose a colour");
+            text_content(&label).await
+        }
+        Err(_) => fixed_choice(client, 0).await,
+    };
+    let size = match client.find(Locator::Css("#size-choice")).await {
+        Ok(_) => {
+            let label = find(client, "#size-choice input:not([disabled]) + label").await;
+            label.click().await.expect("choose a size");
+            text_content(&label).await
+        }
+        Err(_) => fixed_choice(client, 1).await,
+    };
+    (colour, size)
+}
+
+/// The value of the page's `index`th fixed choice ("Màu sắc: Trắng").
+async fn fixed_choice(client: &Client, index: usize) -> String {
+    let facts = client
+        .find_all(Locator::Css(".fixed-choice"))
+        .await
+        .expect("fixed choices");
+    let fact = facts.get(index).expect("a fixed choice");
+    let text = text_content(fact).await;
+    text.split_once(':')
+        .map(|(_, v)| v.trim().to_owned())
+        .unwrap_or(text)
+}
+
+/// The page's width as laid out, in CSS pixels.
+async fn layout_width(client: &Client) -> i64 {
+    client
+        .execute("return document.documentElement.scrollWidth;", vec![])
+        .await
+        .expect("scrollWidth")
+        .as_i64()
+        .expect("a number")
+}
+
+/// On a 390 px phone: the product page and the cart (with a line in it) are no wider than the
+/// screen, and "Xóa" and the quantity buttons are on it.
+async fn shop_on_a_phone(app: &TestApp, client: &Client) {
+    let product = "/san-pham/ao-khoac-gio-nam-2-lop";
+    client
+        .goto(&app.url(product))
+        .await
+        .expect("open a product");
+    let viewport = client
+        .execute("return window.innerWidth;", vec![])
+        .await
+        .expect("innerWidth")
+        .as_i64()
+        .expect("a number");
+    assert_eq!(viewport, PHONE_WIDTH, "the phone's screen");
+    assert!(
+        layout_width(client).await <= PHONE_WIDTH,
+        "the product page is {} px wide",
+        layout_width(client).await
+    );
+    choose_colour_and_size(client).await;
+    find(client, "form[action='/gio-hang/them'] button[value=buy]")
+        .await
+        .click()
+        .await
+        .expect("press Mua ngay");
+    wait_for_path(client, "/thanh-toan").await;
+    client
+        .goto(&app.url("/gio-hang"))
+        .await
+        .expect("open the cart");
+    find(client, "li.cart-line").await;
+    assert!(
+        layout_width(client).await <= PHONE_WIDTH,
+        "the cart is {} px wide",
+        layout_width(client).await
+    );
+    for control in [".line-remove button", ".stepper button[aria-label^='Tăng']"] {
+        let right: f64 = client
+            .execute(
+                "return arguments[0].getBoundingClientRect().right;",
+                vec![serde_json::to_value(find(client, control).await).expect("an element")],
+            )
+            .await
+            .expect("a rectangle")
+            .as_f64()
+            .expect("a number");
+        assert!(
+            right <= PHONE_WIDTH as f64,
+            "{control} ends at {right} px, off a {PHONE_WIDTH} px screen"
+        );
+    }
+}
+
+/// Runs `journey` in a fresh browser session, closing the session whatever happens.
+async fn in_browser<F, Fut>(screen: Screen, journey: F)
+where
+    F: FnOnce(TestApp, Client) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
     let Some((chromedriver, chromium)) = browser_tools() else {
         return;
     };
     let app = spawn().await;
     let driver = start_driver(&chromedriver).await;
     let profile = tempfile::tempdir().expect("a browser profile folder");
-    let client = connect(&driver, &chromium, profile.path()).await;
+    let client = connect(&driver, &chromium, profile.path(), screen).await;
 
     // The journey runs as its own task so that a failed assertion still lets us close the
     // session (and so the browser) before the failure is passed on.
-    let journey = tokio::spawn({
+    let outcome = tokio::spawn({
         let client = client.clone();
         async move {
-            tokio::time::timeout(JOURNEY, shop_for_a_jacket(&app, &client))
+            tokio::time::timeout(JOURNEY, journey(app, client))
                 .await
                 .unwrap_or_else(|_| panic!("the journey took longer than {JOURNEY:?}"));
         }
-    });
-    let outcome = journey.await;
+    })
+    .await;
     let closed = tokio::time::timeout(WAIT, client.close()).await;
     drop(driver);
     match outcome {
@@ -308,4 +476,20 @@ async fn a_visitor_finds_a_jacket_and_puts_two_in_the_cart() {
     closed
         .expect("the browser closed in time")
         .expect("the browser closed");
+}
+
+#[tokio::test]
+async fn a_visitor_finds_a_jacket_and_puts_two_in_the_cart() {
+    in_browser(Screen::Desktop, |app, client| async move {
+        shop_for_a_jacket(&app, &client).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_product_page_and_the_cart_fit_a_phone() {
+    in_browser(Screen::Phone, |app, client| async move {
+        shop_on_a_phone(&app, &client).await;
+    })
+    .await;
 }

@@ -14,6 +14,7 @@ mod memory;
 mod operations;
 mod privacy_page;
 mod privacy_proofs;
+mod product_page;
 mod search;
 mod storefront;
 mod support;

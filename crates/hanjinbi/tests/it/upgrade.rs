@@ -386,8 +386,20 @@ async fn assert_cart_intact(app: &TestApp, cart: &Value) {
             .unwrap();
         assert_eq!(page.status().as_u16(), 200);
         let page = page.text().await.unwrap();
-        for (sku, _) in lines(&cart["lines"]) {
-            assert!(page.contains(&sku), "the cart page shows {sku}");
+        // Shoppers see a line as its product, colour and size, never its SKU.
+        for line in now["lines"].as_array().unwrap() {
+            let product = line["product"].as_str().unwrap();
+            let name = line["name"]["vi"].as_str().unwrap();
+            let quantity = line["quantity"].as_i64().unwrap();
+            assert!(
+                page.contains(&format!("href=\"/san-pham/{product}?color=")),
+                "the cart page links to {product}"
+            );
+            assert!(page.contains(name), "the cart page shows {name}");
+            assert!(
+                page.contains(&format!(">{quantity}</output>")),
+                "the cart page shows {quantity} of {name}"
+            );
         }
     }
 }

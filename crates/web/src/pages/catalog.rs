@@ -1,18 +1,16 @@
-//! Home, category, search and product pages.
+//! Home, category and search pages.
 
 use super::html;
 use crate::context::PageContext;
 use crate::error::{Failure, PageError};
 use crate::listing::ListQuery;
-use crate::views::{
-    card, category_href, image_href, pager, price_range_text, stock_class, Card, Chrome, PageLink,
-};
+use crate::views::{card, category_href, pager, Card, Chrome, PageLink};
 use crate::AppState;
 use askama::Template;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use hanjinbi_domain::{ProductSlug, SortOrder, StockState};
+use hanjinbi_domain::SortOrder;
 use hanjinbi_store::catalog::ProductPage;
 
 pub struct CategoryLink {
@@ -173,82 +171,6 @@ pub async fn search(
         format!("{} “{}”", page.chrome.t.results_for, typed.trim())
     };
     html(&page, &ctx)
-}
-
-pub struct VariantChoice {
-    pub sku: String,
-    pub label: String,
-    pub price_text: String,
-    pub stock_text: &'static str,
-    pub stock_class: &'static str,
-    pub sold_out: bool,
-    pub checked: bool,
-}
-
-#[derive(Template)]
-#[template(path = "product.html")]
-struct ProductView {
-    chrome: Chrome,
-    name: String,
-    description: String,
-    img: String,
-    category_href: String,
-    category_name: String,
-    price_text: String,
-    stock_text: &'static str,
-    stock_class: &'static str,
-    variants: Vec<VariantChoice>,
-    buyable: bool,
-}
-
-pub async fn product(
-    State(app): State<AppState>,
-    PageContext(ctx): PageContext,
-    path: Result<Path<String>, PathRejection>,
-) -> Result<Response, PageError> {
-    let slug = ProductSlug::parse(&slug_from(path)?)?;
-    let product = app
-        .services
-        .catalog
-        .product(&slug)
-        .await?
-        .ok_or_else(Failure::not_found)?;
-    let chrome = Chrome::new(&app.shop, &ctx);
-    let t = chrome.t;
-    let lang = ctx.lang;
-    let first_available = product.variants.iter().position(|v| v.stock > 0);
-    let variants = product
-        .variants
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let state = StockState::of(v.stock);
-            VariantChoice {
-                sku: v.sku.to_string(),
-                label: variant_label(&v.size, v.color.get(lang)),
-                price_text: v.price.to_string(),
-                stock_text: t.stock_name(state),
-                stock_class: stock_class(state),
-                sold_out: v.stock <= 0,
-                checked: Some(i) == first_available,
-            }
-        })
-        .collect();
-    let state = StockState::of(product.summary.stock);
-    let view = ProductView {
-        name: product.summary.name.get(lang).to_owned(),
-        description: product.description.get(lang).to_owned(),
-        img: image_href(product.summary.slug.as_str()),
-        category_href: category_href(product.category.slug.as_str()),
-        category_name: product.category.name.get(lang).to_owned(),
-        price_text: price_range_text(t, &product.summary),
-        stock_text: t.stock_name(state),
-        stock_class: stock_class(state),
-        variants,
-        buyable: first_available.is_some(),
-        chrome,
-    };
-    html(&view, &ctx)
 }
 
 /// "M / Đen", or only the colour for one-size products.

@@ -556,11 +556,14 @@ pub async fn submit(
     match app.services.checkout.place(&access, &request).await {
         Ok(placed) => {
             app.services.notifier.wake();
-            Ok(Redirect::to(&format!(
+            let mut response = Redirect::to(&format!(
                 "/don-hang/{}?token={}&placed=1",
                 placed.number, placed.token
             ))
-            .into_response())
+            .into_response();
+            // The order took every line of the cart.
+            crate::cart_count::set_empty(&mut response, ctx.secure);
+            Ok(response)
         }
         Err(CheckoutError::Invalid(fields)) => {
             let failure = Failure::from(CheckoutError::Invalid(fields.clone()));

@@ -39,8 +39,9 @@ pub async fn render_failures(State(app): State<AppState>, req: Request, next: Ne
         ),
         None => return response,
     };
+    let request_headers = HeaderMap::from_iter(language_headers);
     let api = uri.path().starts_with("/api/");
-    let lang = lang_of(&HeaderMap::from_iter(language_headers), uri.query(), api);
+    let lang = lang_of(&request_headers, uri.query(), api);
     // A client told to slow down is also told for how long, whatever the answer's form.
     let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
     if api {
@@ -51,7 +52,12 @@ pub async fn render_failures(State(app): State<AppState>, req: Request, next: Ne
         return problem;
     }
     let ctx = RequestContext::minimal(lang, uri.path().to_owned());
-    let chrome = Chrome::new(&app.shop, &ctx);
+    let mut chrome = Chrome::new(&app.shop, &ctx);
+    // The minimal context carries no cookies; the header's cart count comes from the request.
+    chrome.cart_count = request_headers
+        .get(header::COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .map_or(0, crate::cart_count::from_cookie_header);
     let title = if failure.status == StatusCode::NOT_FOUND {
         chrome.t.not_found_title
     } else {

@@ -6,6 +6,7 @@ mod catalog;
 mod checkout;
 mod orders;
 mod privacy;
+mod product;
 pub mod shop_pages;
 pub use orders::iso_time;
 mod failures;
@@ -21,7 +22,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(catalog::home))
         .route("/danh-muc/{slug}", get(catalog::category))
-        .route("/san-pham/{slug}", get(catalog::product))
+        .route("/san-pham/{slug}", get(product::show))
         .route("/tim-kiem", get(catalog::search))
         .route("/gio-hang", get(cart::show))
         .route("/gio-hang/them", post(cart::add))
@@ -49,6 +50,10 @@ pub fn routes() -> Router<AppState> {
         .route("/returns", get(shop_pages::returns_en))
         .route("/dieu-khoan-su-dung", get(shop_pages::terms_vi))
         .route("/terms", get(shop_pages::terms_en))
+        .route(
+            "/images/products/{slug}/{colour}/{view}",
+            get(images::colour_image),
+        )
 }
 
 /// Renders a template into a response, remembering a language chosen with `?lang=`.
