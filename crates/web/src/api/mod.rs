@@ -8,6 +8,7 @@ mod catalog;
 mod checkout;
 mod doc;
 mod json;
+mod payment;
 
 use crate::error::{ApiError, Failure};
 use crate::AppState;
@@ -32,6 +33,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(carts::show))
         .routes(routes!(carts::add))
         .routes(routes!(carts::set, carts::remove))
+        .routes(routes!(payment::checkout_options))
         .routes(routes!(checkout::checkout))
         .routes(routes!(checkout::order))
         .routes(routes!(checkout::provinces))
