@@ -159,7 +159,7 @@ async fn every_documented_operation_is_routed_and_every_routed_method_is_documen
     assert_eq!(doc["openapi"], "3.1.0");
     let (cart_id, _) = new_cart(&app).await;
     let paths = doc["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 14);
+    assert_eq!(paths.len(), 15);
     for (template, item) in paths {
         assert!(template.starts_with("/api/v1/"), "{template}");
         let url = app.url(&concrete(template, &cart_id));

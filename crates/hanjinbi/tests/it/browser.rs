@@ -1,6 +1,11 @@
 //! End-to-end journeys in headless Chromium: a visitor searches, opens a product, chooses a
-//! colour and a size, puts two in the cart and sees the right subtotal; and on a 390 px phone,
-//! the product page and the cart fit the screen.
+//! colour and a size, puts two in the cart and sees the right subtotal; on a 390 px phone,
+//! the product page and the cart fit the screen; and on both screens a buyer checks out by
+//! bank transfer, sees the total change with the delivery method before ordering, and pays
+//! with the order page's VietQR code, which ZBar reads from a screenshot of the page. Along
+//! the way axe-core (`assets/axe.min.js`, see its `SOURCE.md`) checks every page the journey
+//! passes (home, category, product, cart, checkout, order, privacy) for serious or critical
+//! accessibility violations, and no page may be wider than the phone's screen.
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. The driver is `HANJINBI_CHROMEDRIVER`, else
 //! `/usr/bin/chromedriver`, else `chromedriver` on `PATH`; the browser is `HANJINBI_CHROMIUM`,
@@ -490,6 +495,289 @@ async fn a_visitor_finds_a_jacket_and_puts_two_in_the_cart() {
 async fn the_product_page_and_the_cart_fit_a_phone() {
     in_browser(Screen::Phone, |app, client| async move {
         shop_on_a_phone(&app, &client).await;
+    })
+    .await;
+}
+
+/// axe-core, injected into each page checked.
+const AXE: &str = include_str!("assets/axe.min.js");
+
+/// Runs axe-core on the page the browser shows and fails on any serious or critical
+/// violation, naming the rule and the first element at fault.
+async fn assert_accessible(client: &Client, page: &str) {
+    client
+        .execute(AXE, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("load axe-core on {page}: {e}"));
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             axe.run(document, { resultTypes: ['violations'] })\
+               .then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact,\
+                 help: v.help, nodes: v.nodes.length, first: v.nodes[0].target }))))\
+               .catch(e => done([{ id: 'axe-error', impact: 'critical', help: String(e) }]));",
+            vec![],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("run axe-core on {page}: {e}"));
+    let serious: Vec<_> = found
+        .as_array()
+        .expect("a list of violations")
+        .iter()
+        .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+        .collect();
+    assert!(
+        serious.is_empty(),
+        "{page}: serious accessibility violations: {}",
+        serde_json::to_string_pretty(&serious).unwrap_or_default()
+    );
+}
+
+/// On a phone, the page is no wider than the screen.
+async fn assert_fits(client: &Client, screen: Screen, page: &str) {
+    if let Screen::Phone = screen {
+        let width = layout_width(client).await;
+        if width > PHONE_WIDTH {
+            // Name the elements that stick out, deepest first, so the failure says what to fix.
+            let culprits = client
+                .execute(
+                    "return [...document.querySelectorAll('body *')]\
+                       .filter(e => e.getBoundingClientRect().right > arguments[0])\
+                       .reverse().slice(0, 5)\
+                       .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +\
+                         (e.className && typeof e.className === 'string' ? '.' + e.className.trim().replace(/ +/g, '.') : '') +\
+                         ' right=' + Math.round(e.getBoundingClientRect().right));",
+                    vec![json!(PHONE_WIDTH)],
+                )
+                .await
+                .expect("the elements that stick out");
+            panic!("{page} is {width} px wide on a {PHONE_WIDTH} px phone: {culprits}");
+        }
+    }
+}
+
+/// Every check a page of the journey gets: accessible, and within the phone's screen.
+async fn check_page(client: &Client, screen: Screen, page: &str) {
+    assert_vietnamese_page(client).await;
+    assert_fits(client, screen, page).await;
+    assert_accessible(client, page).await;
+}
+
+/// Types into the search box above a picker until one choice is left, as a shopper would.
+async fn pick_by_typing(client: &Client, select: &str, typed: &str, expected: &str) {
+    let filter = find(
+        client,
+        &format!("input.picker-filter[aria-controls={select}]"),
+    )
+    .await;
+    filter
+        .send_keys(typed)
+        .await
+        .expect("type into the picker's search box");
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let chosen = client
+            .execute(
+                "const s = document.getElementById(arguments[0]);\
+                 return s.selectedIndex > 0 ? s.options[s.selectedIndex].textContent : null;",
+                vec![json!(select)],
+            )
+            .await
+            .expect("the picker's choice");
+        if chosen.as_str() == Some(expected) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "typing {typed:?} above #{select} chose {chosen}, not {expected:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The text a QR code in a PNG holds, read by ZBar; `None` (said on stderr) without zbarimg,
+/// except in CI, where `.ci/run` installs it.
+fn scan_png(png: &[u8]) -> Option<String> {
+    if Command::new("zbarimg").arg("--version").output().is_err() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "zbarimg not found, and CI=true: .ci/run must install it"
+        );
+        eprintln!("skipped: zbarimg not found, the QR code on the page was not scanned");
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join("code.png");
+    std::fs::write(&path, png).expect("write the screenshot");
+    let scanned = Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(&path)
+        .output()
+        .expect("run zbarimg");
+    assert!(
+        scanned.status.success(),
+        "zbarimg read no code in the screenshot"
+    );
+    Some(
+        String::from_utf8(scanned.stdout)
+            .expect("the code holds text")
+            .trim_end_matches('\n')
+            .to_owned(),
+    )
+}
+
+/// From the home page to a placed order paid by bank transfer, checking each page.
+async fn check_out_by_bank_transfer(app: &TestApp, client: &Client, screen: Screen) {
+    client
+        .goto(&app.url("/"))
+        .await
+        .expect("open the home page");
+    check_page(client, screen, "home").await;
+    client
+        .goto(&app.url("/danh-muc/ao"))
+        .await
+        .expect("open a category");
+    check_page(client, screen, "category").await;
+    client
+        .goto(&app.url("/san-pham/ao-khoac-gio-nam-2-lop"))
+        .await
+        .expect("open a product");
+    check_page(client, screen, "product").await;
+    choose_colour_and_size(client).await;
+    find(client, "form[action='/gio-hang/them'] button[value=add]")
+        .await
+        .click()
+        .await
+        .expect("press Thêm vào giỏ");
+    find(client, ".notice.added").await;
+    client
+        .goto(&app.url("/gio-hang"))
+        .await
+        .expect("open the cart");
+    find(client, "li.cart-line").await;
+    check_page(client, screen, "cart").await;
+    find(client, "#to-checkout")
+        .await
+        .click()
+        .await
+        .expect("go to checkout");
+    wait_for_path(client, "/thanh-toan").await;
+    check_page(client, screen, "checkout").await;
+
+    // The total follows the delivery method before anything is ordered.
+    let subtotal = text_content(&find(client, "#checkout-subtotal").await).await;
+    let standard_total = text_content(&find(client, "#checkout-total").await).await;
+    let express = find(client, "#ship-express").await;
+    let express_total = express
+        .attr("data-total")
+        .await
+        .expect("data-total")
+        .expect("the express total");
+    assert_ne!(standard_total, express_total);
+    find(client, "label[for=ship-express]")
+        .await
+        .click()
+        .await
+        .expect("choose express");
+    assert_eq!(
+        text_content(&find(client, "#checkout-total").await).await,
+        express_total,
+        "the total shows express delivery (subtotal {subtotal})"
+    );
+
+    for (id, value) in [
+        ("email", "lan@example.vn"),
+        ("name", "Nguyễn Thị Lan"),
+        ("phone", "0912 345 678"),
+        ("line", "Số 12 ngõ 34 Phố Huế"),
+    ] {
+        find(client, &format!("#{id}"))
+            .await
+            .send_keys(value)
+            .await
+            .expect("fill a field");
+    }
+    pick_by_typing(client, "province_code", "ho chi", "Thành phố Hồ Chí Minh").await;
+    pick_by_typing(client, "ward_code", "phuong sai gon", "Phường Sài Gòn").await;
+    find(client, "label[for=pay-bank_transfer]")
+        .await
+        .click()
+        .await
+        .expect("choose bank transfer");
+    find(client, "button.place-order")
+        .await
+        .click()
+        .await
+        .expect("press Đặt hàng");
+
+    let deadline = Instant::now() + WAIT;
+    let number = loop {
+        let url = client.current_url().await.expect("current URL");
+        if let Some(number) = url.path().strip_prefix("/don-hang/") {
+            break number.to_owned();
+        }
+        assert!(Instant::now() < deadline, "still on {url} after ordering");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        text_content(&find(client, ".notice.placed h1").await).await,
+        "Đặt hàng thành công"
+    );
+    check_page(client, screen, "order").await;
+    let amount = text_content(&find(client, "#transfer-amount").await).await;
+    assert_eq!(amount, express_total, "the transfer is the order's total");
+    assert_eq!(
+        text_content(&find(client, "#transfer-reference").await).await,
+        number
+    );
+    let cart_link = text_content(&find(client, ".cart-link").await).await;
+    assert!(
+        !cart_link.chars().any(|c| c.is_ascii_digit()),
+        "the cart is empty: {cart_link}"
+    );
+
+    // The code on the screen, as a banking app's camera would see it.
+    let code = find(client, ".vietqr svg").await;
+    // A screenshot holds only what is on the screen: bring the whole code onto it first.
+    client
+        .execute(
+            "arguments[0].scrollIntoView({ block: 'center' });",
+            vec![serde_json::to_value(&code).expect("an element")],
+        )
+        .await
+        .expect("scroll to the code");
+    let png = code.screenshot().await.expect("a screenshot of the code");
+    if let Some(text) = scan_png(&png) {
+        let read = hanjinbi_vietqr::decode(&text).expect("a VietQR payload");
+        assert_eq!(read.bin().as_str(), "970436");
+        assert_eq!(read.account().as_str(), "0071000123456");
+        let paid = read.amount().expect("an amount").get();
+        assert_eq!(
+            hanjinbi_domain::Dong(i64::try_from(paid).expect("đồng")).to_string(),
+            amount
+        );
+        assert_eq!(read.reference().map(|r| r.as_str()), Some(number.as_str()));
+    }
+
+    client
+        .goto(&app.url("/chinh-sach-bao-mat"))
+        .await
+        .expect("open the privacy policy");
+    check_page(client, screen, "privacy").await;
+}
+
+#[tokio::test]
+async fn a_buyer_pays_by_bank_transfer_with_the_code_on_a_computer() {
+    in_browser(Screen::Desktop, |app, client| async move {
+        check_out_by_bank_transfer(&app, &client, Screen::Desktop).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_buyer_pays_by_bank_transfer_with_the_code_on_a_phone() {
+    in_browser(Screen::Phone, |app, client| async move {
+        check_out_by_bank_transfer(&app, &client, Screen::Phone).await;
     })
     .await;
 }

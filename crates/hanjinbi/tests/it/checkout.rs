@@ -426,6 +426,40 @@ async fn without_a_bank_account_bank_transfer_is_not_offered() {
     let problem = assert_problem(r, 422, "invalid_checkout").await;
     assert_eq!(problem["fields"], json!(["payment_method"]));
     assert_eq!(count(&app, "orders").await, 0);
+    let (status, options) = app.get_json("/api/v1/checkout/options").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        options["payment_methods"],
+        json!([{"code": "cash_on_delivery", "label": "Thanh toán khi nhận hàng (COD)", "max_total": 5_000_000}])
+    );
+}
+
+#[tokio::test]
+async fn the_api_lists_the_methods_a_checkout_may_choose() {
+    let app = spawn().await;
+    let r = app
+        .http
+        .get(app.url("/api/v1/checkout/options"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let options: Value = r.json().await.unwrap();
+    assert_eq!(
+        options,
+        json!({
+            "shipping_methods": [
+                {"code": "standard", "label": "Standard delivery (3–5 days)", "fee": 30_000},
+                {"code": "express", "label": "Express delivery (1–2 days)", "fee": 50_000},
+            ],
+            "payment_methods": [
+                {"code": "cash_on_delivery", "label": "Cash on delivery (COD)", "max_total": 5_000_000},
+                {"code": "bank_transfer", "label": "Bank transfer"},
+            ],
+            "currency": "VND",
+        })
+    );
 }
 
 #[tokio::test]

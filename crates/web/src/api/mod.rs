@@ -9,6 +9,7 @@ mod checkout;
 mod doc;
 mod json;
 mod lookup;
+mod payment;
 
 use crate::error::{ApiError, Failure};
 use crate::AppState;
@@ -33,6 +34,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(carts::show))
         .routes(routes!(carts::add))
         .routes(routes!(carts::set, carts::remove))
+        .routes(routes!(payment::checkout_options))
         .routes(routes!(checkout::checkout))
         .routes(routes!(checkout::order))
         .routes(routes!(lookup::request_code))
