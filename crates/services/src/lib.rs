@@ -53,6 +53,17 @@ pub struct Services {
 impl Services {
     pub fn new(db: Db, clock: Arc<dyn Clock>, gate: Gate, settings: ServiceSettings) -> Services {
         let catalog = Catalog::new(db.clone(), settings.catalog_cache);
+        let mut notifier = notifications::Notifier::new(
+            db.clone(),
+            Arc::clone(&clock),
+            gate.clone(),
+            settings.mailer,
+            settings.shop,
+        );
+        if let Some(bank) = &settings.bank {
+            // Orders paid by transfer get the transfer to make, and its code, in their mail.
+            notifier = notifier.with_payment_instructions(Arc::new(bank.clone()));
+        }
         Services {
             catalog: catalog.clone(),
             carts: Carts::new(
@@ -72,13 +83,7 @@ impl Services {
                 catalog,
             ),
             orders: orders::Orders::new(db.clone(), Arc::clone(&clock), gate.clone()),
-            notifier: notifications::Notifier::new(
-                db.clone(),
-                Arc::clone(&clock),
-                gate.clone(),
-                settings.mailer,
-                settings.shop,
-            ),
+            notifier,
             gate,
             db,
             clock,

@@ -3,6 +3,8 @@
 //! amount, the order number as the transfer's reference, and a VietQR code holding them.
 //! Without a bank account in the settings, bank transfer is not offered at all.
 
+use crate::emails::{BankTransfer, PaymentInstructions, PaymentInstructionsError, PaymentOrder};
+use hanjinbi_domain::order::PaymentMethod;
 use hanjinbi_domain::Dong;
 use hanjinbi_vietqr::{
     AccountHolder, AccountNumber, Amount, BankBin, InputError, QrMatrix, RenderError, Transfer,
@@ -92,6 +94,31 @@ impl BankTransferAccount {
             reference: transfer.reference().as_str().to_owned(),
             code: QrMatrix::new(&transfer.payload())?,
         })
+    }
+}
+
+/// The confirmation email of an order paid by transfer carries the same instructions as its
+/// page, with the code as a PNG.
+impl PaymentInstructions for BankTransferAccount {
+    fn bank_transfer(
+        &self,
+        order: &PaymentOrder<'_>,
+    ) -> Result<Option<BankTransfer>, PaymentInstructionsError> {
+        if order.method != PaymentMethod::BankTransfer {
+            return Ok(None);
+        }
+        let failed = |e: PaymentError| PaymentInstructionsError(e.to_string());
+        let pay = self
+            .instructions(order.number, order.total)
+            .map_err(failed)?;
+        Ok(Some(BankTransfer {
+            qr_png: Some(pay.qr_png().map_err(failed)?),
+            bank: pay.bank_name,
+            account_number: pay.account,
+            account_holder: pay.holder,
+            amount: pay.amount,
+            reference: pay.reference,
+        }))
     }
 }
 

@@ -595,37 +595,6 @@ async fn pick_by_typing(client: &Client, select: &str, typed: &str, expected: &s
     }
 }
 
-/// The text a QR code in a PNG holds, read by ZBar; `None` (said on stderr) without zbarimg,
-/// except in CI, where `.ci/run` installs it.
-fn scan_png(png: &[u8]) -> Option<String> {
-    if Command::new("zbarimg").arg("--version").output().is_err() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "zbarimg not found, and CI=true: .ci/run must install it"
-        );
-        eprintln!("skipped: zbarimg not found, the QR code on the page was not scanned");
-        return None;
-    }
-    let dir = tempfile::tempdir().expect("temporary folder");
-    let path = dir.path().join("code.png");
-    std::fs::write(&path, png).expect("write the screenshot");
-    let scanned = Command::new("zbarimg")
-        .args(["--raw", "-q"])
-        .arg(&path)
-        .output()
-        .expect("run zbarimg");
-    assert!(
-        scanned.status.success(),
-        "zbarimg read no code in the screenshot"
-    );
-    Some(
-        String::from_utf8(scanned.stdout)
-            .expect("the code holds text")
-            .trim_end_matches('\n')
-            .to_owned(),
-    )
-}
-
 /// From the home page to a placed order paid by bank transfer, checking each page.
 async fn check_out_by_bank_transfer(app: &TestApp, client: &Client, screen: Screen) {
     client
@@ -747,7 +716,7 @@ async fn check_out_by_bank_transfer(app: &TestApp, client: &Client, screen: Scre
         .await
         .expect("scroll to the code");
     let png = code.screenshot().await.expect("a screenshot of the code");
-    if let Some(text) = scan_png(&png) {
+    if let Some(text) = crate::support::scan_png_qr(&png) {
         let read = hanjinbi_vietqr::decode(&text).expect("a VietQR payload");
         assert_eq!(read.bin().as_str(), "970436");
         assert_eq!(read.account().as_str(), "0071000123456");

@@ -611,4 +611,47 @@ mod content {
             assert!(mail.text.contains(&row), "the plain text has {row:?}");
         }
     }
+
+    #[tokio::test]
+    async fn the_shops_bank_account_and_a_scannable_code_reach_a_bank_transfer_confirmation() {
+        // The test shop has a bank account in its settings (`support::test_bank`).
+        let app = spawn().await;
+        let mut body = buyer("lan@example.vn");
+        body["payment_method"] = json!("bank_transfer");
+        let placed = order_in(&app, "vi", body).await;
+        let number = placed["number"].as_str().unwrap();
+        assert_eq!(app.send_mail().await, 1);
+        let mail = mailbox::mails(&app).pop().expect("the confirmation");
+        let total = hanjinbi_domain::Dong(placed["total"].as_i64().unwrap()).to_string();
+        for row in [
+            "0071000123456".to_owned(),
+            "CONG TY TNHH HANJINBI".to_owned(),
+            total.clone(),
+            number.to_owned(),
+        ] {
+            assert!(mail.text.contains(&row), "the plain text has {row:?}");
+            assert!(mail.html.contains(&row), "the HTML has {row:?}");
+        }
+        assert_eq!(mail.inline.len(), 1, "one inline image: the code");
+        if let Some(text) = crate::support::scan_png_qr(&mail.inline[0].1) {
+            let read = hanjinbi_vietqr::decode(&text).expect("a VietQR payload");
+            assert_eq!(read.bin().as_str(), "970436");
+            assert_eq!(read.account().as_str(), "0071000123456");
+            assert_eq!(
+                read.amount().map(|a| a.get()),
+                Some(u64::try_from(placed["total"].as_i64().unwrap()).unwrap())
+            );
+            assert_eq!(read.reference().map(|r| r.as_str()), Some(number));
+        }
+
+        // Cash on delivery: no transfer, no image.
+        let placed = order_in(&app, "vi", buyer("lan@example.vn")).await;
+        assert_eq!(app.send_mail().await, 1);
+        let mail = mailbox::mails(&app)
+            .into_iter()
+            .find(|m| m.subject.contains(placed["number"].as_str().unwrap()))
+            .expect("the second confirmation");
+        assert!(mail.inline.is_empty());
+        assert!(!mail.text.contains("0071000123456"));
+    }
 }

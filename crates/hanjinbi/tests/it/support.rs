@@ -256,33 +256,60 @@ pub async fn cart_json(app: &TestApp, id: &str, token: &str) -> Value {
         .unwrap()
 }
 
-/// The text a QR code in an SVG image holds, read by ZBar's `zbarimg` after `rsvg-convert`
-/// has turned the SVG into a PNG: readers written by others, not our own decoder. `None`
-/// (with "skipped" on stderr) when either tool is missing, except in CI (`CI=true`), where
-/// `.ci/run` installs them and a missing tool fails the test.
+/// Whether `tool` can be run; a missing tool is a visible skip, except in CI (`CI=true`),
+/// where `.ci/run` installs it and its absence fails the test.
+fn qr_tool_present(tool: &str) -> bool {
+    let found = std::process::Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{tool} not found, and CI=true: .ci/run must install it"
+        );
+        eprintln!("skipped: {tool} not found, the QR code was not scanned");
+    }
+    found
+}
+
+/// The text the QR code in a PNG image holds, read by ZBar's `zbarimg`: a reader written by
+/// others, not our own decoder. `None` when zbarimg is missing outside CI.
+pub fn scan_png_qr(png: &[u8]) -> Option<String> {
+    if !qr_tool_present("zbarimg") {
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join("code.png");
+    std::fs::write(&path, png).expect("write the PNG");
+    let scanned = std::process::Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(&path)
+        .output()
+        .expect("run zbarimg");
+    assert!(
+        scanned.status.success(),
+        "zbarimg found no code in the image"
+    );
+    Some(
+        String::from_utf8(scanned.stdout)
+            .expect("the code holds text")
+            .trim_end_matches('\n')
+            .to_owned(),
+    )
+}
+
+/// The text the QR code in an SVG image holds: `rsvg-convert` turns it into a PNG, which
+/// [`scan_png_qr`] reads. `None` when a tool is missing outside CI.
 pub fn scan_svg_qr(svg: &str) -> Option<String> {
-    use std::process::Command;
-    let found = |tool: &str| {
-        Command::new(tool)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    for tool in ["rsvg-convert", "zbarimg"] {
-        if !found(tool) {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "{tool} not found, and CI=true: .ci/run must install it"
-            );
-            eprintln!("skipped: {tool} not found, the QR code was not scanned");
-            return None;
-        }
+    if !qr_tool_present("rsvg-convert") {
+        return None;
     }
     let dir = tempfile::tempdir().expect("temporary folder");
     let svg_path = dir.path().join("code.svg");
     let png_path = dir.path().join("code.png");
     std::fs::write(&svg_path, svg).expect("write the SVG");
-    let converted = Command::new("rsvg-convert")
+    let converted = std::process::Command::new("rsvg-convert")
         .arg("--width=480")
         .arg("--background-color=white")
         .arg("--output")
@@ -291,16 +318,5 @@ pub fn scan_svg_qr(svg: &str) -> Option<String> {
         .status()
         .expect("run rsvg-convert");
     assert!(converted.success(), "rsvg-convert failed");
-    let scanned = Command::new("zbarimg")
-        .args(["--raw", "-q"])
-        .arg(&png_path)
-        .output()
-        .expect("run zbarimg");
-    assert!(scanned.status.success(), "zbarimg found no code");
-    Some(
-        String::from_utf8(scanned.stdout)
-            .expect("the code holds text")
-            .trim_end_matches('\n')
-            .to_owned(),
-    )
+    scan_png_qr(&std::fs::read(&png_path).expect("read the PNG"))
 }

@@ -301,6 +301,7 @@ mod tests {
             assert!(part.contains("https://www.hanjinbi.com/privacy"));
             assert!(!part.contains("chinh-sach-bao-mat"));
             assert!(part.contains("Business registration 0109999999"));
+            assert!(part.contains("on 15/03/2024"));
         }
         assert!(mail.html.contains("<html lang=\"en\">"));
         assert!(

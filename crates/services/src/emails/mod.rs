@@ -59,6 +59,7 @@ impl Footer {
                 &[
                     ("number", &shop.registration_number),
                     ("issuer", &shop.registration_issuer),
+                    ("date", &shop.registration_date),
                 ],
             ),
             contact: words::fill(

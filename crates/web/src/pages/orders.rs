@@ -317,8 +317,8 @@ pub async fn show(
             .iter()
             .map(|l| LineView {
                 href: product_href(&l.product_slug),
-                name: l.product_name.clone(),
-                variant: l.variant_label.clone(),
+                name: l.name_in(lang).to_owned(),
+                variant: l.variant_in(lang).to_owned(),
                 unit_price: l.unit_price.to_string(),
                 quantity: l.quantity,
                 total: l.line_total.to_string(),
