@@ -1,7 +1,7 @@
 //! Checkout: orders placed in one transaction, idempotent, never oversold; bad input writes
 //! nothing; orders reachable only with their token or a one-time code.
 
-use crate::support::{assert_problem, cart_with, spawn, TestApp};
+use crate::support::{assert_problem, cart_with, set_stock, spawn, stock, TestApp};
 use serde_json::{json, Value};
 
 pub fn buyer(email: &str) -> Value {
@@ -39,27 +39,6 @@ pub async fn count(app: &TestApp, table: &str) -> i64 {
         .raw_one(&format!("SELECT COUNT(*) AS n FROM {table}"), &[])
         .await
         .unwrap()
-}
-
-async fn stock(app: &TestApp, sku: &str) -> i64 {
-    app.server
-        .services
-        .db
-        .raw_one("SELECT stock FROM variants WHERE sku = $1", &[sku.into()])
-        .await
-        .unwrap()
-}
-
-async fn set_stock(app: &TestApp, sku: &str, stock: i64) {
-    app.server
-        .services
-        .db
-        .raw_execute(
-            "UPDATE variants SET stock = $1 WHERE sku = $2",
-            &[stock.into(), sku.into()],
-        )
-        .await
-        .unwrap();
 }
 
 /// Rows of every table checkout writes, and the stock of `sku`.

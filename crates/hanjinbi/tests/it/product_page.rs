@@ -2,7 +2,7 @@
 //! chosen separately and resolved by the server, "Mua ngay", the item count in the header,
 //! refusals that keep the shopper on the page they were on, and pictures per colour.
 
-use crate::support::{spawn, TestApp};
+use crate::support::{set_stock, spawn, TestApp};
 
 const JACKET: &str = "ao-khoac-gio-nam-2-lop";
 const JACKET_PAGE: &str = "/san-pham/ao-khoac-gio-nam-2-lop";
@@ -19,18 +19,6 @@ async fn in_carts(app: &TestApp, sku: &str) -> i64 {
         )
         .await
         .unwrap()
-}
-
-async fn set_stock(app: &TestApp, sku: &str, stock: i64) {
-    app.server
-        .services
-        .db
-        .raw_execute(
-            "UPDATE variants SET stock = $1 WHERE sku = $2",
-            &[stock.into(), sku.into()],
-        )
-        .await
-        .unwrap();
 }
 
 /// The SKUs of a product, from the API (the one place that names them).

@@ -98,6 +98,29 @@ pub fn settings(
     }
 }
 
+/// Units of `sku` in stock.
+pub async fn stock(app: &TestApp, sku: &str) -> i64 {
+    app.server
+        .services
+        .db
+        .raw_one("SELECT stock FROM variants WHERE sku = $1", &[sku.into()])
+        .await
+        .unwrap()
+}
+
+/// Sets the stock of `sku`.
+pub async fn set_stock(app: &TestApp, sku: &str, stock: i64) {
+    app.server
+        .services
+        .db
+        .raw_execute(
+            "UPDATE variants SET stock = $1 WHERE sku = $2",
+            &[stock.into(), sku.into()],
+        )
+        .await
+        .unwrap();
+}
+
 /// The account the test shop takes bank transfers on (Vietcombank's BIN).
 pub fn test_bank() -> hanjinbi_services::payments::BankTransferAccount {
     hanjinbi_services::payments::BankTransferAccount::parse(
