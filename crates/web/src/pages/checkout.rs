@@ -591,3 +591,24 @@ pub async fn submit(
         Err(e) => Err(e.into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_links_point_at_the_ids_the_template_gives_the_first_choices() {
+        // checkout.html names radio buttons `ship-{code}` and `pay-{code}`.
+        assert_eq!(
+            field_target(CheckoutField::Shipping),
+            format!("ship-{}", ShippingMethod::ALL[0].code())
+        );
+        assert_eq!(
+            field_target(CheckoutField::Payment),
+            format!("pay-{}", PaymentMethod::ALL[0].code())
+        );
+        // Cash on delivery, the first payment choice, is offered in every shop.
+        assert_eq!(PaymentMethod::ALL[0], PaymentMethod::CashOnDelivery);
+        assert_eq!(field_target(CheckoutField::Email), "email");
+    }
+}

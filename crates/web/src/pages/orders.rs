@@ -167,6 +167,14 @@ struct OrderPage {
     history: Vec<HistoryView>,
 }
 
+/// The transfer code's width on the page, in CSS pixels: large enough for a phone camera
+/// across a desk, small enough to sit beside the details on a computer.
+const QR_WIDTH: std::num::NonZeroU32 = match std::num::NonZeroU32::new(240) {
+    Some(width) => width,
+    // Evaluated at compile time: 240 is not zero, so this arm cannot be reached.
+    None => panic!("the QR width is not zero"),
+};
+
 /// What a buyer paying by transfer needs, and the VietQR code holding it.
 pub struct TransferView {
     pub bank: String,
@@ -290,12 +298,10 @@ pub async fn show(
             let pay = bank
                 .instructions(&order.number, order.total)
                 .map_err(|e| Failure::internal(&e))?;
-            let width = std::num::NonZeroU32::new(240)
-                .ok_or_else(|| Failure::internal(&"zero QR width"))?;
             let label = format!("{} {}", t.transfer_qr_label, order.number);
             Some(TransferView {
                 qr_svg: pay
-                    .qr_svg(width, &label)
+                    .qr_svg(QR_WIDTH, &label)
                     .map_err(|e| Failure::internal(&e))?,
                 bank: pay.bank_name,
                 account: pay.account,
