@@ -19,8 +19,8 @@
 //! 2. **Privacy share.** On another fresh database, alternately: one service-level
 //!    `Checkout::place` (a cart made and filled beforehand through the cart service, outside
 //!    the timing), and the privacy work of one checkout alone inside a write transaction that
-//!    is then rolled back: `records::buyer_for_checkout`, sealing the delivery details, their
-//!    audit entry and `records::record_consent` (marketing granted, as the HTTP orders do).
+//!    is then rolled back: `records::buyer_for_checkout` with the marketing consent granted
+//!    (as the HTTP orders do), sealing the delivery details and their audit entry.
 //!    Reports mean privacy time / mean checkout time. To show where that time goes it also
 //!    times, in the same rounds, the checkout's three audit appends alone (rolled back too),
 //!    and the pure computation of the privacy work (blind indexes, data key, seals, entry
@@ -39,7 +39,7 @@ use hanjinbi_privacy::audit::{self, AuditAction, AuditBatch, AuditEvent, GENESIS
 use hanjinbi_privacy::gate::{slots, Gate};
 use hanjinbi_privacy::plain::DeliveryDetails;
 use hanjinbi_privacy::policy::{Actor, PurposeId};
-use hanjinbi_privacy::records::{self, BuyerContact};
+use hanjinbi_privacy::records::{self, BuyerContact, CheckoutConsents};
 use hanjinbi_privacy::vault::{seal, IndexKind};
 use hanjinbi_services::checkout::{CheckoutRequest, ShippingFees};
 use hanjinbi_services::mail::MailSettings;
@@ -347,6 +347,12 @@ async fn privacy_work(
         tx,
         gate.vault(),
         BuyerContact { email, name, phone },
+        CheckoutConsents {
+            policy: gate.policy(),
+            granted: &[PurposeId::Marketing],
+            lang: Lang::Vi,
+            channel: "api",
+        },
         now,
         &mut batch,
     )
@@ -368,18 +374,6 @@ async fn privacy_work(
         subject: &buyer.subject,
         fields: &["ship_to"],
     });
-    records::record_consent(
-        tx,
-        gate.policy(),
-        &buyer.subject,
-        PurposeId::Marketing,
-        true,
-        Lang::Vi,
-        "api",
-        now,
-        &mut batch,
-    )
-    .await?;
     batch.write(tx, &gate.audit_key()).await?;
     Ok(())
 }

@@ -68,6 +68,15 @@ pub struct BuyerContact<'a> {
     pub phone: &'a PhoneVn,
 }
 
+/// The consents a buyer gave with a checkout: the purposes whose boxes were ticked (an
+/// unticked box is no decision), with what they were shown and where.
+pub struct CheckoutConsents<'a> {
+    pub policy: &'a Policy,
+    pub granted: &'a [PurposeId],
+    pub lang: hanjinbi_domain::Lang,
+    pub channel: &'a str,
+}
+
 /// Registers the buyer of one checkout: a new data subject with its own data key, and the
 /// contact details given now sealed under it. Audited as a seal for order fulfilment.
 ///
@@ -78,10 +87,14 @@ pub struct BuyerContact<'a> {
 /// consents and erasure stay with it. Records made with the same address share its blind
 /// index (`subjects::buyers_by_email_index`); linking them into one buyer is for the code
 /// that has verified the address, and only that code.
+///
+/// The consents given with the checkout are recorded with the new subject, as
+/// [`record_consent`] records one, in the same statement on PostgreSQL.
 pub async fn buyer_for_checkout(
     tx: &mut WriteTx,
     vault: &Vault,
     contact: BuyerContact<'_>,
+    consents: CheckoutConsents<'_>,
     now: i64,
     audit: &mut AuditBatch,
 ) -> Result<SubjectKey, RecordError> {
@@ -105,8 +118,30 @@ pub async fn buyer_for_checkout(
             .seal(slots::buyer(id, "phone"), contact.phone.expose())?
             .to_stored(),
     };
-    subjects::insert_buyer_with_key(tx, &wrapped.master_key_id, &wrapped.bytes, &sealed, now)
-        .await?;
+    let consent_rows = consents
+        .granted
+        .iter()
+        .map(|&purpose| {
+            consent_row(
+                consents.policy,
+                id,
+                purpose,
+                true,
+                consents.lang,
+                consents.channel,
+                now,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    subjects::insert_buyer_with_key(
+        tx,
+        &wrapped.master_key_id,
+        &wrapped.bytes,
+        &sealed,
+        &consent_rows,
+        now,
+    )
+    .await?;
     audit.record(AuditEvent {
         at: now,
         actor: Actor::System.code(),
@@ -115,7 +150,51 @@ pub async fn buyer_for_checkout(
         subject: id,
         fields: &["email", "name", "phone"],
     });
+    for row in &consent_rows {
+        audit_consent(audit, row, now);
+    }
     Ok(subject)
+}
+
+/// A decision on `purpose` as the ledger keeps it: the exact wording shown in `lang`, the
+/// policy version, the channel; unverified (see [`record_consent`]).
+fn consent_row(
+    policy: &Policy,
+    subject: &str,
+    purpose: PurposeId,
+    granted: bool,
+    lang: hanjinbi_domain::Lang,
+    channel: &str,
+    now: i64,
+) -> Result<ConsentRow, RecordError> {
+    let wording = policy
+        .purpose(purpose)
+        .consent_wording()
+        .ok_or(RecordError::NotAConsentPurpose(purpose.code()))?
+        .get(lang.into())
+        .to_owned();
+    Ok(ConsentRow {
+        subject_id: subject.to_owned(),
+        purpose: purpose.code().to_owned(),
+        granted,
+        policy_version: policy.version().to_owned(),
+        wording,
+        channel: channel.to_owned(),
+        at: now,
+        verified: false,
+    })
+}
+
+/// The audit entry of a recorded decision: the buyer acted, for the decision's purpose.
+fn audit_consent(audit: &mut AuditBatch, row: &ConsentRow, now: i64) {
+    audit.record(AuditEvent {
+        at: now,
+        actor: Actor::Buyer.code(),
+        purpose: &row.purpose,
+        action: AuditAction::Consent,
+        subject: &row.subject_id,
+        fields: &[if row.granted { "granted" } else { "refused" }],
+    });
 }
 
 /// Records a buyer's decision on a consent purpose with the exact wording they saw and the
@@ -136,34 +215,9 @@ pub async fn record_consent(
     now: i64,
     audit: &mut AuditBatch,
 ) -> Result<(), RecordError> {
-    let wording = policy
-        .purpose(purpose)
-        .consent_wording()
-        .ok_or(RecordError::NotAConsentPurpose(purpose.code()))?
-        .get(lang.into())
-        .to_owned();
-    subjects::insert_consent(
-        tx,
-        &ConsentRow {
-            subject_id: subject.to_owned(),
-            purpose: purpose.code().to_owned(),
-            granted,
-            policy_version: policy.version().to_owned(),
-            wording,
-            channel: channel.to_owned(),
-            at: now,
-            verified: false,
-        },
-    )
-    .await?;
-    audit.record(AuditEvent {
-        at: now,
-        actor: Actor::Buyer.code(),
-        purpose: purpose.code(),
-        action: AuditAction::Consent,
-        subject,
-        fields: &[if granted { "granted" } else { "refused" }],
-    });
+    let row = consent_row(policy, subject, purpose, granted, lang, channel, now)?;
+    subjects::insert_consent(tx, &row).await?;
+    audit_consent(audit, &row, now);
     Ok(())
 }
 

@@ -19,7 +19,7 @@ use hanjinbi_privacy::audit::{self, AuditAction, AuditBatch, AuditEvent};
 use hanjinbi_privacy::gate::{slots, Gate};
 use hanjinbi_privacy::plain::DeliveryDetails;
 use hanjinbi_privacy::policy::{Actor, PurposeId};
-use hanjinbi_privacy::records::{self, BuyerContact, RecordError};
+use hanjinbi_privacy::records::{self, BuyerContact, CheckoutConsents, RecordError};
 use hanjinbi_store::orders::{self, OrderLineRow, OrderRow};
 use hanjinbi_store::{carts, outbox, Db, StoreError};
 use rand::Rng;
@@ -472,6 +472,15 @@ impl Checkout {
 
         // Whoever holds the cart's token placed this order; the audit log names the cart.
         let mut audit = AuditBatch::new(format!("cart:{}", access.id()));
+        // Boxes start unticked, so an unticked box is no decision at all: it neither grants
+        // nor withdraws. Withdrawing is its own explicit act.
+        let granted: Vec<PurposeId> = [
+            (PurposeId::Marketing, request.marketing),
+            (PurposeId::Suggestions, request.suggestions),
+        ]
+        .into_iter()
+        .filter_map(|(purpose, ticked)| ticked.then_some(purpose))
+        .collect();
         let buyer = records::buyer_for_checkout(
             &mut tx,
             self.gate.vault(),
@@ -479,6 +488,12 @@ impl Checkout {
                 email: &valid.email,
                 name: &valid.name,
                 phone: &valid.phone,
+            },
+            CheckoutConsents {
+                policy: self.gate.policy(),
+                granted: &granted,
+                lang: request.lang,
+                channel: request.channel,
             },
             now,
             &mut audit,
@@ -533,27 +548,6 @@ impl Checkout {
         });
         if let Some(hash) = &idempotency_hash {
             orders::insert_idempotency_key(&mut tx, hash, &fingerprint, &order_id, now).await?;
-        }
-        for (purpose, granted) in [
-            (PurposeId::Marketing, request.marketing),
-            (PurposeId::Suggestions, request.suggestions),
-        ] {
-            // Boxes start unticked, so an unticked box is no decision at all: it neither
-            // grants nor withdraws. Withdrawing is its own explicit act.
-            if granted {
-                records::record_consent(
-                    &mut tx,
-                    self.gate.policy(),
-                    &buyer.subject,
-                    purpose,
-                    granted,
-                    request.lang,
-                    request.channel,
-                    now,
-                    &mut audit,
-                )
-                .await?;
-            }
         }
         outbox::enqueue(&mut tx, CONFIRMATION_EMAIL, &order_id, None, now).await?;
         orders::clear_cart(&mut tx, access.id()).await?;

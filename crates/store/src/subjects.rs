@@ -1,8 +1,8 @@
 //! Data subjects (buyers): their wrapped data keys, sealed records and consents. Every
 //! personal column here is ciphertext or a keyed hash; this module never sees plaintext.
 
-use crate::db::{on_read, on_tx};
-use crate::{Backend, Db, StoreError, WriteTx};
+use crate::db::{on_read, on_tx, TxInner};
+use crate::{Db, StoreError, WriteTx};
 
 /// A data key as stored: `None` bytes once destroyed.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -168,15 +168,41 @@ pub async fn insert_buyer_with_key(
     master_key_id: &str,
     wrapped: &[u8],
     b: &SealedBuyer,
+    consents: &[ConsentRow],
     now: i64,
 ) -> Result<(), StoreError> {
-    match tx.backend() {
-        Backend::Postgres => {
-            on_tx!(tx, |e| sqlx::query(
+    if let Some(other) = consents.iter().find(|c| c.subject_id != b.id) {
+        return Err(StoreError::Corrupt(format!(
+            "a consent of subject {} given with buyer {}",
+            other.subject_id, b.id
+        )));
+    }
+    match &mut tx.inner {
+        TxInner::Postgres(t) => {
+            // One round trip for the key, the record and the consents given with it: the
+            // consents' columns travel as arrays, so the statement is the same for any number.
+            let column = |f: fn(&ConsentRow) -> &str| -> Vec<String> {
+                consents.iter().map(|c| f(c).to_owned()).collect()
+            };
+            let purposes = column(|c| &c.purpose);
+            let versions = column(|c| &c.policy_version);
+            let wordings = column(|c| &c.wording);
+            let channels = column(|c| &c.channel);
+            let granted: Vec<bool> = consents.iter().map(|c| c.granted).collect();
+            let verified: Vec<bool> = consents.iter().map(|c| c.verified).collect();
+            let at: Vec<i64> = consents.iter().map(|c| c.at).collect();
+            sqlx::query(
                 "WITH new_key AS (INSERT INTO data_keys (subject_id, master_key_id, wrapped_key, \
-                 created_at) VALUES ($1, $2, $3, $4)) \
+                 created_at) VALUES ($1, $2, $3, $4)), \
+                 new_consents AS (INSERT INTO consents (subject_id, purpose, granted, \
+                 policy_version, wording, channel, at, verified) \
+                 SELECT $1, c.purpose, c.granted, c.policy_version, c.wording, c.channel, c.at, \
+                 c.verified FROM UNNEST($10::text[], $11::boolean[], $12::text[], $13::text[], \
+                 $14::text[], $15::bigint[], $16::boolean[]) WITH ORDINALITY \
+                 AS c(purpose, granted, policy_version, wording, channel, at, verified, n) \
+                 ORDER BY c.n) \
                  INSERT INTO buyers (id, email_index, phone_index, email_sealed, name_sealed, \
-                 phone_sealed, created_at) VALUES ($1, $5, $6, $7, $8, $9, $4)"
+                 phone_sealed, created_at) VALUES ($1, $5, $6, $7, $8, $9, $4)",
             )
             .bind(b.id.as_str())
             .bind(master_key_id)
@@ -187,13 +213,22 @@ pub async fn insert_buyer_with_key(
             .bind(b.email.as_slice())
             .bind(b.name.as_slice())
             .bind(b.phone.as_slice())
-            .execute(e)
-            .await
-            .map(|done| done.rows_affected()))?;
+            .bind(&purposes)
+            .bind(&granted)
+            .bind(&versions)
+            .bind(&wordings)
+            .bind(&channels)
+            .bind(&at)
+            .bind(&verified)
+            .execute(&mut **t)
+            .await?;
         }
-        Backend::Sqlite => {
+        TxInner::Sqlite(_) => {
             insert_key(tx, &b.id, master_key_id, wrapped, now).await?;
             insert_buyer(tx, b, now).await?;
+            for consent in consents {
+                insert_consent(tx, consent).await?;
+            }
         }
     }
     Ok(())
