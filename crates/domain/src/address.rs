@@ -121,11 +121,29 @@ pub fn provinces_for_pickers() -> &'static [&'static Province] {
 impl Province {
     /// The province's wards in Vietnamese alphabetical order of their names without the
     /// kind ("Ba Đình" for "Phường Ba Đình"), so that a shopper finds a ward by its name
-    /// whether it is a ward, a commune or a special zone.
-    pub fn wards_for_pickers(&self) -> Vec<&Ward> {
-        let mut wards: Vec<&Ward> = self.wards.iter().collect();
-        wards.sort_by_cached_key(|w| (crate::collate::sort_key(w.proper_name()), w.code.clone()));
-        wards
+    /// whether it is a ward, a commune or a special zone. Sorted once for every province, on
+    /// first use, like [`provinces_for_pickers`]; a province not from [`units`] has none.
+    pub fn wards_for_pickers(&self) -> &'static [&'static Ward] {
+        static ORDER: OnceLock<Vec<Vec<&'static Ward>>> = OnceLock::new();
+        let order = ORDER.get_or_init(|| {
+            units()
+                .provinces
+                .iter()
+                .map(|p| {
+                    let mut wards: Vec<&Ward> = p.wards.iter().collect();
+                    wards.sort_by_cached_key(|w| {
+                        (crate::collate::sort_key(w.proper_name()), w.code.clone())
+                    });
+                    wards
+                })
+                .collect()
+        });
+        units()
+            .provinces
+            .binary_search_by(|p| p.code.as_str().cmp(&self.code))
+            .ok()
+            .and_then(|i| order.get(i))
+            .map_or(&[], Vec::as_slice)
     }
 }
 

@@ -460,7 +460,7 @@ pub async fn wards(
             },
             wards: p
                 .wards_for_pickers()
-                .into_iter()
+                .iter()
                 .map(|w| WardJson {
                     code: &w.code,
                     name: &w.name,

@@ -405,7 +405,7 @@ async fn render(
         wards: province
             .map(|p| {
                 p.wards_for_pickers()
-                    .into_iter()
+                    .iter()
                     .map(|w| Choice {
                         code: w.code.clone(),
                         name: w.name.clone(),
