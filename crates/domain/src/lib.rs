@@ -10,12 +10,14 @@ pub mod choice;
 pub mod clock_text;
 pub mod collate;
 pub mod contact;
+pub mod deadline;
 pub mod lang;
 pub mod money;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod order;
 pub mod paging;
+pub mod password;
 pub mod search;
 pub mod shop;
 

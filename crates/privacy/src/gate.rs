@@ -9,13 +9,16 @@
 //! the [`ViewLog`], which records every view but writes them in one transaction per batch.
 
 use crate::audit::{self, AuditAction, AuditBatch, AuditEvent, AuditKey};
+use crate::credentials::TokenHash;
 use crate::plain::{DeliveryDetails, LookupCode, Unreadable};
 use crate::policy::{DataCategory, Decision, Policy, PurposeId};
 use crate::principal::{Principal, Scope};
 use crate::sealed::{Sealed, Slot};
 use crate::vault::{self, DataKey, Vault, VaultError, WrappedKey};
 use hanjinbi_domain::contact::{Email, FullName, OrderNote, PhoneVn};
+use hanjinbi_store::accounts::{self, AccountRow, SessionRow};
 use hanjinbi_store::orders::OrderRow;
+use hanjinbi_store::outbox::MessageTarget;
 use hanjinbi_store::{carts, orders, outbox, subjects, Db, StoreError};
 use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,15 +37,19 @@ pub enum PersonalItem {
     ShipTo,
     /// The buyer's note on an order (there may be none).
     OrderNote,
-    /// The sealed content of an outbox message (a one-time code).
+    /// The sealed content of an outbox message (a one-time code, a link).
     MessagePayload,
+    /// The email address of the principal's own account.
+    AccountEmail,
 }
 
 impl PersonalItem {
     /// The categories the item holds; the policy must allow every one.
     pub fn categories(&self) -> &'static [DataCategory] {
         match self {
-            PersonalItem::BuyerEmail | PersonalItem::BuyerPhone => &[DataCategory::Contact],
+            PersonalItem::BuyerEmail | PersonalItem::BuyerPhone | PersonalItem::AccountEmail => {
+                &[DataCategory::Contact]
+            }
             PersonalItem::BuyerName => &[DataCategory::Identity],
             PersonalItem::ShipTo => &[
                 DataCategory::Address,
@@ -64,6 +71,7 @@ impl PersonalItem {
             PersonalItem::ShipTo => "ship_to",
             PersonalItem::OrderNote => "note",
             PersonalItem::MessagePayload => "message_payload",
+            PersonalItem::AccountEmail => "account_email",
         }
     }
 }
@@ -135,6 +143,16 @@ pub mod items {
             None => Ok(None),
             Some(text) => OrderNote::parse(&text).map_err(|_| Unreadable("note").into()),
         }
+    );
+    item!(
+        /// The email address of the principal's account.
+        AccountEmail => Email, PersonalItem::AccountEmail,
+        |t| Email::parse(&present(t)?).map_err(|_| Unreadable("account email").into())
+    );
+    item!(
+        /// The link token of the mailer's message about an account.
+        LinkToken => crate::plain::LinkToken, PersonalItem::MessagePayload,
+        |t| Ok(crate::plain::LinkToken::from_opened(present(t)?)?)
     );
     item!(
         /// The one-time code of the mailer's message.
@@ -308,6 +326,22 @@ pub mod slots {
             field: "payload",
         }
     }
+
+    pub fn account(account_id: &str) -> Slot<'_> {
+        Slot {
+            table: "accounts",
+            row: account_id,
+            field: "email",
+        }
+    }
+
+    pub fn account_outbox(account_id: &str) -> Slot<'_> {
+        Slot {
+            table: "outbox-account",
+            row: account_id,
+            field: "payload",
+        }
+    }
 }
 
 /// Compares two byte strings in time that depends only on their lengths.
@@ -384,16 +418,55 @@ impl Gate {
     }
 
     /// The outbox mailer, for message `message_id` while it still waits to be sent. Bound to
-    /// the message's order and its buyer. The order row comes with it.
-    pub async fn mailer_for(&self, message_id: i64) -> Result<(Principal, OrderRow), GateError> {
-        let order_id = outbox::unsent_order(&self.db, message_id)
+    /// the message's order and its buyer, or to the message's account. The order or account
+    /// row comes with it.
+    pub async fn mailer_for(&self, message_id: i64) -> Result<(Principal, MailFor), GateError> {
+        match outbox::unsent_target(&self.db, message_id)
+            .await?
+            .ok_or(GateError::NotFound)?
+        {
+            MessageTarget::Order(order_id) => {
+                let order = orders::by_id(&self.db, &order_id)
+                    .await?
+                    .ok_or(GateError::NotFound)?;
+                let principal =
+                    Principal::mailer(order.buyer_id.clone(), order.id.clone(), message_id);
+                Ok((principal, MailFor::Order(order)))
+            }
+            MessageTarget::Account(account_id) => {
+                let account = accounts::by_id(&self.db, &account_id)
+                    .await?
+                    .ok_or(GateError::NotFound)?;
+                let principal = Principal::account_mailer(
+                    account.subject_id.clone(),
+                    account.id.clone(),
+                    message_id,
+                );
+                Ok((principal, MailFor::Account(account)))
+            }
+        }
+    }
+
+    /// The holder of a live session of a verified account, proved by the session's token (a
+    /// cookie or a bearer token). The account and session rows come with it. `NotFound` for a
+    /// token that is not a live session's (unknown, signed out, expired, idle since
+    /// `idle_since`), and for an account whose address is not verified.
+    pub async fn holder_of_session(
+        &self,
+        token: &str,
+        now: i64,
+        idle_since: i64,
+    ) -> Result<(Principal, AccountRow, SessionRow), GateError> {
+        let hash = TokenHash::of_presented(token).ok_or(GateError::NotFound)?;
+        let session = accounts::live_session(&self.db, hash.as_bytes(), now, idle_since)
             .await?
             .ok_or(GateError::NotFound)?;
-        let order = orders::by_id(&self.db, &order_id)
+        let account = accounts::by_id(&self.db, &session.account_id)
             .await?
+            .filter(|a| a.verified_at.is_some())
             .ok_or(GateError::NotFound)?;
-        let principal = Principal::mailer(order.buyer_id.clone(), order.id.clone(), message_id);
-        Ok((principal, order))
+        let principal = Principal::account_holder(account.subject_id.clone(), account.id.clone());
+        Ok((principal, account, session))
     }
 
     /// Opens the items of `R` for `principal` and `purpose`, or refuses. Either way the
@@ -479,30 +552,91 @@ impl Gate {
                 .await?;
             return Err(refusal);
         }
-        let Scope::Order {
-            subject,
-            order_id,
-            message_id,
-        } = principal.scope()
-        else {
-            // Nothing is in this principal's reach: a refusal like any other.
-            self.record(principal, purpose, AuditAction::Deny, items, now)
-                .await?;
-            return Err(GateError::NotFound);
+        let (subject, reach) = match principal.scope() {
+            Scope::Order {
+                subject,
+                order_id,
+                message_id,
+            } => (
+                subject,
+                Reach::Order {
+                    order_id,
+                    message_id,
+                },
+            ),
+            Scope::Account {
+                subject,
+                account_id,
+                message_id,
+            } => (
+                subject,
+                Reach::Account {
+                    account_id,
+                    message_id,
+                },
+            ),
+            Scope::Nothing => {
+                // Nothing is in this principal's reach: a refusal like any other.
+                self.record(principal, purpose, AuditAction::Deny, items, now)
+                    .await?;
+                return Err(GateError::NotFound);
+            }
         };
         let key = self.data_key(subject).await?;
         let mut opened = Vec::with_capacity(items.len());
         let mut rows = Rows::default();
         for item in items {
-            let found = self
-                .sealed(subject, order_id, message_id, *item, &mut rows)
-                .await?;
+            let found = match reach {
+                Reach::Order {
+                    order_id,
+                    message_id,
+                } => {
+                    self.sealed(subject, order_id, message_id, *item, &mut rows)
+                        .await?
+                }
+                Reach::Account {
+                    account_id,
+                    message_id,
+                } => {
+                    self.sealed_of_account(subject, account_id, message_id, *item)
+                        .await?
+                }
+            };
             opened.push(match found {
-                Some((row, sealed)) => Some(vault::open(&key, slot_of(*item, &row), &sealed)?),
+                Some((slot, sealed)) => Some(vault::open(&key, slot.slot(), &sealed)?),
                 None => None,
             });
         }
         Ok(opened)
+    }
+
+    /// The stored ciphertext of `item` of the principal's own account, with the slot it was
+    /// sealed in. Order items are out of an account's reach here.
+    async fn sealed_of_account(
+        &self,
+        subject: &str,
+        account_id: &str,
+        message_id: Option<i64>,
+        item: PersonalItem,
+    ) -> Result<Option<(SlotOf, Sealed)>, GateError> {
+        let account = accounts::by_id(&self.db, account_id)
+            .await?
+            .filter(|a| a.subject_id == subject)
+            .ok_or(GateError::NotFound)?;
+        let found = match item {
+            PersonalItem::AccountEmail => {
+                Some((SlotOf::Account(account.id.clone()), account.email_sealed))
+            }
+            PersonalItem::MessagePayload => {
+                let message_id = message_id.ok_or(GateError::NotFound)?;
+                let payload = outbox::account_payload(&self.db, message_id, &account.id)
+                    .await?
+                    .ok_or(GateError::NotFound)?;
+                Some((SlotOf::AccountOutbox(account.id), payload))
+            }
+            _ => return Err(GateError::NotFound),
+        };
+        Ok(found.map(|(slot, bytes)| (slot, Sealed::from_stored(bytes))))
     }
 
     async fn decide(
@@ -581,7 +715,7 @@ impl Gate {
         message_id: Option<i64>,
         item: PersonalItem,
         rows: &mut Rows,
-    ) -> Result<Option<(String, Sealed)>, GateError> {
+    ) -> Result<Option<(SlotOf, Sealed)>, GateError> {
         let found: Option<(String, Vec<u8>)> = match item {
             PersonalItem::BuyerEmail => Some((
                 subject.to_owned(),
@@ -611,8 +745,10 @@ impl Gate {
                     .ok_or(GateError::NotFound)?;
                 Some((id, payload))
             }
+            // An account's own items are reached through an account principal only.
+            PersonalItem::AccountEmail => return Err(GateError::NotFound),
         };
-        Ok(found.map(|(row, bytes)| (row, Sealed::from_stored(bytes))))
+        Ok(found.map(|(row, bytes)| (SlotOf::Item(item, row), Sealed::from_stored(bytes))))
     }
 }
 
@@ -649,14 +785,47 @@ impl Rows {
     }
 }
 
-/// Where `item` was sealed: the same [`slots`] the writers use, so the two cannot drift.
-fn slot_of(item: PersonalItem, row: &str) -> Slot<'_> {
-    match item {
-        PersonalItem::BuyerEmail => slots::buyer(row, "email"),
-        PersonalItem::BuyerName => slots::buyer(row, "name"),
-        PersonalItem::BuyerPhone => slots::buyer(row, "phone"),
-        PersonalItem::ShipTo => slots::order(row, "ship_to"),
-        PersonalItem::OrderNote => slots::order(row, "note"),
-        PersonalItem::MessagePayload => slots::outbox(row),
+/// What a principal reaches within its subject.
+#[derive(Clone, Copy)]
+enum Reach<'a> {
+    Order {
+        order_id: &'a str,
+        message_id: Option<i64>,
+    },
+    Account {
+        account_id: &'a str,
+        message_id: Option<i64>,
+    },
+}
+
+/// Where a value was sealed: the same [`slots`] the writers use, so the two cannot drift.
+enum SlotOf {
+    Item(PersonalItem, String),
+    Account(String),
+    AccountOutbox(String),
+}
+
+impl SlotOf {
+    fn slot(&self) -> Slot<'_> {
+        match self {
+            SlotOf::Item(item, row) => match item {
+                PersonalItem::BuyerEmail => slots::buyer(row, "email"),
+                PersonalItem::BuyerName => slots::buyer(row, "name"),
+                PersonalItem::BuyerPhone => slots::buyer(row, "phone"),
+                PersonalItem::ShipTo => slots::order(row, "ship_to"),
+                PersonalItem::OrderNote => slots::order(row, "note"),
+                PersonalItem::MessagePayload => slots::outbox(row),
+                PersonalItem::AccountEmail => slots::account(row),
+            },
+            SlotOf::Account(account) => slots::account(account),
+            SlotOf::AccountOutbox(account) => slots::account_outbox(account),
+        }
     }
+}
+
+/// What an outbox message is about, as the mailer finds it.
+#[derive(Debug)]
+pub enum MailFor {
+    Order(OrderRow),
+    Account(AccountRow),
 }

@@ -6,6 +6,7 @@
 //! opening or refusal to the hash-chained [`audit`] log.
 
 pub mod audit;
+pub mod credentials;
 pub mod gate;
 pub mod keycheck;
 pub mod keys;

@@ -124,3 +124,28 @@ impl fmt::Debug for LookupCode {
         f.write_str("LookupCode(<secret>)")
     }
 }
+
+/// The token of a single-use link (email verification, password reset), as the mailer
+/// opens it to write the link. No `Display`, no `Serialize`, a `Debug` that hides it.
+pub struct LinkToken(String);
+
+impl LinkToken {
+    pub(crate) fn from_opened(token: String) -> Result<LinkToken, Unreadable> {
+        if crate::credentials::TokenHash::of_presented(&token).is_some() {
+            Ok(LinkToken(token))
+        } else {
+            Err(Unreadable("link token"))
+        }
+    }
+
+    /// The token, for the link in the email that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for LinkToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LinkToken(<secret>)")
+    }
+}

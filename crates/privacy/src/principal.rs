@@ -4,7 +4,8 @@
 //! are the gate's checks of a proof: the order's number with its secret token
 //! ([`crate::gate::Gate::buyer_of_order`]) or a cart's id with its token
 //! ([`crate::gate::Gate::buyer_of_cart`]) for a buyer, and a message still waiting in the
-//! outbox for the mailer ([`crate::gate::Gate::mailer_for`]). Each principal is bound to one
+//! outbox for the mailer ([`crate::gate::Gate::mailer_for`]), and a live session of a verified
+//! account ([`crate::gate::Gate::holder_of_session`]). Each principal is bound to one
 //! data subject (and, where it came from an order or a message, to that order): the gate opens
 //! only what belongs to it. A signed-in member of staff becomes one more kind, made by the
 //! code that verifies a staff session, carrying the staff member's id and role.
@@ -35,6 +36,14 @@ enum Kind {
         order_id: String,
         message_id: i64,
     },
+    /// Presented a live session of a verified account (a cookie or a bearer token).
+    AccountHolder { subject: String, account_id: String },
+    /// The outbox mailer, sending a message about an account (a verification or reset link).
+    AccountMailer {
+        subject: String,
+        account_id: String,
+        message_id: i64,
+    },
 }
 
 /// The scope a principal may open within its subject.
@@ -46,6 +55,12 @@ pub(crate) enum Scope<'a> {
     Order {
         subject: &'a str,
         order_id: &'a str,
+        message_id: Option<i64>,
+    },
+    /// An account's own record (and, for the mailer, one message about it).
+    Account {
+        subject: &'a str,
+        account_id: &'a str,
         message_id: Option<i64>,
     },
 }
@@ -77,18 +92,56 @@ impl Principal {
         }
     }
 
+    pub(crate) fn account_holder(subject: String, account_id: String) -> Principal {
+        Principal {
+            kind: Kind::AccountHolder {
+                subject,
+                account_id,
+            },
+        }
+    }
+
+    pub(crate) fn account_mailer(
+        subject: String,
+        account_id: String,
+        message_id: i64,
+    ) -> Principal {
+        Principal {
+            kind: Kind::AccountMailer {
+                subject,
+                account_id,
+                message_id,
+            },
+        }
+    }
+
+    /// The account this principal acts as or for, if any.
+    pub fn account(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::AccountHolder { account_id, .. } | Kind::AccountMailer { account_id, .. } => {
+                Some(account_id)
+            }
+            _ => None,
+        }
+    }
+
     /// The role the policy judges.
     pub fn actor(&self) -> Actor {
         match self.kind {
-            Kind::OrderBuyer { .. } | Kind::CartBuyer { .. } => Actor::Buyer,
-            Kind::Mailer { .. } => Actor::System,
+            Kind::OrderBuyer { .. } | Kind::CartBuyer { .. } | Kind::AccountHolder { .. } => {
+                Actor::Buyer
+            }
+            Kind::Mailer { .. } | Kind::AccountMailer { .. } => Actor::System,
         }
     }
 
     /// The data subject this principal is bound to, if any.
     pub fn subject(&self) -> Option<&str> {
         match &self.kind {
-            Kind::OrderBuyer { subject, .. } | Kind::Mailer { subject, .. } => Some(subject),
+            Kind::OrderBuyer { subject, .. }
+            | Kind::Mailer { subject, .. }
+            | Kind::AccountHolder { subject, .. }
+            | Kind::AccountMailer { subject, .. } => Some(subject),
             Kind::CartBuyer { .. } => None,
         }
     }
@@ -99,7 +152,10 @@ impl Principal {
         match &self.kind {
             Kind::OrderBuyer { number, .. } => format!("order:{number}"),
             Kind::CartBuyer { cart_id } => format!("cart:{cart_id}"),
-            Kind::Mailer { message_id, .. } => format!("system:outbox-mailer/message:{message_id}"),
+            Kind::Mailer { message_id, .. } | Kind::AccountMailer { message_id, .. } => {
+                format!("system:outbox-mailer/message:{message_id}")
+            }
+            Kind::AccountHolder { account_id, .. } => format!("account:{account_id}"),
         }
     }
 
@@ -119,6 +175,23 @@ impl Principal {
             } => Scope::Order {
                 subject,
                 order_id,
+                message_id: Some(*message_id),
+            },
+            Kind::AccountHolder {
+                subject,
+                account_id,
+            } => Scope::Account {
+                subject,
+                account_id,
+                message_id: None,
+            },
+            Kind::AccountMailer {
+                subject,
+                account_id,
+                message_id,
+            } => Scope::Account {
+                subject,
+                account_id,
                 message_id: Some(*message_id),
             },
             Kind::CartBuyer { .. } => Scope::Nothing,
@@ -149,5 +222,13 @@ mod tests {
         assert_eq!(cart.who(), "cart:c1");
         assert_eq!(cart.scope(), Scope::Nothing);
         assert_eq!(format!("{buyer:?}"), "Principal(order:HJ0123456789)");
+        let holder = Principal::account_holder("s2".into(), "a1".into());
+        assert_eq!(holder.who(), "account:a1");
+        assert_eq!(holder.actor(), Actor::Buyer);
+        assert_eq!(holder.account(), Some("a1"));
+        assert_eq!(buyer.account(), None);
+        let account_mailer = Principal::account_mailer("s2".into(), "a1".into(), 9);
+        assert_eq!(account_mailer.who(), "system:outbox-mailer/message:9");
+        assert_eq!(account_mailer.actor(), Actor::System);
     }
 }

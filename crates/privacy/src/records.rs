@@ -256,3 +256,96 @@ pub async fn seal_for_subject(
     });
     Ok(sealed)
 }
+
+/// A new account: its id and the data subject it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    pub account_id: String,
+    pub subject: String,
+}
+
+/// Registers an account: a new data subject with its own data key, the address sealed under
+/// it and found by its blind index, the password's Argon2id hash. Unverified until the owner
+/// uses the link sent to the address. Audited as a seal for answering the buyer's request.
+pub async fn account_for_registration(
+    tx: &mut WriteTx,
+    vault: &Vault,
+    email: &Email,
+    password: &crate::credentials::PasswordDigest,
+    lang: hanjinbi_domain::Lang,
+    now: i64,
+    audit: &mut AuditBatch,
+) -> Result<NewAccount, RecordError> {
+    let subject = new_id();
+    let account_id = new_id();
+    let (key, wrapped) = vault.new_data_key(&subject)?;
+    let email_sealed = vault::seal(&key, slots::account(&account_id), email.expose())?;
+    subjects::insert_key(tx, &subject, &wrapped.master_key_id, &wrapped.bytes, now).await?;
+    hanjinbi_store::accounts::insert(
+        tx,
+        &hanjinbi_store::accounts::AccountRow {
+            id: account_id.clone(),
+            subject_id: subject.clone(),
+            email_index: account_email_index(vault, email),
+            email_sealed: email_sealed.to_stored(),
+            password_hash: password.as_stored().to_owned(),
+            lang: lang.code().to_owned(),
+            created_at: now,
+            verified_at: None,
+            password_changed_at: now,
+        },
+    )
+    .await?;
+    audit.record(AuditEvent {
+        at: now,
+        actor: Actor::System.code(),
+        purpose: PurposeId::AnsweringRequests.code(),
+        action: AuditAction::Seal,
+        subject: &subject,
+        fields: &["account_email"],
+    });
+    Ok(NewAccount {
+        account_id,
+        subject,
+    })
+}
+
+/// The blind index an account and the guest buyers of its address share.
+pub fn account_email_index(vault: &Vault, email: &Email) -> Vec<u8> {
+    vault.blind_index(IndexKind::Email, &email.lookup_key())
+}
+
+/// Queues a message about an account that carries a link token, sealed under the account's
+/// key until the mailer sends it. Audited like [`seal_for_subject`].
+#[allow(clippy::too_many_arguments)]
+pub async fn queue_account_link(
+    tx: &mut WriteTx,
+    vault: &Vault,
+    account_id: &str,
+    subject: &str,
+    kind: &str,
+    token: &crate::credentials::SecretToken,
+    now: i64,
+    audit: &mut AuditBatch,
+) -> Result<(), RecordError> {
+    let sealed = seal_for_subject(
+        tx,
+        vault,
+        subject,
+        slots::account_outbox(account_id),
+        token.expose(),
+        PurposeId::AnsweringRequests,
+        now,
+        audit,
+    )
+    .await?;
+    hanjinbi_store::outbox::enqueue_for_account(
+        tx,
+        kind,
+        account_id,
+        Some(&sealed.to_stored()),
+        now,
+    )
+    .await?;
+    Ok(())
+}

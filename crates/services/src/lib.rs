@@ -1,6 +1,7 @@
 //! The shop's use cases. Each service takes parsed domain values, applies the shop's rules and
 //! calls the store; none of them knows about HTTP.
 
+pub mod accounts;
 pub mod cache;
 pub mod carts;
 pub mod catalog;
@@ -12,6 +13,7 @@ pub mod mail;
 pub mod notifications;
 pub mod orders;
 pub mod payments;
+pub mod throttle;
 
 pub use carts::{CartAccess, CartError, Carts};
 pub use catalog::{Catalog, CatalogError};
@@ -47,6 +49,7 @@ pub struct Services {
     pub checkout: checkout::Checkout,
     pub orders: orders::Orders,
     pub notifier: notifications::Notifier,
+    pub accounts: accounts::Accounts,
     clock: Arc<dyn Clock>,
 }
 
@@ -83,6 +86,7 @@ impl Services {
                 catalog,
             ),
             orders: orders::Orders::new(db.clone(), Arc::clone(&clock), gate.clone()),
+            accounts: accounts::Accounts::new(db.clone(), Arc::clone(&clock), gate.clone()),
             notifier,
             gate,
             db,
@@ -90,11 +94,13 @@ impl Services {
         }
     }
 
-    /// Deletes idle carts and lookup counters whose window ended; returns how many rows.
+    /// Deletes idle carts, lookup counters whose window ended, and ended sessions and links;
+    /// returns how many rows.
     pub async fn sweep(&self, now: i64) -> Result<u64, hanjinbi_store::StoreError> {
         let carts = self.carts.sweep(now).await?;
         let limits = self.orders.sweep_limits(now).await?;
-        Ok(carts + limits)
+        let accounts = self.accounts.sweep(now).await?;
+        Ok(carts + limits + accounts)
     }
 
     /// Runs [`Services::sweep`] every `every`, for as long as the task lives. A failed sweep

@@ -4,7 +4,11 @@
 //! recipient's address and the order's details through the privacy gate, as the system
 //! acting for order fulfilment, so every email sent leaves an audit entry.
 
+use crate::accounts::{
+    ALREADY_REGISTERED_EMAIL, PASSWORD_RESET_EMAIL, RESET_LINK_SECS, VERIFY_EMAIL, VERIFY_LINK_SECS,
+};
 use crate::checkout::CONFIRMATION_EMAIL;
+use crate::emails::account_link::{AccountLinkKind, AccountLinkMail};
 use crate::emails::confirmation::{Confirmation, ConsentChannel, ConsentReceipt, ShipTo};
 use crate::emails::lookup_code::LookupCodeMail;
 use crate::emails::{
@@ -17,9 +21,10 @@ use crate::Clock;
 use hanjinbi_domain::contact::{Email, FullName, OrderNote};
 use hanjinbi_domain::order::{PaymentMethod, ShippingMethod};
 use hanjinbi_domain::{Dong, Lang, ShopInfo};
-use hanjinbi_privacy::gate::{items, Gate, GateError};
+use hanjinbi_privacy::gate::{items, Gate, GateError, MailFor};
 use hanjinbi_privacy::plain::DeliveryDetails;
 use hanjinbi_privacy::policy::PurposeId;
+use hanjinbi_store::accounts::AccountRow;
 use hanjinbi_store::outbox::{self, OutboxMessage};
 use hanjinbi_store::{orders, subjects, Db, StoreError};
 use lettre::Message;
@@ -157,18 +162,29 @@ impl Notifier {
     async fn send(&self, message: &OutboxMessage) -> Result<(), SendError> {
         // The mailer's principal is proved by the message itself, still waiting in the
         // outbox, and reaches only that message's order and buyer.
-        let (principal, order) = self
+        let (principal, about) = self
             .gate
             .mailer_for(message.id)
             .await
             .map_err(|e| match e {
                 GateError::NotFound => SendError::Store(StoreError::Corrupt(format!(
-                    "outbox message {} names a missing order",
+                    "outbox message {} names a missing order or account",
                     message.id
                 ))),
                 other => SendError::Gate(other),
             })?;
         let now = self.clock.now();
+        let order = match about {
+            MailFor::Order(order) => order,
+            MailFor::Account(account) => {
+                let (to, subject, rendered) = self
+                    .account_mail(message, &principal, &account, now)
+                    .await?;
+                let email = self.envelope(&to, &subject, now, rendered)?;
+                self.mailer.send(email).await?;
+                return Ok(());
+            }
+        };
         let lang = order_lang(&order).ok_or_else(|| {
             StoreError::Corrupt(format!(
                 "order {} holds an unknown language {:?}",
@@ -218,6 +234,64 @@ impl Notifier {
         let email = self.envelope(&to, &subject, now, rendered)?;
         self.mailer.send(email).await?;
         Ok(())
+    }
+
+    /// A message about an account: the address and the link's token are opened for the
+    /// account's mailer, answering the buyer's own request.
+    async fn account_mail(
+        &self,
+        message: &OutboxMessage,
+        principal: &hanjinbi_privacy::Principal,
+        account: &AccountRow,
+        now: i64,
+    ) -> Result<(Email, String, Rendered), SendError> {
+        let lang = Lang::from_code(&account.lang).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "account {} holds an unknown language {:?}",
+                account.id, account.lang
+            ))
+        })?;
+        let (kind, path, lifetime) = match message.kind.as_str() {
+            VERIFY_EMAIL => (
+                AccountLinkKind::Verify,
+                "/tai-khoan/xac-nhan",
+                VERIFY_LINK_SECS,
+            ),
+            ALREADY_REGISTERED_EMAIL => (
+                AccountLinkKind::AlreadyRegistered,
+                "/tai-khoan/dat-lai-mat-khau",
+                RESET_LINK_SECS,
+            ),
+            PASSWORD_RESET_EMAIL => (
+                AccountLinkKind::PasswordReset,
+                "/tai-khoan/dat-lai-mat-khau",
+                RESET_LINK_SECS,
+            ),
+            other => return Err(SendError::UnknownKind(other.to_owned())),
+        };
+        let (to, token) = self
+            .gate
+            .open::<(items::AccountEmail, items::LinkToken)>(
+                principal,
+                PurposeId::AnsweringRequests,
+                now,
+            )
+            .await?;
+        let base = self.shop.public_url.trim_end_matches('/');
+        let link = match lang {
+            Lang::Vi => format!("{base}{path}?token={}", token.expose()),
+            Lang::En => format!("{base}{path}?token={}&lang=en", token.expose()),
+        };
+        let (subject, rendered) = AccountLinkMail {
+            shop: &self.shop,
+            lang,
+            kind,
+            link: &link,
+            // The link was made in the transaction that queued this message.
+            expires_at: message.created_at + lifetime,
+        }
+        .render()?;
+        Ok((to, subject, rendered))
     }
 
     fn envelope(

@@ -6,6 +6,7 @@
 //! where the dialects differ, a function matches on the backend. Nothing above this crate
 //! writes SQL or sees a driver type: [`Db`] and [`WriteTx`] are opaque.
 
+pub mod accounts;
 pub mod audit;
 pub mod carts;
 pub mod catalog;

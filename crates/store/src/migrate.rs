@@ -56,6 +56,11 @@ const SQLITE: &[Script] = &[
         "order language",
         include_str!("../migrations/sqlite/0009_order_language.sql"),
     ),
+    (
+        10,
+        "accounts",
+        include_str!("../migrations/sqlite/0010_accounts.sql"),
+    ),
 ];
 
 const POSTGRES: &[Script] = &[
@@ -103,6 +108,11 @@ const POSTGRES: &[Script] = &[
         9,
         "order language",
         include_str!("../migrations/postgres/0009_order_language.sql"),
+    ),
+    (
+        10,
+        "accounts",
+        include_str!("../migrations/postgres/0010_accounts.sql"),
     ),
 ];
 

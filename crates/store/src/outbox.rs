@@ -9,7 +9,10 @@ use crate::{Backend, Db, StoreError, WriteTx};
 pub struct OutboxMessage {
     pub id: i64,
     pub kind: String,
-    pub order_id: String,
+    /// The order the message is about, or `None` for a message about an account.
+    pub order_id: Option<String>,
+    /// The account the message is about, or `None` for a message about an order.
+    pub account_id: Option<String>,
     pub attempts: i64,
     pub payload_sealed: Option<Vec<u8>>,
     /// When the change that needs the message was made (a one-time code's issue time).
@@ -38,6 +41,29 @@ pub async fn enqueue(
     Ok(())
 }
 
+/// Queues a message about an account (a verification or password-reset link).
+pub async fn enqueue_for_account(
+    tx: &mut WriteTx,
+    kind: &str,
+    account_id: &str,
+    payload_sealed: Option<&[u8]>,
+    now: i64,
+) -> Result<(), StoreError> {
+    on_tx!(tx, |e| sqlx::query(
+        "INSERT INTO outbox (kind, account_id, payload_sealed, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5)"
+    )
+    .bind(kind)
+    .bind(account_id)
+    .bind(payload_sealed)
+    .bind(now)
+    .bind(now)
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
 /// Claims due messages in one statement. On PostgreSQL, rows another server is claiming at
 /// the same moment are skipped rather than waited for (`FOR UPDATE SKIP LOCKED`), so
 /// workers on several servers never queue behind each other; SQLite has one writer, so
@@ -45,13 +71,13 @@ pub async fn enqueue(
 const CLAIM_SQLITE: &str = "UPDATE outbox SET claimed_until = $1 WHERE id IN \
      (SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
      AND next_attempt_at <= $2 AND claimed_until <= $2 ORDER BY id LIMIT $3) \
-     RETURNING id, kind, order_id, attempts, payload_sealed, created_at";
+     RETURNING id, kind, order_id, account_id, attempts, payload_sealed, created_at";
 
 const CLAIM_POSTGRES: &str = "UPDATE outbox SET claimed_until = $1 WHERE id IN \
      (SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
      AND next_attempt_at <= $2 AND claimed_until <= $2 ORDER BY id LIMIT $3 \
      FOR UPDATE SKIP LOCKED) \
-     RETURNING id, kind, order_id, attempts, payload_sealed, created_at";
+     RETURNING id, kind, order_id, account_id, attempts, payload_sealed, created_at";
 
 /// Claims up to `limit` due messages for `claim_secs`, oldest first.
 pub async fn claim_due(
@@ -132,12 +158,55 @@ pub async fn payload(db: &Db, id: i64, order_id: &str) -> Result<Option<Vec<u8>>
     Ok(payload.flatten())
 }
 
-/// The order of message `id`, while the message is still waiting to be sent.
-pub async fn unsent_order(db: &Db, id: i64) -> Result<Option<String>, StoreError> {
-    Ok(on_read!(db, |e| sqlx::query_scalar(
-        "SELECT order_id FROM outbox WHERE id = $1 AND sent_at IS NULL"
+/// What a message waiting to be sent is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessageTarget {
+    Order(String),
+    Account(String),
+}
+
+#[derive(sqlx::FromRow)]
+struct TargetRow {
+    order_id: Option<String>,
+    account_id: Option<String>,
+}
+
+/// The order or account of message `id`, while the message is still waiting to be sent.
+pub async fn unsent_target(db: &Db, id: i64) -> Result<Option<MessageTarget>, StoreError> {
+    let row: Option<TargetRow> = on_read!(db, |e| sqlx::query_as(
+        "SELECT order_id, account_id FROM outbox WHERE id = $1 AND sent_at IS NULL"
     )
     .bind(id)
     .fetch_optional(e)
-    .await)?)
+    .await)?;
+    match row {
+        None => Ok(None),
+        Some(TargetRow {
+            order_id: Some(order),
+            account_id: None,
+        }) => Ok(Some(MessageTarget::Order(order))),
+        Some(TargetRow {
+            order_id: None,
+            account_id: Some(account),
+        }) => Ok(Some(MessageTarget::Account(account))),
+        Some(_) => Err(StoreError::Corrupt(format!(
+            "outbox message {id} names both or neither of an order and an account"
+        ))),
+    }
+}
+
+/// The sealed payload of message `id`, if it belongs to `account_id` and is not yet sent.
+pub async fn account_payload(
+    db: &Db,
+    id: i64,
+    account_id: &str,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let payload: Option<Option<Vec<u8>>> = on_read!(db, |e| sqlx::query_scalar(
+        "SELECT payload_sealed FROM outbox WHERE id = $1 AND account_id = $2"
+    )
+    .bind(id)
+    .bind(account_id)
+    .fetch_optional(e)
+    .await)?;
+    Ok(payload.flatten())
 }

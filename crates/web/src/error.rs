@@ -596,3 +596,104 @@ pub fn body_failure(status: StatusCode) -> Failure {
         )
     }
 }
+
+impl From<hanjinbi_services::accounts::AccountError> for Failure {
+    fn from(e: hanjinbi_services::accounts::AccountError) -> Failure {
+        use hanjinbi_domain::password::{PasswordError, MAX_CHARS, MIN_CHARS};
+        use hanjinbi_services::accounts::AccountError;
+        let with_field = |mut f: Failure, field: &'static str| {
+            f.fields = vec![field];
+            f
+        };
+        match e {
+            AccountError::NotAnEmail => with_field(
+                Failure::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_email",
+                    "Địa chỉ email chưa đúng, ví dụ: ten@gmail.com.",
+                    "This is not an email address; for example: name@gmail.com.",
+                ),
+                "email",
+            ),
+            AccountError::WeakPassword(rule) => {
+                let (vi, en): (Cow<'static, str>, Cow<'static, str>) = match rule {
+                    PasswordError::TooShort { .. } => (
+                        format!("Mật khẩu cần ít nhất {MIN_CHARS} ký tự.").into(),
+                        format!("The password needs at least {MIN_CHARS} characters.").into(),
+                    ),
+                    PasswordError::TooLong { .. } => (
+                        format!("Mật khẩu dài tối đa {MAX_CHARS} ký tự.").into(),
+                        format!("The password may have at most {MAX_CHARS} characters.").into(),
+                    ),
+                    PasswordError::Common => (
+                        "Mật khẩu này quá phổ biến, rất dễ bị đoán. Hãy chọn mật khẩu khác, ví dụ một câu ngắn chỉ quý khách biết.".into(),
+                        "This password is too common and easy to guess. Please choose another, for example a short sentence only you know.".into(),
+                    ),
+                    PasswordError::ControlCharacter => (
+                        "Mật khẩu có ký tự điều khiển (như xuống dòng, tab). Hãy bỏ chúng đi.".into(),
+                        "The password contains control characters (such as a line break or a tab). Please remove them.".into(),
+                    ),
+                    PasswordError::SameAsEmail => (
+                        "Mật khẩu không được trùng với địa chỉ email.".into(),
+                        "The password must not be the email address.".into(),
+                    ),
+                    PasswordError::OneCharacterRepeated => (
+                        "Mật khẩu không được chỉ gồm một ký tự lặp lại.".into(),
+                        "The password must not be one character repeated.".into(),
+                    ),
+                };
+                with_field(
+                    Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", vi, en),
+                    "password",
+                )
+            }
+            AccountError::WrongCredentials => Failure::new(
+                StatusCode::UNAUTHORIZED,
+                "wrong_credentials",
+                "Email hoặc mật khẩu chưa đúng.",
+                "The email address or the password is wrong.",
+            ),
+            AccountError::NotVerified => Failure::new(
+                StatusCode::FORBIDDEN,
+                "email_not_verified",
+                "Địa chỉ email chưa được xác nhận. Hãy mở liên kết trong email chúng tôi đã gửi, hoặc đăng ký lại để nhận liên kết mới.",
+                "The email address is not confirmed yet. Open the link in the email we sent, or register again for a new link.",
+            ),
+            AccountError::LinkInvalid => Failure::new(
+                StatusCode::NOT_FOUND,
+                "link_invalid",
+                "Liên kết không hợp lệ. Hãy kiểm tra lại địa chỉ trong email, hoặc yêu cầu liên kết mới.",
+                "This link is not valid. Check the address in the email, or ask for a new link.",
+            ),
+            AccountError::LinkExpired => Failure::new(
+                StatusCode::GONE,
+                "link_expired",
+                "Liên kết đã hết hạn. Vui lòng yêu cầu liên kết mới.",
+                "This link has expired. Please ask for a new one.",
+            ),
+            AccountError::LinkUsed => Failure::new(
+                StatusCode::GONE,
+                "link_used",
+                "Liên kết đã được dùng. Mỗi liên kết chỉ dùng được một lần.",
+                "This link was already used. Each link works only once.",
+            ),
+            AccountError::Throttled(refused) => {
+                let secs = refused.retry_after_secs;
+                Failure::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    format!("Quá nhiều lần thử. Vui lòng thử lại sau {secs} giây."),
+                    format!("Too many attempts. Please try again in {secs} seconds."),
+                )
+                .retry_after(i64::try_from(secs).unwrap_or(i64::MAX))
+            }
+            AccountError::NotSignedIn => Failure::new(
+                StatusCode::UNAUTHORIZED,
+                "not_signed_in",
+                "Quý khách chưa đăng nhập, hoặc phiên đăng nhập đã kết thúc.",
+                "You are not signed in, or your session has ended.",
+            ),
+            other => Failure::internal(&other),
+        }
+    }
+}

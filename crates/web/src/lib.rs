@@ -16,6 +16,7 @@ pub mod pages;
 mod pictures;
 mod query;
 mod security;
+pub mod session;
 mod size_guide;
 mod timing;
 mod views;

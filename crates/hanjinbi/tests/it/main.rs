@@ -1,6 +1,7 @@
 //! Integration tests: the real server on a random port, a fresh database per test.
 #![allow(clippy::unwrap_used)]
 
+mod accounts;
 mod api;
 mod bad_input;
 mod browser;

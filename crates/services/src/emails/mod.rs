@@ -6,6 +6,7 @@
 //! outside stylesheet, script or image) and a plain-text part complete on its own. The
 //! words of both come from [`words`], one struct per language.
 
+pub mod account_link;
 pub mod confirmation;
 pub mod envelope;
 pub mod lookup_code;

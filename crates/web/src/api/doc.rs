@@ -17,7 +17,7 @@ use utoipa::{IntoParams, IntoResponses, OpenApi, PartialSchema, ToSchema};
     info(
         title = "Hanjinbi API",
         version = "1.0.0",
-        description = "The shop's catalog, carts, checkout and order lookup. Prices are whole numbers of \
+        description = "The shop's catalog, carts, checkout, order lookup and buyer accounts. Prices are whole numbers of \
             Vietnamese đồng (VND). Errors are application/problem+json (RFC 9457) with a stable \
             `code` and a `detail` that never repeats submitted values. The language of `detail`, \
             and the one a product search reads, follows Accept-Language (or `lang=vi|en` in the \
@@ -174,6 +174,89 @@ problems!(
         "415" => "The body is not JSON (unsupported_media_type)",
         "422" => "The JSON has another shape, the number or code is not written as they are, or the code is wrong (`tries_left` says how many more are accepted) (invalid_body, invalid_order_number, invalid_code, code_wrong)",
         "429" => "Too many wrong codes, or too many writes; see Retry-After (lookup_locked, too_many_requests)",
+    }
+);
+problems!(
+    /// Registering an account.
+    ProblemsRegister {
+        "400" => "Malformed JSON (malformed_json)",
+        "408" => "The body arrived too slowly (body_timeout)",
+        "413" => "The body is larger than 1 MiB (body_too_large)",
+        "415" => "The body is not JSON (unsupported_media_type)",
+        "422" => "The JSON has another shape, the address is not an email address, or the password breaks a rule (`detail` says which) (invalid_body, invalid_email, weak_password)",
+        "429" => "Too many registrations for this address or from this client, or too many writes; see Retry-After (too_many_attempts, too_many_requests)",
+    }
+);
+problems!(
+    /// Verifying an address.
+    ProblemsVerify {
+        "400" => "Malformed JSON (malformed_json)",
+        "401" => "The password is wrong (wrong_credentials)",
+        "404" => "No link has this token (link_invalid)",
+        "408" => "The body arrived too slowly (body_timeout)",
+        "410" => "The link has expired or was already used (link_expired, link_used)",
+        "413" => "The body is larger than 1 MiB (body_too_large)",
+        "415" => "The body is not JSON (unsupported_media_type)",
+        "422" => "The JSON has another shape (invalid_body)",
+        "429" => "Too many attempts; see Retry-After (too_many_attempts, too_many_requests)",
+    }
+);
+problems!(
+    /// Signing in.
+    ProblemsLogin {
+        "400" => "Malformed JSON (malformed_json)",
+        "401" => "The address or the password is wrong: one answer for both (wrong_credentials)",
+        "403" => "The right password, but the address is not verified yet (email_not_verified)",
+        "408" => "The body arrived too slowly (body_timeout)",
+        "413" => "The body is larger than 1 MiB (body_too_large)",
+        "415" => "The body is not JSON (unsupported_media_type)",
+        "422" => "The JSON has another shape (invalid_body)",
+        "429" => "Too many attempts for this address or from this client; see Retry-After (too_many_attempts, too_many_requests)",
+    }
+);
+problems!(
+    /// An operation of the signed-in buyer without a body.
+    ProblemsSignedIn {
+        "401" => "Not signed in, or the session has ended (not_signed_in)",
+        "403" => "A cookie session without its X-CSRF-Token (form_token_invalid)",
+        "429" => "Too many writes from this client address; see Retry-After (too_many_requests)",
+    }
+);
+problems!(
+    /// Asking for a reset link.
+    ProblemsResetRequest {
+        "400" => "Malformed JSON (malformed_json)",
+        "408" => "The body arrived too slowly (body_timeout)",
+        "413" => "The body is larger than 1 MiB (body_too_large)",
+        "415" => "The body is not JSON (unsupported_media_type)",
+        "422" => "The JSON has another shape, or the address is not an email address (invalid_body, invalid_email)",
+        "429" => "Too many reset requests for this address or from this client; see Retry-After (too_many_attempts, too_many_requests)",
+    }
+);
+problems!(
+    /// Setting a new password with a reset link.
+    ProblemsResetConfirm {
+        "400" => "Malformed JSON (malformed_json)",
+        "404" => "No link has this token (link_invalid)",
+        "408" => "The body arrived too slowly (body_timeout)",
+        "410" => "The link has expired or was already used (link_expired, link_used)",
+        "413" => "The body is larger than 1 MiB (body_too_large)",
+        "415" => "The body is not JSON (unsupported_media_type)",
+        "422" => "The JSON has another shape, or the password breaks a rule (invalid_body, weak_password)",
+        "429" => "Too many writes from this client address; see Retry-After (too_many_requests)",
+    }
+);
+problems!(
+    /// Changing the password.
+    ProblemsPasswordChange {
+        "400" => "Malformed JSON (malformed_json)",
+        "401" => "Not signed in, or the current password is wrong (not_signed_in, wrong_credentials)",
+        "403" => "A cookie session without its X-CSRF-Token (form_token_invalid)",
+        "408" => "The body arrived too slowly (body_timeout)",
+        "413" => "The body is larger than 1 MiB (body_too_large)",
+        "415" => "The body is not JSON (unsupported_media_type)",
+        "422" => "The JSON has another shape, or the new password breaks a rule (invalid_body, weak_password)",
+        "429" => "Too many attempts; see Retry-After (too_many_attempts, too_many_requests)",
     }
 );
 problems!(

@@ -3,6 +3,7 @@
 //! built, so a route cannot exist without being described, and is served at
 //! `/api/v1/openapi.json`.
 
+mod auth;
 mod carts;
 mod catalog;
 mod checkout;
@@ -41,6 +42,16 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(lookup::redeem_code))
         .routes(routes!(checkout::provinces))
         .routes(routes!(checkout::wards))
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::verify))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::logout_everywhere))
+        .routes(routes!(auth::request_reset))
+        .routes(routes!(auth::confirm_reset))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::my_orders))
+        .routes(routes!(auth::change_password))
 }
 
 pub fn routes() -> Router<AppState> {

@@ -1,0 +1,72 @@
+-- Buyer accounts: an email address and a password, sessions kept in the database so that
+-- several servers share them, and single-use links (email verification, password reset).
+--
+-- An account is a data subject of its own (its data key in `data_keys`); its email address is
+-- sealed under that key and found through the same keyed blind index as a guest buyer's, so
+-- a verified account finds the guest orders placed with its address without decrypting any.
+-- Secrets (session tokens, link tokens) are stored only as SHA-256 hashes; the password only
+-- as an Argon2id hash in the PHC string format.
+CREATE TABLE accounts (
+    id                  TEXT    PRIMARY KEY,
+    subject_id          TEXT    NOT NULL UNIQUE REFERENCES data_keys (subject_id),
+    email_index         BLOB    NOT NULL UNIQUE,
+    email_sealed        BLOB    NOT NULL,
+    password_hash       TEXT    NOT NULL,
+    lang                TEXT    NOT NULL CHECK (lang IN ('vi', 'en')),
+    created_at          INTEGER NOT NULL,
+    -- When the owner proved control of the address; NULL: not yet, and the account cannot
+    -- sign in.
+    verified_at         INTEGER,
+    password_changed_at INTEGER NOT NULL
+);
+
+CREATE TABLE account_sessions (
+    token_hash   BLOB    PRIMARY KEY,
+    account_id   TEXT    NOT NULL REFERENCES accounts (id),
+    -- 'cookie' (a browser) or 'bearer' (an app, from POST /api/v1/auth/login).
+    kind         TEXT    NOT NULL CHECK (kind IN ('cookie', 'bearer')),
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL
+);
+CREATE INDEX account_sessions_by_account ON account_sessions (account_id);
+CREATE INDEX account_sessions_by_expiry ON account_sessions (expires_at);
+
+CREATE TABLE account_links (
+    token_hash BLOB    PRIMARY KEY,
+    account_id TEXT    NOT NULL REFERENCES accounts (id),
+    purpose    TEXT    NOT NULL CHECK (purpose IN ('verify', 'reset')),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at    INTEGER
+);
+CREATE INDEX account_links_by_account ON account_links (account_id, purpose);
+
+-- Messages about an account (a verification or reset link) go through the same outbox as
+-- an order's: a message belongs to an order or to an account, never both. SQLite cannot drop
+-- a NOT NULL constraint, hence the rebuild.
+CREATE TABLE outbox_rebuilt (
+    id              INTEGER PRIMARY KEY,
+    kind            TEXT    NOT NULL,
+    order_id        TEXT    REFERENCES orders (id),
+    account_id      TEXT    REFERENCES accounts (id),
+    payload_sealed  BLOB,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    claimed_until   INTEGER NOT NULL DEFAULT 0,
+    sent_at         INTEGER,
+    failed_at       INTEGER,
+    last_error      TEXT,
+    created_at      INTEGER NOT NULL,
+    CHECK ((order_id IS NULL) <> (account_id IS NULL))
+);
+INSERT INTO outbox_rebuilt (id, kind, order_id, payload_sealed, attempts, next_attempt_at,
+    claimed_until, sent_at, failed_at, last_error, created_at)
+    SELECT id, kind, order_id, payload_sealed, attempts, next_attempt_at, claimed_until,
+        sent_at, failed_at, last_error, created_at
+    FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_rebuilt RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox (sent_at, failed_at, next_attempt_at);
+CREATE INDEX outbox_to_send ON outbox (next_attempt_at, id)
+    WHERE sent_at IS NULL AND failed_at IS NULL;
