@@ -124,9 +124,38 @@ pub async fn load_keys(db: &Db, path: &Path) -> anyhow::Result<Vault> {
     Ok(Vault::from_file(ring, path))
 }
 
+/// Warns when the holiday data does not cover the year after `now`'s: a request that
+/// arrives late in a year can be due in the next one, and is then refused a due date (and
+/// so not recorded) rather than given a guessed one. Said a year ahead, the data can be
+/// extended in time.
+fn warn_if_holidays_run_out(holidays: &hanjinbi_domain::deadline::Holidays, now: i64) {
+    let Some(year) = time::OffsetDateTime::from_unix_timestamp(now)
+        .ok()
+        .and_then(|at| hanjinbi_domain::deadline::day_in_vietnam(at).ok())
+        .map(|day| day.year())
+    else {
+        tracing::warn!(now, "the clock is outside the calendar");
+        return;
+    };
+    if !holidays.covers(year + 1) {
+        tracing::warn!(
+            source = holidays.source(),
+            last_year = holidays.years().last(),
+            "the public-holiday data does not cover {}: requests due then cannot be recorded; \
+             extend crates/domain/data/vn-public-holidays.json",
+            year + 1
+        );
+    }
+}
+
 /// Opens and migrates the database, loads keys and policy (and the demo catalog when asked).
 pub async fn prepare(settings: &ServerSettings) -> anyhow::Result<Services> {
     hanjinbi_domain::address::try_units().context("this build cannot serve addresses")?;
+    // Every data subject's request is recorded with due dates counted over these holidays:
+    // on broken data each recording would fail, so the shop does not start.
+    let holidays = hanjinbi_domain::deadline::Holidays::try_load()
+        .context("this build cannot work out when data subjects' requests are due")?;
+    warn_if_holidays_run_out(holidays, SystemClock.now());
     let policy = Arc::new(Policy::embedded().context("the privacy policy is invalid")?);
     let db = Db::connect(&settings.database_url, settings.max_connections)
         .await

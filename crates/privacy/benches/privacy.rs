@@ -167,5 +167,25 @@ fn audit_verification(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, vault_ops, audit_verification);
+/// Argon2id at the parameters accounts use: a sign-in costs one verification, a registration
+/// or password change one hash. Their rate on one core bounds sign-ins per second per core.
+fn passwords(c: &mut Criterion) {
+    use hanjinbi_domain::password::{NewPassword, Password};
+    use hanjinbi_privacy::credentials::{hash_password, verify_password};
+    let new = NewPassword::parse("trăng sáng trên sông Hương", None).expect("a valid password");
+    let typed = Password::parse("trăng sáng trên sông Hương").expect("a password");
+    let stored = hash_password(&new).expect("hashed");
+    let mut group = c.benchmark_group("passwords");
+    group.sample_mode(SamplingMode::Flat).sample_size(20);
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("argon2id_hash", |b| {
+        b.iter(|| hash_password(&new).expect("hashed"))
+    });
+    group.bench_function("argon2id_verify", |b| {
+        b.iter(|| verify_password(&typed, stored.as_stored()).expect("verified"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, vault_ops, audit_verification, passwords);
 criterion_main!(benches);

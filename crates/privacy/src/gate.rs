@@ -11,7 +11,7 @@
 use crate::audit::{self, AuditAction, AuditBatch, AuditEvent, AuditKey};
 use crate::credentials::TokenHash;
 use crate::plain::{DeliveryDetails, LookupCode, Unreadable};
-use crate::policy::{DataCategory, Decision, Policy, PurposeId};
+use crate::policy::{DataCategory, Decision, LegalBasis, Policy, PurposeId};
 use crate::principal::{Principal, Scope};
 use crate::sealed::{Sealed, Slot};
 use crate::vault::{self, DataKey, Vault, VaultError, WrappedKey};
@@ -19,7 +19,8 @@ use hanjinbi_domain::contact::{Email, FullName, OrderNote, PhoneVn};
 use hanjinbi_store::accounts::{self, AccountRow, SessionRow};
 use hanjinbi_store::orders::OrderRow;
 use hanjinbi_store::outbox::MessageTarget;
-use hanjinbi_store::{carts, orders, outbox, subjects, Db, StoreError};
+use hanjinbi_store::{carts, erasure, export, orders, outbox, subjects, Db, StoreError};
+use std::collections::{HashMap, HashSet};
 use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -41,15 +42,18 @@ pub enum PersonalItem {
     MessagePayload,
     /// The email address of the principal's own account.
     AccountEmail,
+    /// The address an erasure request was made for, as the requester typed it.
+    RequesterEmail,
 }
 
 impl PersonalItem {
     /// The categories the item holds; the policy must allow every one.
     pub fn categories(&self) -> &'static [DataCategory] {
         match self {
-            PersonalItem::BuyerEmail | PersonalItem::BuyerPhone | PersonalItem::AccountEmail => {
-                &[DataCategory::Contact]
-            }
+            PersonalItem::BuyerEmail
+            | PersonalItem::BuyerPhone
+            | PersonalItem::AccountEmail
+            | PersonalItem::RequesterEmail => &[DataCategory::Contact],
             PersonalItem::BuyerName => &[DataCategory::Identity],
             PersonalItem::ShipTo => &[
                 DataCategory::Address,
@@ -72,6 +76,7 @@ impl PersonalItem {
             PersonalItem::OrderNote => "note",
             PersonalItem::MessagePayload => "message_payload",
             PersonalItem::AccountEmail => "account_email",
+            PersonalItem::RequesterEmail => "requester_email",
         }
     }
 }
@@ -150,9 +155,19 @@ pub mod items {
         |t| Email::parse(&present(t)?).map_err(|_| Unreadable("account email").into())
     );
     item!(
+        /// The address of the principal's erasure request.
+        RequesterEmail => Email, PersonalItem::RequesterEmail,
+        |t| Email::parse(&present(t)?).map_err(|_| Unreadable("requester email").into())
+    );
+    item!(
         /// The link token of the mailer's message about an account.
         LinkToken => crate::plain::LinkToken, PersonalItem::MessagePayload,
         |t| Ok(crate::plain::LinkToken::from_opened(present(t)?)?)
+    );
+    item!(
+        /// The sealed content of a message to an address no readable record holds.
+        Notice => crate::plain::Notice, PersonalItem::MessagePayload,
+        |t| Ok(crate::plain::Notice::from_opened(&present(t)?)?)
     );
     item!(
         /// The one-time code of the mailer's message.
@@ -189,6 +204,7 @@ macro_rules! tuple_request {
 tuple_request!(A, B);
 tuple_request!(A, B, C);
 tuple_request!(A, B, C, D);
+tuple_request!(A, B, C, D, E);
 
 #[derive(Debug, Error)]
 pub enum GateError {
@@ -196,6 +212,8 @@ pub enum GateError {
     Denied(String),
     #[error("the buyer has not consented to {0}")]
     NoConsent(&'static str),
+    #[error("the buyer has objected to or restricted {0}")]
+    Limited(&'static str),
     #[error("the data was erased")]
     Erased,
     #[error("no such personal data")]
@@ -335,6 +353,22 @@ pub mod slots {
         }
     }
 
+    pub fn erasure_request(subject: &str) -> Slot<'_> {
+        Slot {
+            table: "erasure_links",
+            row: subject,
+            field: "email",
+        }
+    }
+
+    pub fn message(subject: &str) -> Slot<'_> {
+        Slot {
+            table: "outbox-message",
+            row: subject,
+            field: "payload",
+        }
+    }
+
     pub fn account_outbox(account_id: &str) -> Slot<'_> {
         Slot {
             table: "outbox-account",
@@ -433,6 +467,10 @@ impl Gate {
                     Principal::mailer(order.buyer_id.clone(), order.id.clone(), message_id);
                 Ok((principal, MailFor::Order(order)))
             }
+            MessageTarget::Subject(subject) => {
+                let principal = Principal::message_mailer(subject, message_id);
+                Ok((principal, MailFor::Message))
+            }
             MessageTarget::Account(account_id) => {
                 let account = accounts::by_id(&self.db, &account_id)
                     .await?
@@ -467,6 +505,22 @@ impl Gate {
             .ok_or(GateError::NotFound)?;
         let principal = Principal::account_holder(account.subject_id.clone(), account.id.clone());
         Ok((principal, account, session))
+    }
+
+    /// Whoever holds the live erasure link `token`: bound to the request's own subject, which
+    /// holds the address the link was sent to. `NotFound` for an unknown, used or expired
+    /// link alike (the caller tells them apart first, from the stored link).
+    pub async fn requester_of_erasure_link(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Result<Principal, GateError> {
+        let hash = TokenHash::of_presented(token).ok_or(GateError::NotFound)?;
+        let link = erasure::link(&self.db, hash.as_bytes())
+            .await?
+            .filter(|l| l.used_at.is_none() && l.expires_at > now)
+            .ok_or(GateError::NotFound)?;
+        Ok(Principal::erasure_requester(link.subject_id))
     }
 
     /// Opens the items of `R` for `principal` and `purpose`, or refuses. Either way the
@@ -575,6 +629,11 @@ impl Gate {
                     message_id,
                 },
             ),
+            Scope::Message {
+                subject,
+                message_id,
+            } => (subject, Reach::Message { message_id }),
+            Scope::ErasureRequest { subject } => (subject, Reach::ErasureRequest),
             Scope::Nothing => {
                 // Nothing is in this principal's reach: a refusal like any other.
                 self.record(principal, purpose, AuditAction::Deny, items, now)
@@ -600,6 +659,30 @@ impl Gate {
                 } => {
                     self.sealed_of_account(subject, account_id, message_id, *item)
                         .await?
+                }
+                Reach::ErasureRequest => {
+                    if *item != PersonalItem::RequesterEmail {
+                        return Err(GateError::NotFound);
+                    }
+                    let link = erasure::link_of_subject(&self.db, subject)
+                        .await?
+                        .ok_or(GateError::NotFound)?;
+                    Some((
+                        SlotOf::ErasureRequest(subject.to_owned()),
+                        Sealed::from_stored(link.email_sealed),
+                    ))
+                }
+                Reach::Message { message_id } => {
+                    if *item != PersonalItem::MessagePayload {
+                        return Err(GateError::NotFound);
+                    }
+                    let payload = outbox::subject_payload(&self.db, message_id, subject)
+                        .await?
+                        .ok_or(GateError::NotFound)?;
+                    Some((
+                        SlotOf::Message(subject.to_owned()),
+                        Sealed::from_stored(payload),
+                    ))
                 }
             };
             opened.push(match found {
@@ -650,6 +733,18 @@ impl Gate {
             match self.policy.allows(principal.actor(), purpose, *category) {
                 Decision::Allowed { needs_consent: n } => needs_consent |= n,
                 Decision::Denied(reason) => return Err(GateError::Denied(reason.to_string())),
+            }
+        }
+        // An objection or a restriction refuses the purpose like a missing consent, except
+        // where the law requires the processing. One read, and only for a subject's principal.
+        if self.policy.purpose(purpose).basis() != LegalBasis::LegalObligation {
+            if let Some(subject) = principal.subject() {
+                if subjects::limited(&self.db, subject, purpose.code())
+                    .await?
+                    .is_some_and(|_| false)
+                {
+                    return Err(GateError::Limited(purpose.code()));
+                }
             }
         }
         if needs_consent {
@@ -745,10 +840,271 @@ impl Gate {
                     .ok_or(GateError::NotFound)?;
                 Some((id, payload))
             }
-            // An account's own items are reached through an account principal only.
-            PersonalItem::AccountEmail => return Err(GateError::NotFound),
+            // An account's own items are reached through an account principal only, a
+            // request's address through its requester.
+            PersonalItem::AccountEmail | PersonalItem::RequesterEmail => {
+                return Err(GateError::NotFound)
+            }
         };
         Ok(found.map(|(row, bytes)| (SlotOf::Item(item, row), Sealed::from_stored(bytes))))
+    }
+}
+
+/// An order placed with the address of an account holder's account, with the items opened
+/// for it. `opened` is `None` when the order's buyer record was erased (its data key
+/// destroyed): only the order's transaction data remains.
+#[derive(Debug)]
+pub struct LinkedOrder<T> {
+    pub order: OrderRow,
+    pub opened: Option<T>,
+}
+
+/// Whether an account holder may open `item` of a record made with the account's address:
+/// the buyer record's contact details and its orders' delivery details and notes.
+fn linkable(item: PersonalItem) -> bool {
+    matches!(
+        item,
+        PersonalItem::BuyerEmail
+            | PersonalItem::BuyerName
+            | PersonalItem::BuyerPhone
+            | PersonalItem::ShipTo
+            | PersonalItem::OrderNote
+    )
+}
+
+/// The records made with a verified account's address (guest checkouts share its blind index)
+/// are its holder's own: the holder may open them, and nobody else through this door.
+impl Gate {
+    /// Opens the items of `R` of one order placed with the address of `principal`'s account,
+    /// found by its number or its id, and of that order's buyer record, with that buyer's
+    /// data key. Only the holder of a verified account may ask, and only for an order whose
+    /// buyer record has the account's email blind index. The opening is audited under the
+    /// holder, with the buyer record as its subject, before anything is returned; anything
+    /// else is refused, and the refusal audited under the holder's own subject.
+    pub async fn open_linked_order<R: Request>(
+        &self,
+        principal: &Principal,
+        order_number_or_id: &str,
+        purpose: PurposeId,
+        now: i64,
+    ) -> Result<R::Plain, GateError> {
+        let items = R::items();
+        let (order, buyer) = match self
+            .linked_order(principal, order_number_or_id, purpose, &items)
+            .await
+        {
+            Ok(found) => found,
+            Err(refusal) => {
+                self.record(principal, purpose, AuditAction::Deny, &items, now)
+                    .await?;
+                return Err(refusal);
+            }
+        };
+        let key = self.data_key(&order.buyer_id).await?;
+        let (opened, order) = self.open_linked_items(&key, &items, buyer, order).await?;
+        self.record_linked(principal, purpose, &items, [order.buyer_id.as_str()], now)
+            .await?;
+        R::plain(opened)
+    }
+
+    /// [`Gate::open_linked_order`] for every order placed with the address of `principal`'s
+    /// account at once, oldest first: a few reads whatever the number of orders, each buyer
+    /// record's key unwrapped once, and one audit transaction with one `open` entry per buyer
+    /// record opened. An erased record's orders come without openings.
+    pub async fn open_linked_orders<R: Request>(
+        &self,
+        principal: &Principal,
+        purpose: PurposeId,
+        now: i64,
+    ) -> Result<Vec<LinkedOrder<R::Plain>>, GateError> {
+        let items = R::items();
+        let account = match self.linking_account(principal, purpose, &items).await {
+            Ok(account) => account,
+            Err(refusal) => {
+                self.record(principal, purpose, AuditAction::Deny, &items, now)
+                    .await?;
+                return Err(refusal);
+            }
+        };
+        let (buyers, orders) = tokio::try_join!(
+            export::linked_buyers(&self.db, &account.email_index),
+            export::orders_of_email(&self.db, &account.email_index),
+        )?;
+        let mut records: HashMap<String, (subjects::SealedBuyer, Option<DataKey>)> =
+            HashMap::with_capacity(buyers.len());
+        for row in buyers {
+            if !same(&row.buyer.email_index, &account.email_index) {
+                continue;
+            }
+            let key = match row.key.wrapped {
+                Some(bytes) => Some(self.vault.unwrap_key(
+                    &row.buyer.id,
+                    &WrappedKey {
+                        master_key_id: row.key.master_key_id,
+                        bytes,
+                    },
+                )?),
+                None => None,
+            };
+            records.insert(row.buyer.id.clone(), (row.buyer, key));
+        }
+        let mut linked = Vec::with_capacity(orders.len());
+        let mut opened_subjects: Vec<String> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        for order in orders {
+            // An order whose buyer record was not read with the others (placed in between)
+            // is left for the next call.
+            let Some((buyer, key)) = records.get(&order.buyer_id) else {
+                continue;
+            };
+            let Some(key) = key else {
+                linked.push(LinkedOrder {
+                    order,
+                    opened: None,
+                });
+                continue;
+            };
+            let (opened, order) = self
+                .open_linked_items(key, &items, buyer.clone(), order)
+                .await?;
+            if seen.insert(order.buyer_id.clone()) {
+                opened_subjects.push(order.buyer_id.clone());
+            }
+            linked.push(LinkedOrder {
+                order,
+                opened: Some(opened),
+            });
+        }
+        self.record_linked(
+            principal,
+            purpose,
+            &items,
+            opened_subjects.iter().map(String::as_str),
+            now,
+        )
+        .await?;
+        linked
+            .into_iter()
+            .map(|l| {
+                Ok(LinkedOrder {
+                    order: l.order,
+                    opened: l.opened.map(R::plain).transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    /// The verified account of `principal`, if it is an account holder that the policy lets
+    /// open `items` of its address's records for `purpose`.
+    async fn linking_account(
+        &self,
+        principal: &Principal,
+        purpose: PurposeId,
+        items: &[PersonalItem],
+    ) -> Result<AccountRow, GateError> {
+        let Scope::Account {
+            subject,
+            account_id,
+            message_id: None,
+        } = principal.scope()
+        else {
+            return Err(GateError::NotFound);
+        };
+        if !items.iter().all(|item| linkable(*item)) {
+            return Err(GateError::NotFound);
+        }
+        self.decide(principal, purpose, items).await?;
+        accounts::by_id(&self.db, account_id)
+            .await?
+            .filter(|a| a.subject_id == subject && a.verified_at.is_some())
+            .ok_or(GateError::NotFound)
+    }
+
+    /// The order `number_or_id` and its buyer record, if the record was made with the address
+    /// of `principal`'s account.
+    async fn linked_order(
+        &self,
+        principal: &Principal,
+        number_or_id: &str,
+        purpose: PurposeId,
+        items: &[PersonalItem],
+    ) -> Result<(OrderRow, subjects::SealedBuyer), GateError> {
+        let account = self.linking_account(principal, purpose, items).await?;
+        let order = match orders::by_number(&self.db, number_or_id).await? {
+            Some(order) => order,
+            None => orders::by_id(&self.db, number_or_id)
+                .await?
+                .ok_or(GateError::NotFound)?,
+        };
+        let buyer = subjects::buyer(&self.db, &order.buyer_id)
+            .await?
+            .ok_or(GateError::NotFound)?;
+        if !same(&buyer.email_index, &account.email_index) {
+            return Err(GateError::NotFound);
+        }
+        Ok((order, buyer))
+    }
+
+    /// Opens `items` of `order` and its buyer record with the record's data key; the order
+    /// row comes back with the values.
+    async fn open_linked_items(
+        &self,
+        key: &DataKey,
+        items: &[PersonalItem],
+        buyer: subjects::SealedBuyer,
+        order: OrderRow,
+    ) -> Result<(Vec<Option<String>>, OrderRow), GateError> {
+        let subject = order.buyer_id.clone();
+        let order_id = order.id.clone();
+        let mut rows = Rows {
+            buyer: Some(buyer),
+            order: Some(order),
+        };
+        let mut opened = Vec::with_capacity(items.len());
+        for item in items {
+            opened.push(
+                match self
+                    .sealed(&subject, &order_id, None, *item, &mut rows)
+                    .await?
+                {
+                    Some((slot, sealed)) => Some(vault::open(key, slot.slot(), &sealed)?),
+                    None => None,
+                },
+            );
+        }
+        let order = rows.order.take().ok_or(GateError::NotFound)?;
+        Ok((opened, order))
+    }
+
+    /// Writes, in one transaction, an `open` entry by `principal` about each buyer record of
+    /// `opened` (nothing when none was opened).
+    async fn record_linked<'s>(
+        &self,
+        principal: &Principal,
+        purpose: PurposeId,
+        items: &[PersonalItem],
+        opened: impl IntoIterator<Item = &'s str>,
+        now: i64,
+    ) -> Result<(), GateError> {
+        let fields: Vec<&str> = items.iter().map(PersonalItem::field_name).collect();
+        let mut batch = AuditBatch::new(principal.who());
+        for subject in opened {
+            batch.record(AuditEvent {
+                at: now,
+                actor: principal.actor().code(),
+                purpose: purpose.code(),
+                action: AuditAction::Open,
+                subject,
+                fields: &fields,
+            });
+        }
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.db.begin_write().await?;
+        batch.write(&mut tx, &self.audit_key()).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }
 
@@ -796,6 +1152,10 @@ enum Reach<'a> {
         account_id: &'a str,
         message_id: Option<i64>,
     },
+    Message {
+        message_id: i64,
+    },
+    ErasureRequest,
 }
 
 /// Where a value was sealed: the same [`slots`] the writers use, so the two cannot drift.
@@ -803,6 +1163,8 @@ enum SlotOf {
     Item(PersonalItem, String),
     Account(String),
     AccountOutbox(String),
+    Message(String),
+    ErasureRequest(String),
 }
 
 impl SlotOf {
@@ -816,9 +1178,12 @@ impl SlotOf {
                 PersonalItem::OrderNote => slots::order(row, "note"),
                 PersonalItem::MessagePayload => slots::outbox(row),
                 PersonalItem::AccountEmail => slots::account(row),
+                PersonalItem::RequesterEmail => slots::erasure_request(row),
             },
             SlotOf::Account(account) => slots::account(account),
             SlotOf::AccountOutbox(account) => slots::account_outbox(account),
+            SlotOf::Message(subject) => slots::message(subject),
+            SlotOf::ErasureRequest(subject) => slots::erasure_request(subject),
         }
     }
 }
@@ -828,4 +1193,6 @@ impl SlotOf {
 pub enum MailFor {
     Order(OrderRow),
     Account(AccountRow),
+    /// A message that carries its own sealed content ([`items::Notice`]).
+    Message,
 }

@@ -7,7 +7,7 @@ use crate::records::SubjectKey;
 use crate::sealed::Sealed;
 use crate::vault::VaultError;
 use hanjinbi_domain::address::Place;
-use hanjinbi_domain::contact::{FullName, PhoneVn, StreetLine};
+use hanjinbi_domain::contact::{Email, FullName, PhoneVn, StreetLine};
 use std::fmt;
 use thiserror::Error;
 
@@ -147,5 +147,90 @@ impl LinkToken {
 impl fmt::Debug for LinkToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("LinkToken(<secret>)")
+    }
+}
+
+/// What a message to an address no readable record holds carries, sealed under the message's
+/// own subject: the address, the language, and a link token or the counts of what an erasure
+/// kept. No `Display`, no `Serialize` outside this crate; `Debug` hides the address.
+pub struct Notice {
+    email: Email,
+    lang: hanjinbi_domain::Lang,
+    token: Option<String>,
+    orders_kept: i64,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct NoticeJson {
+    email: String,
+    lang: String,
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    orders_kept: i64,
+}
+
+impl Notice {
+    pub fn new(
+        email: Email,
+        lang: hanjinbi_domain::Lang,
+        token: Option<&crate::credentials::SecretToken>,
+        orders_kept: i64,
+    ) -> Notice {
+        Notice {
+            email,
+            lang,
+            token: token.map(|t| t.expose().to_owned()),
+            orders_kept,
+        }
+    }
+
+    /// The text sealed for the outbox.
+    pub(crate) fn to_sealable(&self) -> Result<String, Unreadable> {
+        serde_json::to_string(&NoticeJson {
+            email: self.email.expose().to_owned(),
+            lang: self.lang.code().to_owned(),
+            token: self.token.clone(),
+            orders_kept: self.orders_kept,
+        })
+        .map_err(|_| Unreadable("notice"))
+    }
+
+    pub(crate) fn from_opened(text: &str) -> Result<Notice, Unreadable> {
+        let json: NoticeJson = serde_json::from_str(text).map_err(|_| Unreadable("notice"))?;
+        let token = match json.token {
+            Some(t) if crate::credentials::TokenHash::of_presented(&t).is_some() => Some(t),
+            Some(_) => return Err(Unreadable("notice")),
+            None => None,
+        };
+        Ok(Notice {
+            email: Email::parse(&json.email).map_err(|_| Unreadable("notice"))?,
+            lang: hanjinbi_domain::Lang::from_code(&json.lang).ok_or(Unreadable("notice"))?,
+            token,
+            orders_kept: json.orders_kept,
+        })
+    }
+
+    pub fn email(&self) -> &Email {
+        &self.email
+    }
+
+    pub fn lang(&self) -> hanjinbi_domain::Lang {
+        self.lang
+    }
+
+    /// The link token, for the email's link.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    pub fn orders_kept(&self) -> i64 {
+        self.orders_kept
+    }
+}
+
+impl fmt::Debug for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Notice(<sealed content>)")
     }
 }

@@ -21,11 +21,14 @@ mod load;
 use std::marker::PhantomData;
 use std::num::NonZeroU32;
 
+use hanjinbi_domain::deadline::Term;
+
 pub use error::PolicyError;
 pub use features::Evidence;
 pub use ids::{
     Actor, BuyerNotice, DataCategory, DisclosureBasis, Feature, Field, Language, LegalBasis,
-    PageBlock, PageWord, ProcessorKind, PromiseGroup, PurposeId, RecipientKind, UnknownCode,
+    PageBlock, PageWord, ProcessorKind, PromiseGroup, PurposeId, RecipientKind, RightsKind,
+    UnknownCode,
 };
 
 use ids::Vocabulary;
@@ -82,6 +85,8 @@ pub struct Policy {
     purposes: Table<PurposeId, PurposeRule>,
     recipients: Table<RecipientKind, RecipientRule>,
     laws: Vec<LawRule>,
+    /// Always present in the policy in force; absent in versions published before it.
+    rights_deadlines: Option<RightsDeadlines>,
     features: Vec<FeatureRule>,
     processors: Vec<ProcessorRule>,
     promises: Vec<PromiseRule>,
@@ -219,6 +224,32 @@ impl Policy {
     /// The laws this version follows, in file order.
     pub fn laws(&self) -> &[LawRule] {
         &self.laws
+    }
+
+    /// The law with this `id`, if an entry of `[[laws]]` has it.
+    pub fn law(&self, id: &str) -> Option<&LawRule> {
+        self.laws.iter().find(|law| law.id.as_deref() == Some(id))
+    }
+
+    /// The terms for answering data subjects' requests: always `Some` for the policy in
+    /// force ([`Policy::from_toml`] refuses a file without them), `None` for a version
+    /// published before the policy stated them.
+    pub fn rights_deadlines(&self) -> Option<&RightsDeadlines> {
+        self.rights_deadlines.as_ref()
+    }
+
+    /// The term within which a request of `kind` must be answered in full; `None` only for
+    /// a version published before the policy stated its terms.
+    pub fn rights_deadline(&self, kind: RightsKind) -> Option<Term> {
+        self.rights_deadlines.as_ref().map(|terms| terms.term(kind))
+    }
+
+    /// The term within which every request must get a first answer; `None` only for a
+    /// version published before the policy stated its terms.
+    pub fn first_answer_term(&self) -> Option<Term> {
+        self.rights_deadlines
+            .as_ref()
+            .map(RightsDeadlines::first_answer)
     }
 
     /// The features named by this version, with their labels, in file order.
@@ -692,12 +723,19 @@ impl RecipientRule {
 /// A law the policy follows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LawRule {
+    id: Option<String>,
     name: Localized,
     role: Localized,
     in_force_since: String,
 }
 
 impl LawRule {
+    /// The id other sections cite it by (lowercase letters, digits and hyphens, unique):
+    /// always present in the policy in force, absent in earlier versions.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+
     /// Its name and number, e.g. "Luật Bảo vệ dữ liệu cá nhân số 91/2025/QH15".
     pub fn name(&self) -> &Localized {
         &self.name
@@ -711,6 +749,33 @@ impl LawRule {
     /// The date (YYYY-MM-DD) it came into force, never after the policy's effective date.
     pub fn in_force_since(&self) -> &str {
         &self.in_force_since
+    }
+}
+
+/// How soon the shop answers a data subject's request (`[rights_deadlines]`): a first
+/// answer to every request, then a term per kind of request, all from one law.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RightsDeadlines {
+    first_answer: Term,
+    /// One per [`RightsKind`], in its order.
+    terms: Vec<Term>,
+    law: String,
+}
+
+impl RightsDeadlines {
+    /// The term for the first answer, whatever the request.
+    pub fn first_answer(&self) -> Term {
+        self.first_answer
+    }
+
+    /// The term for answering a request of `kind` in full.
+    pub fn term(&self, kind: RightsKind) -> Term {
+        self.terms[kind.position()]
+    }
+
+    /// The id of the `[[laws]]` entry that sets the terms (see [`Policy::law`]).
+    pub fn law(&self) -> &str {
+        &self.law
     }
 }
 
@@ -1560,6 +1625,172 @@ mod tests {
             message,
             "entry 3 of [[laws]]: in force only from 2027-01-01, after the policy's effective \
              date 2026-11-25; cite only laws in force"
+        );
+    }
+
+    #[test]
+    fn every_kind_of_request_has_a_term_in_the_policy_in_force() {
+        let policy = embedded();
+        for &kind in RightsKind::ALL {
+            assert!(
+                policy.rights_deadline(kind).is_some(),
+                "no term for {kind}"
+            );
+        }
+        // Decree 356/2025/NĐ-CP Art. 5, in working days.
+        assert_eq!(policy.first_answer_term(), Some(Term::WorkingDays(2)));
+        for (kind, days) in [
+            (RightsKind::Access, 10),
+            (RightsKind::Rectification, 10),
+            (RightsKind::Portability, 10),
+            (RightsKind::Withdrawal, 15),
+            (RightsKind::Restriction, 15),
+            (RightsKind::Objection, 15),
+            (RightsKind::Erasure, 20),
+        ] {
+            assert_eq!(
+                policy.rights_deadline(kind),
+                Some(Term::WorkingDays(days)),
+                "{kind}"
+            );
+        }
+        let deadlines = policy.rights_deadlines().expect("stated in force");
+        let law = policy.law(deadlines.law()).expect("a law of the policy");
+        assert!(law.name().en().contains("Decree 356/2025/NĐ-CP"), "{law:?}");
+    }
+
+    #[test]
+    fn every_law_in_force_has_an_id_and_an_earlier_version_had_none() {
+        let policy = embedded();
+        for law in policy.laws() {
+            let id = law.id().expect("an id");
+            assert_eq!(policy.law(id), Some(law));
+        }
+        assert!(policy.law("decree-52-2013-nd-cp").is_none());
+        let (_, text) = POLICY_VERSIONS[0];
+        let earlier = Policy::archived_from_toml(text).expect("the earlier version loads");
+        assert!(earlier.laws().iter().all(|law| law.id().is_none()));
+    }
+
+    #[test]
+    fn rejects_a_policy_in_force_without_rights_deadlines() {
+        let start = EMBEDDED_POLICY_TOML
+            .find("[rights_deadlines]\n")
+            .expect("fixture");
+        let end = start
+            + EMBEDDED_POLICY_TOML[start..]
+                .find("\n\n")
+                .expect("fixture");
+        let text = format!(
+            "{}{}",
+            &EMBEDDED_POLICY_TOML[..start],
+            &EMBEDDED_POLICY_TOML[end..]
+        );
+        assert_eq!(
+            Policy::from_toml(&text).expect_err("no terms").to_string(),
+            "the policy: missing `rights_deadlines`"
+        );
+    }
+
+    #[test]
+    fn an_earlier_version_loads_without_rights_deadlines() {
+        let (version, text) = POLICY_VERSIONS[0];
+        assert!(!text.contains("[rights_deadlines]"));
+        let earlier = Policy::archived_from_toml(text).expect("the earlier version loads");
+        assert_eq!(earlier.version(), version);
+        assert!(earlier.rights_deadlines().is_none());
+        assert_eq!(earlier.rights_deadline(RightsKind::Erasure), None);
+        assert_eq!(earlier.first_answer_term(), None);
+    }
+
+    #[test]
+    fn rejects_a_term_that_does_not_read_as_one() {
+        let message = error_message("erasure = \"20 working days\"", "erasure = \"20 ngày\"");
+        assert_eq!(
+            message,
+            "[rights_deadlines]: `erasure`: \"20 ngày\" is not a term: write \"N days\" or \"N \
+             working days\", N a whole number from 1 to 65535 without leading zeros"
+        );
+        let message = error_message(
+            "first_answer = \"2 working days\"",
+            "first_answer = \"0 working days\"",
+        );
+        assert_mentions(
+            &message,
+            &["[rights_deadlines]", "`first_answer`", "\"0 working days\""],
+        );
+    }
+
+    #[test]
+    fn rejects_rights_deadlines_missing_a_kind_of_request() {
+        let message = error_message("objection = \"15 working days\"\n", "");
+        assert_eq!(message, "[rights_deadlines]: missing `objection`");
+    }
+
+    #[test]
+    fn rejects_rights_deadlines_without_a_first_answer() {
+        let message = error_message("first_answer = \"2 working days\"\n", "");
+        assert_eq!(message, "[rights_deadlines]: missing `first_answer`");
+    }
+
+    #[test]
+    fn rejects_an_unknown_key_in_rights_deadlines() {
+        let message = error_message(
+            "erasure = \"20 working days\"\n",
+            "erasure = \"20 working days\"\ndeletion = \"20 working days\"\n",
+        );
+        assert_eq!(
+            message,
+            "[rights_deadlines]: unknown key \"deletion\" in `keys`; expected one of: \
+             first_answer, law, access, rectification, portability, erasure, withdrawal, \
+             restriction, objection"
+        );
+    }
+
+    #[test]
+    fn rejects_rights_deadlines_citing_a_law_by_an_unknown_id() {
+        let message = error_message(
+            "law = \"decree-356-2025-nd-cp\"",
+            "law = \"decree-13-2023-nd-cp\"",
+        );
+        assert_eq!(
+            message,
+            "[rights_deadlines]: `law` names law \"decree-13-2023-nd-cp\", which no entry of \
+             [[laws]] has as its `id`; ids: law-91-2025-qh15, decree-356-2025-nd-cp, \
+             law-122-2025-qh15, law-88-2015-qh13"
+        );
+        let message = error_message("law = \"decree-356-2025-nd-cp\"\n", "");
+        assert_eq!(message, "[rights_deadlines]: missing `law`");
+    }
+
+    #[test]
+    fn rejects_a_law_in_force_without_an_id() {
+        let message = error_message("id = \"law-122-2025-qh15\"\n", "");
+        assert_eq!(message, "entry 3 of [[laws]]: missing `id`");
+    }
+
+    #[test]
+    fn rejects_a_law_id_given_twice() {
+        let message = error_message(
+            "id = \"law-88-2015-qh13\"",
+            "id = \"law-122-2025-qh15\"",
+        );
+        assert_eq!(
+            message,
+            "the policy: \"law-122-2025-qh15\" appears more than once in `laws`"
+        );
+    }
+
+    #[test]
+    fn rejects_a_law_id_that_is_not_lowercase_letters_digits_and_hyphens() {
+        let message = error_message(
+            "id = \"decree-356-2025-nd-cp\"",
+            "id = \"Decree 356/2025/NĐ-CP\"",
+        );
+        assert_eq!(
+            message,
+            "entry 2 of [[laws]]: `id` must be lowercase letters, digits and hyphens, found \
+             \"Decree 356/2025/NĐ-CP\""
         );
     }
 

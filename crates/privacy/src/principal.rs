@@ -44,6 +44,12 @@ enum Kind {
         account_id: String,
         message_id: i64,
     },
+    /// The outbox mailer, sending a message that carries its own sealed content under a
+    /// subject of its own (an erasure link for a guest, the last email after an erasure).
+    MessageMailer { subject: String, message_id: i64 },
+    /// Presented a live erasure link: whoever controls the address it was sent to. Bound to
+    /// the request's own subject, under which the address is sealed.
+    ErasureRequester { subject: String },
 }
 
 /// The scope a principal may open within its subject.
@@ -57,6 +63,10 @@ pub(crate) enum Scope<'a> {
         order_id: &'a str,
         message_id: Option<i64>,
     },
+    /// One message's own sealed content.
+    Message { subject: &'a str, message_id: i64 },
+    /// An erasure request's own sealed address.
+    ErasureRequest { subject: &'a str },
     /// An account's own record (and, for the mailer, one message about it).
     Account {
         subject: &'a str,
@@ -115,6 +125,21 @@ impl Principal {
         }
     }
 
+    pub(crate) fn message_mailer(subject: String, message_id: i64) -> Principal {
+        Principal {
+            kind: Kind::MessageMailer {
+                subject,
+                message_id,
+            },
+        }
+    }
+
+    pub(crate) fn erasure_requester(subject: String) -> Principal {
+        Principal {
+            kind: Kind::ErasureRequester { subject },
+        }
+    }
+
     /// The account this principal acts as or for, if any.
     pub fn account(&self) -> Option<&str> {
         match &self.kind {
@@ -128,10 +153,13 @@ impl Principal {
     /// The role the policy judges.
     pub fn actor(&self) -> Actor {
         match self.kind {
-            Kind::OrderBuyer { .. } | Kind::CartBuyer { .. } | Kind::AccountHolder { .. } => {
-                Actor::Buyer
+            Kind::OrderBuyer { .. }
+            | Kind::CartBuyer { .. }
+            | Kind::AccountHolder { .. }
+            | Kind::ErasureRequester { .. } => Actor::Buyer,
+            Kind::Mailer { .. } | Kind::AccountMailer { .. } | Kind::MessageMailer { .. } => {
+                Actor::System
             }
-            Kind::Mailer { .. } | Kind::AccountMailer { .. } => Actor::System,
         }
     }
 
@@ -141,7 +169,9 @@ impl Principal {
             Kind::OrderBuyer { subject, .. }
             | Kind::Mailer { subject, .. }
             | Kind::AccountHolder { subject, .. }
-            | Kind::AccountMailer { subject, .. } => Some(subject),
+            | Kind::AccountMailer { subject, .. }
+            | Kind::MessageMailer { subject, .. }
+            | Kind::ErasureRequester { subject } => Some(subject),
             Kind::CartBuyer { .. } => None,
         }
     }
@@ -152,10 +182,13 @@ impl Principal {
         match &self.kind {
             Kind::OrderBuyer { number, .. } => format!("order:{number}"),
             Kind::CartBuyer { cart_id } => format!("cart:{cart_id}"),
-            Kind::Mailer { message_id, .. } | Kind::AccountMailer { message_id, .. } => {
+            Kind::Mailer { message_id, .. }
+            | Kind::AccountMailer { message_id, .. }
+            | Kind::MessageMailer { message_id, .. } => {
                 format!("system:outbox-mailer/message:{message_id}")
             }
             Kind::AccountHolder { account_id, .. } => format!("account:{account_id}"),
+            Kind::ErasureRequester { subject } => format!("erasure-request:{subject}"),
         }
     }
 
@@ -194,6 +227,14 @@ impl Principal {
                 account_id,
                 message_id: Some(*message_id),
             },
+            Kind::MessageMailer {
+                subject,
+                message_id,
+            } => Scope::Message {
+                subject,
+                message_id: *message_id,
+            },
+            Kind::ErasureRequester { subject } => Scope::ErasureRequest { subject },
             Kind::CartBuyer { .. } => Scope::Nothing,
         }
     }

@@ -4,11 +4,12 @@
 
 use crate::audit::{self, AuditAction, AuditBatch, AuditEvent};
 use crate::gate::slots;
-use crate::policy::{Actor, Language, Policy, PurposeId};
+use crate::policy::{Actor, Language, LegalBasis, Policy, PurposeId};
+use crate::principal::{Principal, Scope};
 use crate::sealed::{Sealed, Slot};
 use crate::vault::{self, DataKey, IndexKind, Vault, VaultError, WrappedKey};
 use hanjinbi_domain::contact::{Email, FullName, PhoneVn};
-use hanjinbi_store::subjects::{self, ConsentRow, SealedBuyer};
+use hanjinbi_store::subjects::{self, ConsentRow, LimitKind, SealedBuyer};
 use hanjinbi_store::{StoreError, WriteTx};
 use rand::RngCore;
 use thiserror::Error;
@@ -19,6 +20,10 @@ pub enum RecordError {
     Erased,
     #[error("{0} is not a purpose that asks for consent")]
     NotAConsentPurpose(&'static str),
+    #[error("{0} is required by law and cannot be objected to or restricted")]
+    CannotBeLimited(&'static str),
+    #[error("only the holder of a verified account decides for the records of its address")]
+    NotAnAccountHolder,
     #[error(transparent)]
     Vault(#[from] VaultError),
     #[error(transparent)]
@@ -348,4 +353,226 @@ pub async fn queue_account_link(
     )
     .await?;
     Ok(())
+}
+
+/// Queues a message to an address no readable record holds: a new message subject with its
+/// own data key, the notice sealed under it. The mailer opens it once, sends it and destroys
+/// the key ([`crate::gate::Gate::forget_message`]). Audited as a seal for answering the
+/// buyer's request. Returns the message subject.
+pub async fn queue_notice(
+    tx: &mut WriteTx,
+    vault: &Vault,
+    kind: &str,
+    notice: &crate::plain::Notice,
+    now: i64,
+    audit: &mut AuditBatch,
+) -> Result<String, RecordError> {
+    let subject = new_id();
+    let (key, wrapped) = vault.new_data_key(&subject)?;
+    let text = notice
+        .to_sealable()
+        .map_err(|_| RecordError::Vault(VaultError::SealFailed))?;
+    let sealed = vault::seal(&key, slots::message(&subject), &text)?;
+    subjects::insert_key(tx, &subject, &wrapped.master_key_id, &wrapped.bytes, now).await?;
+    hanjinbi_store::outbox::enqueue_for_subject(tx, kind, &subject, &sealed.to_stored(), now)
+        .await?;
+    audit.record(AuditEvent {
+        at: now,
+        actor: Actor::System.code(),
+        purpose: PurposeId::AnsweringRequests.code(),
+        action: AuditAction::Seal,
+        subject: &subject,
+        fields: &["message_payload"],
+    });
+    Ok(subject)
+}
+
+/// Records a guest's erasure request: a new request subject with its own key, the address
+/// sealed under it (for the last email the erasure sends), and the link's hash found by the
+/// address's blind index. Audited as a seal for answering the request.
+#[allow(clippy::too_many_arguments)]
+pub async fn erasure_request(
+    tx: &mut WriteTx,
+    vault: &Vault,
+    email: &Email,
+    lang: hanjinbi_domain::Lang,
+    token: &crate::credentials::SecretToken,
+    expires_at: i64,
+    now: i64,
+    audit: &mut AuditBatch,
+) -> Result<(), RecordError> {
+    let subject = new_id();
+    let (key, wrapped) = vault.new_data_key(&subject)?;
+    let email_sealed = vault::seal(&key, slots::erasure_request(&subject), email.expose())?;
+    subjects::insert_key(tx, &subject, &wrapped.master_key_id, &wrapped.bytes, now).await?;
+    hanjinbi_store::erasure::insert_link(
+        tx,
+        &hanjinbi_store::erasure::ErasureLinkRow {
+            token_hash: token.hash().as_bytes().to_vec(),
+            email_index: account_email_index(vault, email),
+            subject_id: subject.clone(),
+            email_sealed: email_sealed.to_stored(),
+            lang: lang.code().to_owned(),
+            created_at: now,
+            expires_at,
+            used_at: None,
+        },
+    )
+    .await?;
+    audit.record(AuditEvent {
+        at: now,
+        actor: Actor::System.code(),
+        purpose: PurposeId::AnsweringRequests.code(),
+        action: AuditAction::Seal,
+        subject: &subject,
+        fields: &["requester_email"],
+    });
+    Ok(())
+}
+
+/// Erases every record made with the address whose blind index is `email_index` (and the
+/// account, when one asks), destroying their data keys: see
+/// [`hanjinbi_store::erasure::erase_address`]. Unused erasure links of the address die, their
+/// request keys with them. One audit entry, on `anchor` (the account's subject or the
+/// request's), names what was destroyed by kind, never by value. `who` is the batch's.
+pub async fn erase(
+    tx: &mut WriteTx,
+    email_index: &[u8],
+    account: Option<(&str, &str)>,
+    anchor: &str,
+    now: i64,
+    audit: &mut AuditBatch,
+) -> Result<hanjinbi_store::erasure::Erased, RecordError> {
+    let erased = hanjinbi_store::erasure::erase_address(tx, email_index, account, now).await?;
+    for request in hanjinbi_store::erasure::retire_links(tx, email_index, now).await? {
+        subjects::destroy_key(tx, &request, now).await?;
+    }
+    audit.record(AuditEvent {
+        at: now,
+        actor: Actor::Buyer.code(),
+        purpose: PurposeId::AnsweringRequests.code(),
+        action: AuditAction::Erase,
+        subject: anchor,
+        fields: &["data_keys", "buyer_records", "consents", "account"],
+    });
+    Ok(erased)
+}
+
+/// The records of the address an account holder proved control of: the account's own data
+/// subject, then every guest buyer subject made with the same address (same blind index).
+struct HolderRecords {
+    account: String,
+    guests: Vec<String>,
+}
+
+/// The records `holder` decides for. Only a principal made from a live session of a verified
+/// account qualifies (not a mailer acting for the account); the account row is read again in
+/// the transaction, so an address changed or unverified meanwhile reaches no guest record.
+async fn holder_records(
+    tx: &mut WriteTx,
+    holder: &Principal,
+) -> Result<HolderRecords, RecordError> {
+    let Scope::Account {
+        subject,
+        account_id,
+        message_id: None,
+    } = holder.scope()
+    else {
+        return Err(RecordError::NotAnAccountHolder);
+    };
+    let account = hanjinbi_store::accounts::by_id_in(tx, account_id)
+        .await?
+        .filter(|a| a.subject_id == subject && a.verified_at.is_some())
+        .ok_or(RecordError::NotAnAccountHolder)?;
+    let guests = subjects::buyers_by_email_index_in(tx, &account.email_index).await?;
+    Ok(HolderRecords {
+        account: account.subject_id,
+        guests,
+    })
+}
+
+/// Records a consent decision of an account holder, who proved control of the address: a
+/// verified decision with the exact wording shown in `lang` and the policy version, audited
+/// like [`record_consent`].
+///
+/// A grant is written on the account's own subject only: a guest record's checkout proved
+/// nothing, and copying a grant onto it would make it count there. A withdrawal is written on
+/// the account's subject and on every guest record of the address, so it reaches every record
+/// of the person at once. Returns how many records the decision was written on.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_holder_consent(
+    tx: &mut WriteTx,
+    policy: &Policy,
+    holder: &Principal,
+    purpose: PurposeId,
+    granted: bool,
+    lang: hanjinbi_domain::Lang,
+    channel: &str,
+    now: i64,
+    audit: &mut AuditBatch,
+) -> Result<usize, RecordError> {
+    let mut row = consent_row(policy, "", purpose, granted, lang, channel, now)?;
+    row.verified = true;
+    let records = holder_records(tx, holder).await?;
+    let reached = if granted {
+        vec![records.account]
+    } else {
+        std::iter::once(records.account)
+            .chain(records.guests)
+            .collect()
+    };
+    for subject in &reached {
+        row.subject_id.clone_from(subject);
+        subjects::insert_consent(tx, &row).await?;
+        audit_consent(audit, &row, now);
+    }
+    Ok(reached.len())
+}
+
+/// Sets (`on`) or lifts an objection or a restriction of `purpose` on the account holder's
+/// subject and every guest record of the address. A purpose the law requires cannot be
+/// limited. Each record whose limit changed gets an audit entry (`objection_on`,
+/// `restriction_off`…); setting a limit already in force, or lifting one that is not, changes
+/// nothing and records nothing. Returns how many records changed.
+#[allow(clippy::too_many_arguments)]
+pub async fn set_holder_limit(
+    tx: &mut WriteTx,
+    policy: &Policy,
+    holder: &Principal,
+    purpose: PurposeId,
+    kind: LimitKind,
+    on: bool,
+    now: i64,
+    audit: &mut AuditBatch,
+) -> Result<usize, RecordError> {
+    if policy.purpose(purpose).basis() == LegalBasis::LegalObligation {
+        return Err(RecordError::CannotBeLimited(purpose.code()));
+    }
+    let records = holder_records(tx, holder).await?;
+    let field = match (kind, on) {
+        (LimitKind::Objection, true) => "objection_on",
+        (LimitKind::Objection, false) => "objection_off",
+        (LimitKind::Restriction, true) => "restriction_on",
+        (LimitKind::Restriction, false) => "restriction_off",
+    };
+    let mut changed = 0;
+    for subject in std::iter::once(&records.account).chain(&records.guests) {
+        let done = if on {
+            subjects::insert_limit(tx, subject, purpose.code(), kind, now).await?
+        } else {
+            subjects::delete_limit(tx, subject, purpose.code(), kind).await?
+        };
+        if done {
+            changed += 1;
+            audit.record(AuditEvent {
+                at: now,
+                actor: Actor::Buyer.code(),
+                purpose: purpose.code(),
+                action: AuditAction::Consent,
+                subject,
+                fields: &[field],
+            });
+        }
+    }
+    Ok(changed)
 }

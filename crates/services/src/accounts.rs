@@ -164,6 +164,11 @@ impl Accounts {
         }
     }
 
+    /// The limits this service counts against, for the services that share them.
+    pub fn limits(&self) -> &Throttle {
+        &self.throttle
+    }
+
     fn index(&self, email: &Email) -> Vec<u8> {
         records::account_email_index(self.gate.vault(), email)
     }

@@ -7,12 +7,16 @@ pub mod carts;
 pub mod catalog;
 pub mod checkout;
 pub mod clock;
+pub mod consents;
 pub mod demo;
 pub mod emails;
+pub mod erasure;
+pub mod export;
 pub mod mail;
 pub mod notifications;
 pub mod orders;
 pub mod payments;
+pub mod rights;
 pub mod throttle;
 
 pub use carts::{CartAccess, CartError, Carts};
@@ -50,6 +54,10 @@ pub struct Services {
     pub orders: orders::Orders,
     pub notifier: notifications::Notifier,
     pub accounts: accounts::Accounts,
+    pub consents: consents::ConsentCentre,
+    pub erasures: erasure::Erasures,
+    /// The buyer's access view and data export.
+    pub export: export::Export,
     clock: Arc<dyn Clock>,
 }
 
@@ -67,6 +75,13 @@ impl Services {
             // Orders paid by transfer get the transfer to make, and its code, in their mail.
             notifier = notifier.with_payment_instructions(Arc::new(bank.clone()));
         }
+        let accounts = accounts::Accounts::new(db.clone(), Arc::clone(&clock), gate.clone());
+        let erasures = erasure::Erasures::new(
+            db.clone(),
+            Arc::clone(&clock),
+            gate.clone(),
+            accounts.limits().clone(),
+        );
         Services {
             catalog: catalog.clone(),
             carts: Carts::new(
@@ -86,7 +101,10 @@ impl Services {
                 catalog,
             ),
             orders: orders::Orders::new(db.clone(), Arc::clone(&clock), gate.clone()),
-            accounts: accounts::Accounts::new(db.clone(), Arc::clone(&clock), gate.clone()),
+            consents: consents::ConsentCentre::new(db.clone(), Arc::clone(&clock), gate.clone()),
+            export: export::Export::new(db.clone(), Arc::clone(&clock), gate.clone()),
+            accounts,
+            erasures,
             notifier,
             gate,
             db,

@@ -9,6 +9,8 @@ use crate::accounts::{
 };
 use crate::checkout::CONFIRMATION_EMAIL;
 use crate::emails::account_link::{AccountLinkKind, AccountLinkMail};
+use crate::emails::erasure_notice::ErasureNoticeMail;
+use crate::erasure::{ERASURE_LINK_EMAIL, ERASURE_LINK_SECS, ERASURE_NOTICE_EMAIL};
 use crate::emails::confirmation::{Confirmation, ConsentChannel, ConsentReceipt, ShipTo};
 use crate::emails::lookup_code::LookupCodeMail;
 use crate::emails::{
@@ -138,8 +140,14 @@ impl Notifier {
     async fn deliver(&self, message: OutboxMessage) -> Result<bool, StoreError> {
         match self.send(&message).await {
             Ok(()) => {
+                let now = self.clock.now();
                 let mut tx = self.db.begin_write().await?;
-                outbox::mark_sent(&mut tx, message.id, self.clock.now()).await?;
+                outbox::mark_sent(&mut tx, message.id, now).await?;
+                // A message subject exists only to carry this message: once sent, its key
+                // goes, and every copy of the content with it.
+                if let Some(subject) = &message.subject_id {
+                    subjects::destroy_key(&mut tx, subject, now).await?;
+                }
                 tx.commit().await?;
                 Ok(true)
             }
@@ -154,6 +162,12 @@ impl Notifier {
                 tracing::warn!(message = message.id, kind = %message.kind, attempts, error = %e, "sending failed");
                 outbox::mark_failed(&self.db, message.id, &e.to_string(), failed_at, retry_at)
                     .await?;
+                if let (None, Some(subject)) = (retry_at, &message.subject_id) {
+                    // Given up: the content will never be sent, so it is not kept either.
+                    let mut tx = self.db.begin_write().await?;
+                    subjects::destroy_key(&mut tx, subject, failed_at).await?;
+                    tx.commit().await?;
+                }
                 Ok(false)
             }
         }
@@ -176,6 +190,12 @@ impl Notifier {
         let now = self.clock.now();
         let order = match about {
             MailFor::Order(order) => order,
+            MailFor::Message => {
+                let (to, subject, rendered) = self.notice_mail(message, &principal, now).await?;
+                let email = self.envelope(&to, &subject, now, rendered)?;
+                self.mailer.send(email).await?;
+                return Ok(());
+            }
             MailFor::Account(account) => {
                 let (to, subject, rendered) = self
                     .account_mail(message, &principal, &account, now)
@@ -292,6 +312,57 @@ impl Notifier {
         }
         .render()?;
         Ok((to, subject, rendered))
+    }
+
+    /// A message that carries its own sealed content: an erasure link, or the last email
+    /// after an erasure.
+    async fn notice_mail(
+        &self,
+        message: &OutboxMessage,
+        principal: &hanjinbi_privacy::Principal,
+        now: i64,
+    ) -> Result<(Email, String, Rendered), SendError> {
+        let notice = self
+            .gate
+            .open::<items::Notice>(principal, PurposeId::AnsweringRequests, now)
+            .await?;
+        let lang = notice.lang();
+        let (subject, rendered) = match message.kind.as_str() {
+            ERASURE_LINK_EMAIL => {
+                let token = notice.token().ok_or_else(|| {
+                    StoreError::Corrupt(format!("erasure link message {} has no token", message.id))
+                })?;
+                let base = self.shop.public_url.trim_end_matches('/');
+                let link = match lang {
+                    Lang::Vi => format!("{base}/xoa-du-lieu/xac-nhan?token={token}"),
+                    Lang::En => format!("{base}/xoa-du-lieu/xac-nhan?token={token}&lang=en"),
+                };
+                AccountLinkMail {
+                    shop: &self.shop,
+                    lang,
+                    kind: AccountLinkKind::Erasure,
+                    link: &link,
+                    expires_at: message.created_at + ERASURE_LINK_SECS,
+                }
+                .render()?
+            }
+            ERASURE_NOTICE_EMAIL => {
+                let policy = self.gate.policy();
+                let reason = policy
+                    .category(hanjinbi_privacy::policy::DataCategory::Transaction)
+                    .retention_reason()
+                    .get(lang.into());
+                ErasureNoticeMail {
+                    shop: &self.shop,
+                    lang,
+                    orders_kept: notice.orders_kept(),
+                    retention_reason: reason,
+                }
+                .render()?
+            }
+            other => return Err(SendError::UnknownKind(other.to_owned())),
+        };
+        Ok((notice.email().clone(), subject, rendered))
     }
 
     fn envelope(

@@ -241,7 +241,8 @@ pub struct OrderView {
     pub total: Dong,
     pub shipping_method: ShippingMethod,
     pub payment_method: PaymentMethod,
-    pub ship_to: DeliveryDetails,
+    /// `None` once the buyer's data was erased.
+    pub ship_to: Option<DeliveryDetails>,
     pub note: Option<OrderNote>,
     pub history: Vec<(OrderStatus, i64)>,
     pub token: String,
@@ -353,14 +354,21 @@ impl Orders {
         principal: &Principal,
         order: OrderRow,
     ) -> Result<OrderView, OrderError> {
-        let (ship_to, note) = self
+        let opened = self
             .gate
             .open_view::<(items::ShipTo, items::Note)>(
                 principal,
                 PurposeId::OrderFulfilment,
                 self.clock.now(),
             )
-            .await?;
+            .await;
+        // After the buyer's erasure the order stays as a transaction record, without the
+        // delivery details and note, which open for nobody.
+        let (ship_to, note) = match opened {
+            Ok((ship_to, note)) => (Some(ship_to), note),
+            Err(GateError::Erased) => (None, None),
+            Err(e) => return Err(e.into()),
+        };
         let lines = orders::lines(&self.db, &order.id)
             .await?
             .into_iter()

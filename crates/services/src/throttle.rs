@@ -1,5 +1,5 @@
-//! Limits on guessing and flooding the account forms: sign-in, registration and password
-//! reset, each counted per account (the address's blind index, whether or not an account
+//! Limits on guessing and flooding the account forms: sign-in, registration, password
+//! reset and erasure links, each counted per account (the address's blind index, whether or not an account
 //! has it, so a refusal says nothing about registration) and per client address.
 //!
 //! Counted by `governor` (GCRA) in this server's memory, on the shop's [`Clock`] so tests move
@@ -35,6 +35,8 @@ pub enum Action {
     SignIn,
     Register,
     PasswordReset,
+    /// Asking for an erasure link by email.
+    Erasure,
 }
 
 /// An allowance: `burst` at once, then one more every `every`.
@@ -79,6 +81,7 @@ pub const REGISTER_PER_CLIENT: Allowance = Allowance {
 pub const RESET_PER_ACCOUNT: Allowance = REGISTER_PER_ACCOUNT;
 /// Reset requests per client: 10, then one every 6 min.
 pub const RESET_PER_CLIENT: Allowance = REGISTER_PER_CLIENT;
+// Erasure links are limited as reset links are: each sends an email to the address.
 
 struct Pair {
     per_account: Keyed<Vec<u8>>,
@@ -92,6 +95,7 @@ pub struct Throttle {
     sign_in: Arc<Pair>,
     register: Arc<Pair>,
     reset: Arc<Pair>,
+    erasure: Arc<Pair>,
 }
 
 impl std::fmt::Debug for Throttle {
@@ -119,6 +123,7 @@ impl Throttle {
             sign_in: pair(SIGN_IN_PER_ACCOUNT, SIGN_IN_PER_CLIENT),
             register: pair(REGISTER_PER_ACCOUNT, REGISTER_PER_CLIENT),
             reset: pair(RESET_PER_ACCOUNT, RESET_PER_CLIENT),
+            erasure: pair(RESET_PER_ACCOUNT, RESET_PER_CLIENT),
             clock,
         }
     }
@@ -132,6 +137,7 @@ impl Throttle {
             Action::SignIn => &self.sign_in,
             Action::Register => &self.register,
             Action::PasswordReset => &self.reset,
+            Action::Erasure => &self.erasure,
         };
         let now = self.clock.now();
         let refused = |not_until: governor::NotUntil<Duration>| {
@@ -151,7 +157,7 @@ impl Throttle {
 
     /// Forgets counters that are back to a full allowance, so memory follows recent use.
     pub fn forget_idle(&self) {
-        for pair in [&self.sign_in, &self.register, &self.reset] {
+        for pair in [&self.sign_in, &self.register, &self.reset, &self.erasure] {
             pair.per_account.retain_recent();
             pair.per_client.retain_recent();
             pair.per_account.shrink_to_fit();

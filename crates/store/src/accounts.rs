@@ -378,3 +378,18 @@ pub async fn orders_of_email(
     .fetch_all(e)
     .await)?)
 }
+
+
+/// Takes the account's row for the rest of the transaction (on PostgreSQL a row lock; SQLite
+/// holds the write lock already): whoever changes the account next waits. `false` when the
+/// account is gone.
+pub async fn lock(tx: &mut WriteTx, id: &str) -> Result<bool, StoreError> {
+    let locked = on_tx!(tx, |e| sqlx::query(
+        "UPDATE accounts SET password_changed_at = password_changed_at WHERE id = $1"
+    )
+    .bind(id)
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(locked == 1)
+}

@@ -10,13 +10,16 @@ pub mod accounts;
 pub mod audit;
 pub mod carts;
 pub mod catalog;
+pub mod erasure;
 mod db;
 mod error;
+pub mod export;
 pub mod keyring;
 mod migrate;
 pub mod orders;
 pub mod outbox;
 mod pg_copy;
+pub mod rights;
 mod search_text;
 pub mod subjects;
 

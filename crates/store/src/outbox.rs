@@ -11,8 +11,10 @@ pub struct OutboxMessage {
     pub kind: String,
     /// The order the message is about, or `None` for a message about an account.
     pub order_id: Option<String>,
-    /// The account the message is about, or `None` for a message about an order.
+    /// The account the message is about, if it is about one.
     pub account_id: Option<String>,
+    /// The message subject of a message to an address no readable record holds, if it is one.
+    pub subject_id: Option<String>,
     pub attempts: i64,
     pub payload_sealed: Option<Vec<u8>>,
     /// When the change that needs the message was made (a one-time code's issue time).
@@ -64,6 +66,31 @@ pub async fn enqueue_for_account(
     Ok(())
 }
 
+/// Queues a message whose content (the address included) is sealed in `payload_sealed` under
+/// the message subject's own key (an erasure link for a guest, the last email after an
+/// erasure).
+pub async fn enqueue_for_subject(
+    tx: &mut WriteTx,
+    kind: &str,
+    subject_id: &str,
+    payload_sealed: &[u8],
+    now: i64,
+) -> Result<(), StoreError> {
+    on_tx!(tx, |e| sqlx::query(
+        "INSERT INTO outbox (kind, subject_id, payload_sealed, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5)"
+    )
+    .bind(kind)
+    .bind(subject_id)
+    .bind(payload_sealed)
+    .bind(now)
+    .bind(now)
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(())
+}
+
 /// Claims due messages in one statement. On PostgreSQL, rows another server is claiming at
 /// the same moment are skipped rather than waited for (`FOR UPDATE SKIP LOCKED`), so
 /// workers on several servers never queue behind each other; SQLite has one writer, so
@@ -71,13 +98,13 @@ pub async fn enqueue_for_account(
 const CLAIM_SQLITE: &str = "UPDATE outbox SET claimed_until = $1 WHERE id IN \
      (SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
      AND next_attempt_at <= $2 AND claimed_until <= $2 ORDER BY id LIMIT $3) \
-     RETURNING id, kind, order_id, account_id, attempts, payload_sealed, created_at";
+     RETURNING id, kind, order_id, account_id, subject_id, attempts, payload_sealed, created_at";
 
 const CLAIM_POSTGRES: &str = "UPDATE outbox SET claimed_until = $1 WHERE id IN \
      (SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
      AND next_attempt_at <= $2 AND claimed_until <= $2 ORDER BY id LIMIT $3 \
      FOR UPDATE SKIP LOCKED) \
-     RETURNING id, kind, order_id, account_id, attempts, payload_sealed, created_at";
+     RETURNING id, kind, order_id, account_id, subject_id, attempts, payload_sealed, created_at";
 
 /// Claims up to `limit` due messages for `claim_secs`, oldest first.
 pub async fn claim_due(
@@ -163,18 +190,21 @@ pub async fn payload(db: &Db, id: i64, order_id: &str) -> Result<Option<Vec<u8>>
 pub enum MessageTarget {
     Order(String),
     Account(String),
+    /// A message subject: the message carries its own sealed content.
+    Subject(String),
 }
 
 #[derive(sqlx::FromRow)]
 struct TargetRow {
     order_id: Option<String>,
     account_id: Option<String>,
+    subject_id: Option<String>,
 }
 
 /// The order or account of message `id`, while the message is still waiting to be sent.
 pub async fn unsent_target(db: &Db, id: i64) -> Result<Option<MessageTarget>, StoreError> {
     let row: Option<TargetRow> = on_read!(db, |e| sqlx::query_as(
-        "SELECT order_id, account_id FROM outbox WHERE id = $1 AND sent_at IS NULL"
+        "SELECT order_id, account_id, subject_id FROM outbox WHERE id = $1 AND sent_at IS NULL"
     )
     .bind(id)
     .fetch_optional(e)
@@ -184,13 +214,20 @@ pub async fn unsent_target(db: &Db, id: i64) -> Result<Option<MessageTarget>, St
         Some(TargetRow {
             order_id: Some(order),
             account_id: None,
+            subject_id: None,
         }) => Ok(Some(MessageTarget::Order(order))),
         Some(TargetRow {
             order_id: None,
             account_id: Some(account),
+            subject_id: None,
         }) => Ok(Some(MessageTarget::Account(account))),
+        Some(TargetRow {
+            order_id: None,
+            account_id: None,
+            subject_id: Some(subject),
+        }) => Ok(Some(MessageTarget::Subject(subject))),
         Some(_) => Err(StoreError::Corrupt(format!(
-            "outbox message {id} names both or neither of an order and an account"
+            "outbox message {id} names other than one order, account or message subject"
         ))),
     }
 }
@@ -206,6 +243,22 @@ pub async fn account_payload(
     )
     .bind(id)
     .bind(account_id)
+    .fetch_optional(e)
+    .await)?;
+    Ok(payload.flatten())
+}
+
+/// The sealed payload of message `id`, if it belongs to the message subject `subject_id`.
+pub async fn subject_payload(
+    db: &Db,
+    id: i64,
+    subject_id: &str,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let payload: Option<Option<Vec<u8>>> = on_read!(db, |e| sqlx::query_scalar(
+        "SELECT payload_sealed FROM outbox WHERE id = $1 AND subject_id = $2"
+    )
+    .bind(id)
+    .bind(subject_id)
     .fetch_optional(e)
     .await)?;
     Ok(payload.flatten())

@@ -142,6 +142,19 @@ pub async fn buyers_by_email_index(db: &Db, email_index: &[u8]) -> Result<Vec<St
     .await)?)
 }
 
+/// [`buyers_by_email_index`], inside a write transaction.
+pub async fn buyers_by_email_index_in(
+    tx: &mut WriteTx,
+    email_index: &[u8],
+) -> Result<Vec<String>, StoreError> {
+    Ok(on_tx!(tx, |e| sqlx::query_scalar(
+        "SELECT id FROM buyers WHERE email_index = $1 ORDER BY created_at, id"
+    )
+    .bind(email_index)
+    .fetch_all(e)
+    .await)?)
+}
+
 pub async fn insert_buyer(tx: &mut WriteTx, b: &SealedBuyer, now: i64) -> Result<(), StoreError> {
     on_tx!(tx, |e| sqlx::query(
         "INSERT INTO buyers (id, email_index, phone_index, email_sealed, name_sealed, \
@@ -309,4 +322,134 @@ pub async fn consents(db: &Db, subject: &str) -> Result<Vec<ConsentRow>, StoreEr
         .bind(subject)
         .fetch_all(e)
         .await)?)
+}
+
+/// A buyer's limit on one purpose: an objection ("do not use my data for this") or a
+/// restriction ("stop using it while this is settled"). The gate refuses a limited purpose
+/// like one without consent; the two are kept apart because lifting one leaves the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LimitKind {
+    Objection,
+    Restriction,
+}
+
+impl LimitKind {
+    pub const ALL: [LimitKind; 2] = [LimitKind::Objection, LimitKind::Restriction];
+
+    /// The code stored in `processing_limits.kind`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            LimitKind::Objection => "objection",
+            LimitKind::Restriction => "restriction",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<LimitKind> {
+        LimitKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    fn stored(code: &str) -> Result<LimitKind, StoreError> {
+        LimitKind::parse(code).ok_or_else(|| {
+            StoreError::Corrupt(format!("a processing limit of unknown kind {code:?}"))
+        })
+    }
+}
+
+/// A processing limit in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessingLimit {
+    pub subject_id: String,
+    pub purpose: String,
+    pub kind: LimitKind,
+    /// When it was set; setting it again does not move this.
+    pub since: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct LimitRow {
+    subject_id: String,
+    purpose: String,
+    kind: String,
+    since: i64,
+}
+
+/// Sets a limit. Setting one already in force changes nothing (its `since` stays): returns
+/// whether a row was added.
+pub async fn insert_limit(
+    tx: &mut WriteTx,
+    subject: &str,
+    purpose: &str,
+    kind: LimitKind,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let added = on_tx!(tx, |e| sqlx::query(
+        "INSERT INTO processing_limits (subject_id, purpose, kind, since) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (subject_id, purpose, kind) DO NOTHING"
+    )
+    .bind(subject)
+    .bind(purpose)
+    .bind(kind.code())
+    .bind(now)
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(added == 1)
+}
+
+/// Lifts a limit: returns whether one was in force.
+pub async fn delete_limit(
+    tx: &mut WriteTx,
+    subject: &str,
+    purpose: &str,
+    kind: LimitKind,
+) -> Result<bool, StoreError> {
+    let deleted = on_tx!(tx, |e| sqlx::query(
+        "DELETE FROM processing_limits WHERE subject_id = $1 AND purpose = $2 AND kind = $3"
+    )
+    .bind(subject)
+    .bind(purpose)
+    .bind(kind.code())
+    .execute(e)
+    .await
+    .map(|done| done.rows_affected()))?;
+    Ok(deleted == 1)
+}
+
+/// Every limit in force on `subject`, by purpose then kind.
+pub async fn limits(db: &Db, subject: &str) -> Result<Vec<ProcessingLimit>, StoreError> {
+    let rows: Vec<LimitRow> = on_read!(db, |e| sqlx::query_as(
+        "SELECT subject_id, purpose, kind, since FROM processing_limits \
+         WHERE subject_id = $1 ORDER BY purpose, kind"
+    )
+    .bind(subject)
+    .fetch_all(e)
+    .await)?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(ProcessingLimit {
+                kind: LimitKind::stored(&r.kind)?,
+                subject_id: r.subject_id,
+                purpose: r.purpose,
+                since: r.since,
+            })
+        })
+        .collect()
+}
+
+/// Whether `subject` has limited `purpose`, and how (an objection before a restriction when
+/// both are in force). One read of the primary key: the gate asks at every opening.
+pub async fn limited(
+    db: &Db,
+    subject: &str,
+    purpose: &str,
+) -> Result<Option<LimitKind>, StoreError> {
+    let kind: Option<String> = on_read!(db, |e| sqlx::query_scalar(
+        "SELECT kind FROM processing_limits WHERE subject_id = $1 AND purpose = $2 \
+         ORDER BY kind LIMIT 1"
+    )
+    .bind(subject)
+    .bind(purpose)
+    .fetch_optional(e)
+    .await)?;
+    kind.as_deref().map(LimitKind::stored).transpose()
 }

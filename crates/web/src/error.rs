@@ -454,6 +454,7 @@ impl From<hanjinbi_services::orders::OrderError> for Failure {
                 "This order was opened too often in the last minute. Please try again shortly.",
             )
             .retry_after(60),
+            OrderError::Gate(hanjinbi_privacy::gate::GateError::Limited(_)) => processing_limited(),
             other => Failure::internal(&other),
         }
     }
@@ -692,6 +693,74 @@ impl From<hanjinbi_services::accounts::AccountError> for Failure {
                 "not_signed_in",
                 "Quý khách chưa đăng nhập, hoặc phiên đăng nhập đã kết thúc.",
                 "You are not signed in, or your session has ended.",
+            ),
+            AccountError::Gate(hanjinbi_privacy::gate::GateError::Limited(_)) => {
+                processing_limited()
+            }
+            other => Failure::internal(&other),
+        }
+    }
+}
+
+/// The buyer's own objection or restriction keeps the gate from opening what was asked for:
+/// the buyer's doing, not the shop's failure.
+pub fn processing_limited() -> Failure {
+    Failure::new(
+        StatusCode::CONFLICT,
+        "processing_limited",
+        "Quý khách đã phản đối hoặc yêu cầu hạn chế việc dùng dữ liệu của mình cho mục đích này, nên cửa hàng không mở dữ liệu đó. Quý khách có thể gỡ bỏ trong tài khoản của mình.",
+        "You have objected to or restricted the use of your data for this purpose, so the shop does not open it. You can lift this in your account.",
+    )
+}
+
+impl From<hanjinbi_services::consents::ConsentError> for Failure {
+    fn from(e: hanjinbi_services::consents::ConsentError) -> Failure {
+        use hanjinbi_privacy::records::RecordError;
+        use hanjinbi_services::consents::ConsentError;
+        match e {
+            ConsentError::UnknownPurpose => Failure::new(
+                StatusCode::NOT_FOUND,
+                "unknown_purpose",
+                "Chính sách bảo mật không có mục đích xử lý này.",
+                "The privacy policy has no such purpose.",
+            ),
+            ConsentError::NotAConsentPurpose(_) => Failure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "not_a_consent_purpose",
+                "Mục đích này không dựa trên sự đồng ý, nên không có gì để đồng ý hay rút lại. Quý khách có thể phản đối hoặc yêu cầu hạn chế nó.",
+                "This purpose does not rest on consent, so there is nothing to grant or withdraw. You can object to it or restrict it instead.",
+            ),
+            ConsentError::CannotBeLimited(_) => Failure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "cannot_be_limited",
+                "Pháp luật buộc cửa hàng xử lý dữ liệu cho mục đích này, nên không thể phản đối hay hạn chế nó.",
+                "The law requires the shop to process data for this purpose, so it cannot be objected to or restricted.",
+            ),
+            // The account stopped being a verified account's session between the two reads.
+            ConsentError::Record(RecordError::NotAnAccountHolder) => {
+                hanjinbi_services::accounts::AccountError::NotSignedIn.into()
+            }
+            ConsentError::Store(e) | ConsentError::Record(RecordError::Store(e)) => {
+                store_failure(&e)
+            }
+            other => Failure::internal(&other),
+        }
+    }
+}
+
+impl From<hanjinbi_services::export::ExportError> for Failure {
+    fn from(e: hanjinbi_services::export::ExportError) -> Failure {
+        use hanjinbi_privacy::gate::GateError;
+        use hanjinbi_services::export::ExportError;
+        match e {
+            ExportError::Store(e) | ExportError::Gate(GateError::Store(e)) => store_failure(&e),
+            // The buyer objected to or restricted answering their requests: the gate opens
+            // nothing for it until they lift that.
+            ExportError::Gate(GateError::Limited(_)) => Failure::new(
+                StatusCode::CONFLICT,
+                "processing_limited",
+                "Quý khách đã phản đối hoặc yêu cầu hạn chế việc xử lý dữ liệu để trả lời yêu cầu, nên cửa hàng không mở dữ liệu để xuất. Hãy bỏ phản đối hoặc hạn chế đó rồi thử lại.",
+                "You objected to or restricted processing your data to answer your requests, so the shop opens nothing to export. Lift that objection or restriction and try again.",
             ),
             other => Failure::internal(&other),
         }

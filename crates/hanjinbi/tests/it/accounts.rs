@@ -8,11 +8,15 @@ use crate::privacy_proofs::assert_audit_intact;
 use crate::support::{assert_problem, cart_with, spawn, TestApp};
 use serde_json::{json, Value};
 
-const PASSWORD: &str = "trăng sáng trên sông Hương";
+pub const PASSWORD: &str = "trăng sáng trên sông Hương";
 
 /// The token of the single-use link in an account email, if it is one.
 pub fn link_token_in(mail: &Mail) -> Option<String> {
-    let at = mail.text.find("?token=")? + "?token=".len();
+    let path = mail
+        .text
+        .find("/tai-khoan/")
+        .or_else(|| mail.text.find("/xoa-du-lieu/"))?;
+    let at = path + mail.text[path..].find("?token=")? + "?token=".len();
     let token: String = mail.text[at..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
@@ -21,7 +25,7 @@ pub fn link_token_in(mail: &Mail) -> Option<String> {
 }
 
 /// The ids of the emails written so far.
-fn message_ids(app: &TestApp) -> Vec<String> {
+pub fn message_ids(app: &TestApp) -> Vec<String> {
     mailbox::mails(app)
         .into_iter()
         .map(|m| m.message_id)
@@ -29,7 +33,7 @@ fn message_ids(app: &TestApp) -> Vec<String> {
 }
 
 /// Sends what is due and returns the one account email to `to` not among `before`.
-async fn link_mail_since(app: &TestApp, to: &str, before: &[String]) -> Mail {
+pub async fn link_mail_since(app: &TestApp, to: &str, before: &[String]) -> Mail {
     app.send_mail().await;
     let mut found: Vec<Mail> = mailbox::mails(app)
         .into_iter()
@@ -60,7 +64,7 @@ async fn register(app: &TestApp, email: &str, password: &str) -> reqwest::Respon
 
 /// Registers and verifies `email`; returns the bearer token of the session verification
 /// started.
-async fn verified_account(app: &TestApp, email: &str) -> String {
+pub async fn verified_account(app: &TestApp, email: &str) -> String {
     let before = message_ids(app);
     assert_eq!(register(app, email, PASSWORD).await.status().as_u16(), 202);
     let token = link_token_in(&link_mail_since(app, email, &before).await).unwrap();

@@ -1,11 +1,14 @@
 //! Integration tests: the real server on a random port, a fresh database per test.
 #![allow(clippy::unwrap_used)]
 
+mod account_pages;
 mod accounts;
 mod api;
 mod bad_input;
 mod browser;
 mod checkout;
+mod consent_centre;
+mod erasure;
 mod keys;
 mod limits;
 mod lookup;

@@ -142,6 +142,27 @@ pub enum PolicyError {
     #[error("{owner}: `group` belongs only to a block with show = \"promises\"")]
     UnexpectedGroup { owner: String },
 
+    /// A term for answering requests that does not read as one.
+    #[error("{owner}: `{key}`: {source}")]
+    InvalidTerm {
+        owner: String,
+        key: &'static str,
+        source: hanjinbi_domain::deadline::TermParseError,
+    },
+
+    /// A reference to a law by an id no entry of [[laws]] has.
+    #[error("{owner}: `{key}` names law {id:?}, which no entry of [[laws]] has as its `id`; ids: {known}")]
+    UnknownLaw {
+        owner: String,
+        key: &'static str,
+        id: String,
+        known: String,
+    },
+
+    /// A law id that is not lowercase letters, digits and hyphens.
+    #[error("{owner}: `id` must be lowercase letters, digits and hyphens, found {id:?}")]
+    InvalidLawId { owner: String, id: String },
+
     /// A block showing a group of promises that has none.
     #[error("{owner}: shows the promises of group {group:?}, but no promise is in that group")]
     EmptyPromiseGroup { owner: String, group: &'static str },

@@ -474,3 +474,25 @@ code_enum! {
         RetentionAfterFinancialYear = "retention_after_financial_year",
     }
 }
+
+code_enum! {
+    /// A data subject's request that the shop must answer within a term the policy sets in
+    /// `[rights_deadlines]` (Law 91/2025/QH15; Decree 356/2025/NĐ-CP Art. 5). The codes are
+    /// also those of the `rights_requests.kind` column.
+    pub enum RightsKind as "kind of request" {
+        /// To see the personal data the shop keeps.
+        Access = "access",
+        /// To correct it.
+        Rectification = "rectification",
+        /// To be given it in a form another service can read.
+        Portability = "portability",
+        /// To have it deleted.
+        Erasure = "erasure",
+        /// To withdraw a consent.
+        Withdrawal = "withdrawal",
+        /// To have its processing restricted.
+        Restriction = "restriction",
+        /// To object to its processing.
+        Objection = "objection",
+    }
+}

@@ -12,17 +12,19 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::num::NonZeroU32;
 
+use hanjinbi_domain::deadline::Term;
 use serde::Deserialize;
 
 use super::error::PolicyError;
 use super::ids::{
     Actor, BuyerNotice, DataCategory, DisclosureBasis, Feature, Field, Language, LegalBasis,
-    PageBlock, PageWord, ProcessorKind, PromiseGroup, PurposeId, RecipientKind, Vocabulary,
+    PageBlock, PageWord, ProcessorKind, PromiseGroup, PurposeId, RecipientKind, RightsKind,
+    Vocabulary,
 };
 use super::{
     ActorRule, Block, CategoryRule, Controller, FeatureRule, FinancialYearEnd, LawRule, Localized,
-    Page, Policy, ProcessorRule, PromiseRule, PurposeRule, RecipientRule, Retention, Section,
-    Table, PLACEHOLDERS,
+    Page, Policy, ProcessorRule, PromiseRule, PurposeRule, RecipientRule, Retention,
+    RightsDeadlines, Section, Table, PLACEHOLDERS,
 };
 
 /// Which rules apply: all of them to the policy in force; a few are relaxed for an earlier
@@ -52,6 +54,9 @@ struct RawPolicy {
     recipients: Vec<RawRecipient>,
     #[serde(default)]
     laws: Vec<RawLaw>,
+    /// Kept as text: the loader reads each term itself, so that a bad one is reported with
+    /// its key rather than as a bare serde message.
+    rights_deadlines: Option<BTreeMap<String, String>>,
     #[serde(default)]
     features: Vec<RawFeature>,
     #[serde(default)]
@@ -64,6 +69,7 @@ struct RawPolicy {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawLaw {
+    id: Option<String>,
     name: Option<RawText>,
     role: Option<RawText>,
     in_force_since: Option<String>,
@@ -312,11 +318,33 @@ pub(super) fn parse(text: &str, mode: Mode) -> Result<Policy, PolicyError> {
         .laws
         .into_iter()
         .enumerate()
-        .map(|(position, raw)| law(position, raw, &effective_date))
+        .map(|(position, raw)| law(position, raw, &effective_date, mode))
         .collect::<Result<Vec<_>, _>>()?;
     if mode == Mode::Current && laws.is_empty() {
         return Err(PolicyError::MissingSection { section: "laws" });
     }
+    let mut law_ids: Vec<&str> = Vec::with_capacity(laws.len());
+    for id in laws.iter().filter_map(|law| law.id.as_deref()) {
+        if law_ids.contains(&id) {
+            return Err(PolicyError::Duplicate {
+                owner: "the policy".to_owned(),
+                key: "laws",
+                id: id.to_owned(),
+            });
+        }
+        law_ids.push(id);
+    }
+    // Earlier versions were published before the terms were part of the policy; the policy
+    // in force must state them, since requests are recorded with the due dates they give.
+    let rights_deadlines = match (mode, raw.rights_deadlines) {
+        (Mode::Current, None) => {
+            return Err(PolicyError::MissingKey {
+                owner: owner.to_owned(),
+                key: "rights_deadlines",
+            })
+        }
+        (_, raw) => raw.map(|raw| rights_deadlines(raw, &laws)).transpose()?,
+    };
     let features = raw
         .features
         .into_iter()
@@ -385,6 +413,7 @@ pub(super) fn parse(text: &str, mode: Mode) -> Result<Policy, PolicyError> {
         purposes,
         recipients,
         laws,
+        rights_deadlines,
         features,
         processors,
         promises,
@@ -392,8 +421,97 @@ pub(super) fn parse(text: &str, mode: Mode) -> Result<Policy, PolicyError> {
     })
 }
 
-fn law(position: usize, raw: RawLaw, effective_date: &str) -> Result<LawRule, PolicyError> {
+/// `[rights_deadlines]`: `first_answer`, one term per [`RightsKind`] (all of them, no other
+/// key) and `law`, the id of the `[[laws]]` entry the terms come from.
+fn rights_deadlines(
+    raw: BTreeMap<String, String>,
+    laws: &[LawRule],
+) -> Result<RightsDeadlines, PolicyError> {
+    const OWNER: &str = "[rights_deadlines]";
+    let parse_term = |key: &'static str, text: String| {
+        text.parse::<Term>()
+            .map_err(|source| PolicyError::InvalidTerm {
+                owner: OWNER.to_owned(),
+                key,
+                source,
+            })
+    };
+    let mut first_answer = None;
+    let mut law = None;
+    let mut terms: Vec<Option<Term>> = vec![None; RightsKind::COUNT];
+    for (key, value) in raw {
+        match key.as_str() {
+            "first_answer" => first_answer = Some(parse_term("first_answer", value)?),
+            "law" => law = Some(value),
+            code => {
+                let kind = RightsKind::from_code(code).ok_or_else(|| PolicyError::Unknown {
+                    owner: OWNER.to_owned(),
+                    key: "keys",
+                    what: "key",
+                    code: key.clone(),
+                    expected: format!("first_answer, law, {}", expected::<RightsKind>()),
+                })?;
+                terms[kind.position()] = Some(parse_term(kind.code(), value)?);
+            }
+        }
+    }
+    let missing = |key: &'static str| PolicyError::MissingKey {
+        owner: OWNER.to_owned(),
+        key,
+    };
+    let first_answer = first_answer.ok_or_else(|| missing("first_answer"))?;
+    let terms = RightsKind::ALL
+        .iter()
+        .zip(terms)
+        .map(|(kind, term)| term.ok_or_else(|| missing(kind.code())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let law = non_blank(law).ok_or_else(|| missing("law"))?;
+    if !laws
+        .iter()
+        .any(|rule| rule.id.as_deref() == Some(law.as_str()))
+    {
+        return Err(PolicyError::UnknownLaw {
+            owner: OWNER.to_owned(),
+            key: "law",
+            id: law,
+            known: laws
+                .iter()
+                .filter_map(|rule| rule.id.as_deref())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    Ok(RightsDeadlines {
+        first_answer,
+        terms,
+        law,
+    })
+}
+
+fn law(
+    position: usize,
+    raw: RawLaw,
+    effective_date: &str,
+    mode: Mode,
+) -> Result<LawRule, PolicyError> {
     let owner = format!("entry {} of [[laws]]", position + 1);
+    // The policy in force names each law, so that other sections can cite it by id; earlier
+    // versions had no ids.
+    let id = match (mode, non_blank(raw.id)) {
+        (Mode::Current, None) => return Err(PolicyError::MissingKey { owner, key: "id" }),
+        (_, id) => id,
+    };
+    if let Some(id) = &id {
+        let well_formed = id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !well_formed {
+            return Err(PolicyError::InvalidLawId {
+                owner,
+                id: id.clone(),
+            });
+        }
+    }
     let in_force_since = required_string(&owner, "in_force_since", raw.in_force_since)?;
     if !is_iso_date(&in_force_since) {
         return Err(PolicyError::InvalidLawDate {
@@ -410,6 +528,7 @@ fn law(position: usize, raw: RawLaw, effective_date: &str) -> Result<LawRule, Po
         });
     }
     Ok(LawRule {
+        id,
         name: text(&owner, "name", raw.name)?,
         role: text(&owner, "role", raw.role)?,
         in_force_since,

@@ -1,6 +1,6 @@
 //! Emails about an account, each carrying one single-use link: the address's verification,
 //! the note to an address that already has an account (with a reset link), and the
-//! password reset. In the account's language.
+//! password reset; and a guest's erasure link. In the language the buyer used.
 
 use super::envelope::Rendered;
 use super::words::{fill, Words};
@@ -14,6 +14,8 @@ pub enum AccountLinkKind {
     Verify,
     AlreadyRegistered,
     PasswordReset,
+    /// A guest's erasure link.
+    Erasure,
 }
 
 /// Everything an account link email says.
@@ -74,6 +76,12 @@ impl AccountLinkMail<'_> {
                 w.reset_button,
                 w.reset_ignore,
             ),
+            AccountLinkKind::Erasure => (
+                w.subject_erasure_link,
+                w.erasure_link_intro,
+                w.erasure_button,
+                w.erasure_link_ignore,
+            ),
         };
         let view = View {
             w,
@@ -86,7 +94,17 @@ impl AccountLinkMail<'_> {
                 &[("time", &vietnam_time(self.expires_at)?)],
             ),
             ignore,
-            footer: Footer::new(self.shop, w, fill(w.why_account, &shop)),
+            footer: Footer::new(
+                self.shop,
+                w,
+                fill(
+                    match self.kind {
+                        AccountLinkKind::Erasure => w.why_erasure,
+                        _ => w.why_account,
+                    },
+                    &shop,
+                ),
+            ),
         };
         let rendered = Rendered {
             text: Text { m: &view }.render()?,

@@ -9,6 +9,7 @@
 pub mod account_link;
 pub mod confirmation;
 pub mod envelope;
+pub mod erasure_notice;
 pub mod lookup_code;
 pub mod payment;
 pub mod words;

@@ -43,8 +43,58 @@ CREATE TABLE account_links (
 CREATE INDEX account_links_by_account ON account_links (account_id, purpose);
 
 -- Messages about an account (a verification or reset link) go through the same outbox as
--- an order's: a message belongs to an order or to an account, never both.
+-- an order's: a message belongs to exactly one order, account or message subject. A message
+-- subject is a message to an address no readable record holds (an erasure link asked for by
+-- a guest, the last email after an erasure): its own data subject, whose key is destroyed
+-- once the message is sent.
 ALTER TABLE outbox ALTER COLUMN order_id DROP NOT NULL;
 ALTER TABLE outbox ADD COLUMN account_id TEXT REFERENCES accounts (id);
-ALTER TABLE outbox ADD CONSTRAINT outbox_order_or_account
-    CHECK ((order_id IS NULL) <> (account_id IS NULL));
+ALTER TABLE outbox ADD COLUMN subject_id TEXT REFERENCES data_keys (subject_id);
+ALTER TABLE outbox ADD CONSTRAINT outbox_one_target CHECK (
+    (order_id IS NOT NULL)::int + (account_id IS NOT NULL)::int + (subject_id IS NOT NULL)::int = 1);
+
+-- Objections and restrictions: a buyer's "do not use my data for this purpose" (objection)
+-- or "stop using it while this is settled" (restriction). The gate honours a row here like a
+-- missing consent. Lifting one deletes its row; both are in the audit log.
+CREATE TABLE processing_limits (
+    subject_id TEXT    NOT NULL REFERENCES data_keys (subject_id),
+    purpose    TEXT    NOT NULL,
+    kind       TEXT    NOT NULL CHECK (kind IN ('objection', 'restriction')),
+    since      BIGINT  NOT NULL,
+    PRIMARY KEY (subject_id, purpose, kind)
+);
+
+-- Every request a buyer makes under their rights (self-service ones too), with when it
+-- arrived and the days it is due by under Decree 356/2025 Art. 5 (dates in Vietnam, written
+-- YYYY-MM-DD: a term ends on a day, not at a second).
+CREATE TABLE rights_requests (
+    id                 TEXT    PRIMARY KEY,
+    subject_id         TEXT    NOT NULL REFERENCES data_keys (subject_id),
+    kind               TEXT    NOT NULL CHECK (kind IN ('access', 'rectification',
+        'portability', 'erasure', 'withdrawal', 'restriction', 'objection')),
+    channel            TEXT    NOT NULL CHECK (channel IN ('self_service', 'email', 'phone')),
+    received_at        BIGINT  NOT NULL,
+    first_answer_due   TEXT    NOT NULL,
+    due_on             TEXT    NOT NULL,
+    answered_at        BIGINT ,
+    status             TEXT    NOT NULL CHECK (status IN ('open', 'done', 'refused'))
+);
+CREATE INDEX rights_requests_by_subject ON rights_requests (subject_id, received_at);
+CREATE INDEX rights_requests_open ON rights_requests (status, due_on);
+
+-- Single-use links that let whoever controls an address erase the records made with it
+-- (guest orders included), found by the address's blind index. The address itself is sealed
+-- under the request's own data subject, for the last email the erasure sends; that key is
+-- destroyed when the link is used or swept.
+CREATE TABLE erasure_links (
+    token_hash   BYTEA   PRIMARY KEY,
+    email_index  BYTEA   NOT NULL,
+    subject_id   TEXT    NOT NULL REFERENCES data_keys (subject_id),
+    email_sealed BYTEA   NOT NULL,
+    lang         TEXT    NOT NULL CHECK (lang IN ('vi', 'en')),
+    created_at   BIGINT  NOT NULL,
+    expires_at   BIGINT  NOT NULL,
+    used_at      BIGINT 
+);
+CREATE INDEX erasure_links_by_email ON erasure_links (email_index);
+CREATE UNIQUE INDEX erasure_links_by_subject ON erasure_links (subject_id);

@@ -43,13 +43,17 @@ CREATE TABLE account_links (
 CREATE INDEX account_links_by_account ON account_links (account_id, purpose);
 
 -- Messages about an account (a verification or reset link) go through the same outbox as
--- an order's: a message belongs to an order or to an account, never both. SQLite cannot drop
--- a NOT NULL constraint, hence the rebuild.
+-- an order's: a message belongs to exactly one order, account or message subject. SQLite
+-- cannot drop a NOT NULL constraint, hence the rebuild.
 CREATE TABLE outbox_rebuilt (
     id              INTEGER PRIMARY KEY,
     kind            TEXT    NOT NULL,
     order_id        TEXT    REFERENCES orders (id),
     account_id      TEXT    REFERENCES accounts (id),
+    -- A message to an address no readable record holds (an erasure link asked for by a guest,
+    -- the last email after an erasure): its own data subject, whose key is destroyed once the
+    -- message is sent.
+    subject_id      TEXT    REFERENCES data_keys (subject_id),
     payload_sealed  BLOB,
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL,
@@ -58,7 +62,7 @@ CREATE TABLE outbox_rebuilt (
     failed_at       INTEGER,
     last_error      TEXT,
     created_at      INTEGER NOT NULL,
-    CHECK ((order_id IS NULL) <> (account_id IS NULL))
+    CHECK ((order_id IS NOT NULL) + (account_id IS NOT NULL) + (subject_id IS NOT NULL) = 1)
 );
 INSERT INTO outbox_rebuilt (id, kind, order_id, payload_sealed, attempts, next_attempt_at,
     claimed_until, sent_at, failed_at, last_error, created_at)
@@ -70,3 +74,49 @@ ALTER TABLE outbox_rebuilt RENAME TO outbox;
 CREATE INDEX outbox_due ON outbox (sent_at, failed_at, next_attempt_at);
 CREATE INDEX outbox_to_send ON outbox (next_attempt_at, id)
     WHERE sent_at IS NULL AND failed_at IS NULL;
+
+-- Objections and restrictions: a buyer's "do not use my data for this purpose" (objection)
+-- or "stop using it while this is settled" (restriction). The gate honours a row here like a
+-- missing consent. Lifting one deletes its row; both are in the audit log.
+CREATE TABLE processing_limits (
+    subject_id TEXT    NOT NULL REFERENCES data_keys (subject_id),
+    purpose    TEXT    NOT NULL,
+    kind       TEXT    NOT NULL CHECK (kind IN ('objection', 'restriction')),
+    since      INTEGER NOT NULL,
+    PRIMARY KEY (subject_id, purpose, kind)
+);
+
+-- Every request a buyer makes under their rights (self-service ones too), with when it
+-- arrived and the days it is due by under Decree 356/2025 Art. 5 (dates in Vietnam, written
+-- YYYY-MM-DD: a term ends on a day, not at a second).
+CREATE TABLE rights_requests (
+    id                 TEXT    PRIMARY KEY,
+    subject_id         TEXT    NOT NULL REFERENCES data_keys (subject_id),
+    kind               TEXT    NOT NULL CHECK (kind IN ('access', 'rectification',
+        'portability', 'erasure', 'withdrawal', 'restriction', 'objection')),
+    channel            TEXT    NOT NULL CHECK (channel IN ('self_service', 'email', 'phone')),
+    received_at        INTEGER NOT NULL,
+    first_answer_due   TEXT    NOT NULL,
+    due_on             TEXT    NOT NULL,
+    answered_at        INTEGER,
+    status             TEXT    NOT NULL CHECK (status IN ('open', 'done', 'refused'))
+);
+CREATE INDEX rights_requests_by_subject ON rights_requests (subject_id, received_at);
+CREATE INDEX rights_requests_open ON rights_requests (status, due_on);
+
+-- Single-use links that let whoever controls an address erase the records made with it
+-- (guest orders included), found by the address's blind index. The address itself is sealed
+-- under the request's own data subject, for the last email the erasure sends; that key is
+-- destroyed when the link is used or swept.
+CREATE TABLE erasure_links (
+    token_hash   BLOB   PRIMARY KEY,
+    email_index  BLOB   NOT NULL,
+    subject_id   TEXT    NOT NULL REFERENCES data_keys (subject_id),
+    email_sealed BLOB   NOT NULL,
+    lang         TEXT    NOT NULL CHECK (lang IN ('vi', 'en')),
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    used_at      INTEGER
+);
+CREATE INDEX erasure_links_by_email ON erasure_links (email_index);
+CREATE UNIQUE INDEX erasure_links_by_subject ON erasure_links (subject_id);

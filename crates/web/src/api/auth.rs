@@ -150,7 +150,7 @@ fn time(secs: i64) -> Result<String, Failure> {
     })
 }
 
-fn check_email(lang: Lang) -> Response {
+pub(super) fn check_email(lang: Lang) -> Response {
     let detail = match lang {
         Lang::Vi => {
             "Nếu địa chỉ dùng được, một email đã được gửi tới đó. Hãy mở liên kết trong email."
@@ -187,20 +187,23 @@ fn session_answer(app: &AppState, ctx_secure: bool, new: NewSession) -> Result<R
     Ok(response)
 }
 
-fn append_cookie(response: &mut Response, cookie: &str) -> Result<(), Failure> {
+pub(super) fn append_cookie(response: &mut Response, cookie: &str) -> Result<(), Failure> {
     let value = HeaderValue::from_str(cookie).map_err(|e| Failure::internal(&e))?;
     response.headers_mut().append(header::SET_COOKIE, value);
     Ok(())
 }
 
-fn no_store(response: &mut Response) {
+pub(super) fn no_store(response: &mut Response) {
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
 /// The session of a call that changes something: with the cookie, the form token too.
-async fn signed_in_for_change(app: &AppState, headers: &HeaderMap) -> Result<SignedIn, Failure> {
+pub(super) async fn signed_in_for_change(
+    app: &AppState,
+    headers: &HeaderMap,
+) -> Result<SignedIn, Failure> {
     let signed_in = session::require(app, headers).await?;
     signed_in.check_form(headers.get(FORM_TOKEN_HEADER).and_then(|v| v.to_str().ok()))?;
     Ok(signed_in)

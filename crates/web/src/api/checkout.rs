@@ -180,7 +180,8 @@ pub struct OrderDoc {
     currency: Currency,
     shipping_method: String,
     payment_method: String,
-    ship_to: ShipToDoc,
+    /// `null` once the buyer's data was erased: the order stays as a transaction record.
+    ship_to: Option<ShipToDoc>,
     note: Option<String>,
     history: Vec<HistoryDoc>,
 }
@@ -330,11 +331,11 @@ pub async fn order(
                     "currency": "VND",
                     "shipping_method": o.shipping_method,
                     "payment_method": o.payment_method,
-                    "ship_to": {
-                        "name": o.ship_to.name().expose(),
-                        "phone": o.ship_to.phone().expose(),
-                        "address": o.ship_to.address(),
-                    },
+                    "ship_to": o.ship_to.as_ref().map(|s| json!({
+                        "name": s.name().expose(),
+                        "phone": s.phone().expose(),
+                        "address": s.address(),
+                    })),
                     "note": o.note.as_ref().map(|n| n.expose()),
                     "history": o.history.iter().map(|(s, at)| json!({"status": s, "at": crate::pages::iso_time(*at)})).collect::<Vec<_>>(),
                 })),

@@ -148,6 +148,7 @@ problems!(
     ProblemsOrder {
         "401" => "No order token (order_token_missing)",
         "404" => "No order matches this number and token (order_not_found)",
+        "409" => "The buyer has objected to or restricted order fulfilment, so the order's details are not opened (processing_limited)",
         "429" => "This order was opened too often in the last minute (too_many_views)",
     }
 );
@@ -257,6 +258,86 @@ problems!(
         "415" => "The body is not JSON (unsupported_media_type)",
         "422" => "The JSON has another shape, or the new password breaks a rule (invalid_body, weak_password)",
         "429" => "Too many attempts; see Retry-After (too_many_attempts, too_many_requests)",
+    }
+);
+problems!(
+    /// Erasing the signed-in buyer.
+    ProblemsErase {
+        "400" => "Malformed JSON (malformed_json)",
+        "401" => "Not signed in, or the password is wrong (not_signed_in, wrong_credentials)",
+        "403" => "A cookie session without its X-CSRF-Token (form_token_invalid)",
+        "408" => "The body arrived too slowly (body_timeout)",
+        "413" => "The body is larger than 1 MiB (body_too_large)",
+        "415" => "The body is not JSON (unsupported_media_type)",
+        "422" => "The JSON has another shape (invalid_body)",
+        "429" => "Too many attempts; see Retry-After (too_many_attempts, too_many_requests)",
+    }
+);
+problems!(
+    /// Asking for an erasure link.
+    ProblemsErasureRequest {
+        "400" => "Malformed JSON (malformed_json)",
+        "408" => "The body arrived too slowly (body_timeout)",
+        "413" => "The body is larger than 1 MiB (body_too_large)",
+        "415" => "The body is not JSON (unsupported_media_type)",
+        "422" => "The JSON has another shape, or the address is not an email address (invalid_body, invalid_email)",
+        "429" => "Too many requests for this address or from this client; see Retry-After (too_many_attempts, too_many_requests)",
+    }
+);
+problems!(
+    /// Confirming an erasure with its link.
+    ProblemsErasureConfirm {
+        "400" => "Malformed JSON (malformed_json)",
+        "404" => "No link has this token (link_invalid)",
+        "408" => "The body arrived too slowly (body_timeout)",
+        "410" => "The link has expired or was already used (link_expired, link_used)",
+        "413" => "The body is larger than 1 MiB (body_too_large)",
+        "415" => "The body is not JSON (unsupported_media_type)",
+        "422" => "The JSON has another shape (invalid_body)",
+        "429" => "Too many writes from this client address; see Retry-After (too_many_requests)",
+    }
+);
+problems!(
+    /// Granting or withdrawing consent.
+    ProblemsConsentDecision {
+        "400" => "Malformed JSON (malformed_json)",
+        "401" => "Not signed in, or the session has ended (not_signed_in)",
+        "403" => "A cookie session without its X-CSRF-Token (form_token_invalid)",
+        "404" => "The privacy policy has no such purpose (unknown_purpose)",
+        "408" => "The body arrived too slowly (body_timeout)",
+        "413" => "The body is larger than 1 MiB (body_too_large)",
+        "415" => "The body is not JSON (unsupported_media_type)",
+        "422" => "The JSON has another shape, or the purpose does not rest on consent (invalid_body, not_a_consent_purpose)",
+        "429" => "Too many writes from this client address; see Retry-After (too_many_requests)",
+    }
+);
+problems!(
+    /// Objecting to or restricting a purpose, or lifting it.
+    ProblemsLimit {
+        "400" => "Malformed JSON (malformed_json)",
+        "401" => "Not signed in, or the session has ended (not_signed_in)",
+        "403" => "A cookie session without its X-CSRF-Token (form_token_invalid)",
+        "404" => "The privacy policy has no such purpose (unknown_purpose)",
+        "408" => "The body arrived too slowly (body_timeout)",
+        "413" => "The body is larger than 1 MiB (body_too_large)",
+        "415" => "The body is not JSON (unsupported_media_type)",
+        "422" => "The JSON has another shape, or the law requires the purpose (invalid_body, cannot_be_limited)",
+        "429" => "Too many writes from this client address; see Retry-After (too_many_requests)",
+    }
+);
+problems!(
+    /// A read of the signed-in buyer's own data.
+    ProblemsSignedInRead {
+        "401" => "Not signed in, or the session has ended (not_signed_in)",
+    }
+);
+problems!(
+    /// The signed-in buyer's data export.
+    ProblemsExport {
+        "400" => "format is neither json nor csv, or the query string is not valid (unknown_format, invalid_encoding)",
+        "401" => "Not signed in, or the session has ended (not_signed_in)",
+        "409" => "The buyer objected to or restricted processing for answering their requests, so nothing is opened (processing_limited)",
+        "414" => "The query string is longer than 4096 bytes (query_too_long)",
     }
 );
 problems!(

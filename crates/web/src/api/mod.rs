@@ -7,7 +7,10 @@ mod auth;
 mod carts;
 mod catalog;
 mod checkout;
+mod consents;
 mod doc;
+mod erasure;
+mod export;
 mod json;
 mod lookup;
 mod payment;
@@ -52,6 +55,15 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::me))
         .routes(routes!(auth::my_orders))
         .routes(routes!(auth::change_password))
+        .routes(routes!(export::my_data))
+        .routes(routes!(export::my_export))
+        .routes(routes!(consents::list))
+        .routes(routes!(consents::decide))
+        .routes(routes!(consents::object))
+        .routes(routes!(consents::restrict))
+        .routes(routes!(erasure::erase_me))
+        .routes(routes!(erasure::request))
+        .routes(routes!(erasure::confirm))
 }
 
 pub fn routes() -> Router<AppState> {

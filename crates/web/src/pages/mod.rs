@@ -1,5 +1,6 @@
 //! The storefront: server-rendered pages that work without JavaScript.
 
+mod account;
 mod cart;
 pub use cart::CART_COOKIE;
 mod catalog;
@@ -41,6 +42,34 @@ pub fn routes() -> Router<AppState> {
             get(orders::lookup_form).post(orders::lookup),
         )
         .route("/don-hang/{number}", get(orders::show))
+        .route("/tai-khoan", get(account::home))
+        .route(
+            "/tai-khoan/dang-ky",
+            get(account::register_form).post(account::register),
+        )
+        .route("/tai-khoan/kiem-tra-email", get(account::check_email))
+        .route(
+            "/tai-khoan/xac-nhan",
+            get(account::verify_form).post(account::verify),
+        )
+        .route(
+            "/tai-khoan/dang-nhap",
+            get(account::sign_in_form).post(account::sign_in),
+        )
+        .route("/tai-khoan/dang-xuat", post(account::sign_out))
+        .route(
+            "/tai-khoan/dang-xuat-moi-noi",
+            post(account::sign_out_everywhere),
+        )
+        .route("/tai-khoan/mat-khau", post(account::change_password))
+        .route(
+            "/tai-khoan/quen-mat-khau",
+            get(account::forgot_form).post(account::forgot),
+        )
+        .route(
+            "/tai-khoan/dat-lai-mat-khau",
+            get(account::reset_form).post(account::reset),
+        )
         .route("/images/products/{file}", get(images::product_image))
         .route("/chinh-sach-giao-hang", get(shop_pages::delivery_vi))
         .route("/delivery", get(shop_pages::delivery_en))

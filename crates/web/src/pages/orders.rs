@@ -46,6 +46,7 @@ pub struct OrderTexts {
     pub shipping_fee: &'static str,
     pub total: &'static str,
     pub recipient: &'static str,
+    pub delivery_erased: &'static str,
     pub phone: &'static str,
     pub address: &'static str,
     pub shipping: &'static str,
@@ -84,6 +85,7 @@ static VI: OrderTexts = OrderTexts {
     shipping_fee: "Phí giao hàng",
     total: "Tổng cộng",
     recipient: "Người nhận",
+    delivery_erased: "Thông tin giao hàng của đơn này đã được xóa theo yêu cầu của người mua; đơn hàng được giữ lại làm chứng từ giao dịch.",
     phone: "Điện thoại",
     address: "Địa chỉ",
     shipping: "Vận chuyển",
@@ -121,6 +123,7 @@ static EN: OrderTexts = OrderTexts {
     shipping_fee: "Delivery",
     total: "Total",
     recipient: "Recipient",
+    delivery_erased: "The delivery details of this order were erased at the buyer's request; the order is kept as a transaction record.",
     phone: "Phone",
     address: "Address",
     shipping: "Delivery method",
@@ -150,6 +153,8 @@ struct OrderPage {
     subtotal: String,
     shipping_fee: String,
     total: String,
+    /// The buyer's data was erased: no delivery details to show.
+    erased: bool,
     recipient: String,
     phone: String,
     address: String,
@@ -333,9 +338,22 @@ pub async fn show(
         subtotal: order.subtotal.to_string(),
         shipping_fee: order.shipping_fee.to_string(),
         total: order.total.to_string(),
-        recipient: order.ship_to.name().expose().to_owned(),
-        phone: order.ship_to.phone().national_display(),
-        address: order.ship_to.address(),
+        erased: order.ship_to.is_none(),
+        recipient: order
+            .ship_to
+            .as_ref()
+            .map(|s| s.name().expose().to_owned())
+            .unwrap_or_default(),
+        phone: order
+            .ship_to
+            .as_ref()
+            .map(|s| s.phone().national_display())
+            .unwrap_or_default(),
+        address: order
+            .ship_to
+            .as_ref()
+            .map(|s| s.address())
+            .unwrap_or_default(),
         shipping: order.shipping_method.label(lang),
         payment: order.payment_method.label(lang),
         note: order

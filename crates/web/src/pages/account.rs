@@ -1,0 +1,1075 @@
+//! Buyer accounts in the storefront: registering, confirming the address, signing in and out
+//! (here or on every device), changing or resetting the password, and the account page with
+//! the orders placed with the address.
+//!
+//! Every form works without JavaScript. A failure brings the buyer back to the form with the
+//! reason, beside the field at fault and in a summary linking to it; what the buyer typed is
+//! kept, except passwords, which are never written back into a page. Registering and asking
+//! for a reset link answer the same "check your email" whatever the address, so no page tells
+//! whether an address has an account. Forms of a signed-in browser carry the session's form
+//! token (`csrf`); a form without it changes nothing.
+
+use super::html;
+use super::orders::TimeView;
+use crate::context::{href, same_site_path, PageContext, RequestContext};
+use crate::error::{set_retry_after, Failure, PageError};
+use crate::form::FormBody;
+use crate::session::{
+    clear_session_cookie, secure_cookies, session_cookie, signed_in_from, SignedIn, SESSION_COOKIE,
+};
+use crate::timing::answer_no_sooner_than;
+use crate::views::Chrome;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use hanjinbi_domain::order::OrderStatus;
+use hanjinbi_domain::{Dong, Lang};
+use hanjinbi_services::accounts::{self, SessionKind, RESET_LINK_SECS, SESSION_SECS};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Registering and asking for a reset link are answered this long after they arrived at the
+/// earliest: the few statements an existing account adds (or spares) stay hidden under it.
+const ACCOUNT_REQUEST_ANSWER_AFTER: Duration = Duration::from_millis(250);
+
+/// Where the account lives, and where a browser without a session is sent.
+const ACCOUNT_PATH: &str = "/tai-khoan";
+const SIGN_IN_PATH: &str = "/tai-khoan/dang-nhap";
+const CHECK_EMAIL_PATH: &str = "/tai-khoan/kiem-tra-email";
+
+/// The longest `next` path a sign-in follows.
+const MAX_NEXT_CHARS: usize = 512;
+/// The longest token a link page keeps in its form (ours are 43 characters).
+const MAX_TOKEN_CHARS: usize = 128;
+/// The longest email address a form writes back.
+const MAX_EMAIL_CHARS: usize = 254;
+
+pub struct AccountTexts {
+    pub email: &'static str,
+    pub password: &'static str,
+    /// The rule for a new password; `{min}`: its least length.
+    pub password_rule: &'static str,
+    pub current_password: &'static str,
+    pub new_password: &'static str,
+    pub error_summary: &'static str,
+    pub register_title: &'static str,
+    pub register_intro: &'static str,
+    pub register_submit: &'static str,
+    pub have_account: &'static str,
+    pub check_email_title: &'static str,
+    pub check_email_register: &'static str,
+    /// `{minutes}`: how long a reset link works.
+    pub check_email_reset: &'static str,
+    pub check_email_spam: &'static str,
+    pub verify_title: &'static str,
+    pub verify_intro: &'static str,
+    pub verify_submit: &'static str,
+    pub verify_new_link: &'static str,
+    pub sign_in_title: &'static str,
+    pub sign_in_submit: &'static str,
+    pub forgot_link: &'static str,
+    pub no_account: &'static str,
+    pub reset_done: &'static str,
+    pub forgot_title: &'static str,
+    pub forgot_intro: &'static str,
+    pub forgot_submit: &'static str,
+    pub reset_title: &'static str,
+    pub reset_intro: &'static str,
+    pub reset_submit: &'static str,
+    pub reset_new_link: &'static str,
+    pub account_title: &'static str,
+    pub signed_in_as: &'static str,
+    pub registered_at: &'static str,
+    pub verified_at: &'static str,
+    pub vietnam_time: &'static str,
+    pub orders_heading: &'static str,
+    pub no_orders: &'static str,
+    pub order_number: &'static str,
+    pub order_placed: &'static str,
+    pub order_items: &'static str,
+    pub order_total: &'static str,
+    pub order_status: &'static str,
+    pub devices_heading: &'static str,
+    /// `{n}`: sessions live, this one included.
+    pub devices_one: &'static str,
+    pub devices_many: &'static str,
+    pub change_heading: &'static str,
+    pub change_hint: &'static str,
+    pub change_submit: &'static str,
+    pub changed: &'static str,
+    pub sign_out: &'static str,
+    pub sign_out_everywhere: &'static str,
+    pub sign_out_everywhere_hint: &'static str,
+}
+
+static VI: AccountTexts = AccountTexts {
+    email: "Email",
+    password: "Mật khẩu",
+    password_rule: "Ít nhất {min} ký tự; một câu ngắn sẽ dễ nhớ.",
+    current_password: "Mật khẩu hiện tại",
+    new_password: "Mật khẩu mới",
+    error_summary: "Vui lòng sửa các mục sau:",
+    register_title: "Đăng ký tài khoản",
+    register_intro: "Tài khoản giúp quý khách xem lại mọi đơn hàng đã đặt bằng địa chỉ email của mình. Chúng tôi sẽ gửi một liên kết để xác nhận địa chỉ.",
+    register_submit: "Đăng ký",
+    have_account: "Đã có tài khoản? Đăng nhập",
+    check_email_title: "Vui lòng kiểm tra email",
+    check_email_register: "Chúng tôi đã gửi một email tới địa chỉ quý khách vừa nhập. Hãy mở liên kết trong email để tiếp tục.",
+    check_email_reset: "Nếu địa chỉ này có tài khoản, chúng tôi đã gửi tới đó một liên kết để đặt lại mật khẩu. Liên kết có hiệu lực {minutes} phút và chỉ dùng được một lần.",
+    check_email_spam: "Không thấy email sau vài phút? Hãy xem thư mục Spam hoặc Quảng cáo, rồi thử lại nếu cần.",
+    verify_title: "Xác nhận địa chỉ email",
+    verify_intro: "Nhập mật khẩu quý khách đã chọn khi đăng ký để xác nhận địa chỉ email và đăng nhập.",
+    verify_submit: "Xác nhận và đăng nhập",
+    verify_new_link: "Liên kết hết hạn hoặc đã dùng? Đăng ký lại để nhận liên kết mới",
+    sign_in_title: "Đăng nhập",
+    sign_in_submit: "Đăng nhập",
+    forgot_link: "Quên mật khẩu?",
+    no_account: "Chưa có tài khoản? Đăng ký",
+    reset_done: "Đã đổi mật khẩu. Vui lòng đăng nhập bằng mật khẩu mới.",
+    forgot_title: "Quên mật khẩu",
+    forgot_intro: "Nhập địa chỉ email của tài khoản. Chúng tôi sẽ gửi một liên kết để đặt mật khẩu mới.",
+    forgot_submit: "Gửi liên kết",
+    reset_title: "Đặt mật khẩu mới",
+    reset_intro: "Chọn mật khẩu mới cho tài khoản. Mọi thiết bị đang đăng nhập tài khoản sẽ được đăng xuất.",
+    reset_submit: "Lưu mật khẩu mới",
+    reset_new_link: "Liên kết hết hạn hoặc đã dùng? Yêu cầu liên kết mới",
+    account_title: "Tài khoản của quý khách",
+    signed_in_as: "Đang đăng nhập với",
+    registered_at: "Đăng ký lúc",
+    verified_at: "Xác nhận email lúc",
+    vietnam_time: "giờ Việt Nam",
+    orders_heading: "Đơn hàng đã đặt bằng địa chỉ này",
+    no_orders: "Chưa có đơn hàng nào được đặt bằng địa chỉ email này.",
+    order_number: "Mã đơn hàng",
+    order_placed: "Ngày đặt",
+    order_items: "Số sản phẩm",
+    order_total: "Tổng cộng",
+    order_status: "Trạng thái",
+    devices_heading: "Thiết bị đang đăng nhập",
+    devices_one: "Tài khoản đang đăng nhập trên {n} thiết bị (thiết bị này).",
+    devices_many: "Tài khoản đang đăng nhập trên {n} thiết bị, kể cả thiết bị này.",
+    change_heading: "Đổi mật khẩu",
+    change_hint: "Sau khi đổi mật khẩu, các thiết bị khác sẽ được đăng xuất.",
+    change_submit: "Đổi mật khẩu",
+    changed: "Đã đổi mật khẩu. Các thiết bị khác đã được đăng xuất.",
+    sign_out: "Đăng xuất",
+    sign_out_everywhere: "Đăng xuất khỏi mọi thiết bị",
+    sign_out_everywhere_hint: "Dùng khi quý khách quên đăng xuất trên một máy lạ hoặc mất điện thoại.",
+};
+
+static EN: AccountTexts = AccountTexts {
+    email: "Email",
+    password: "Password",
+    password_rule: "At least {min} characters; a short sentence is easy to remember.",
+    current_password: "Current password",
+    new_password: "New password",
+    error_summary: "Please correct the following:",
+    register_title: "Create an account",
+    register_intro: "An account shows every order placed with your email address. We will send a link to confirm the address.",
+    register_submit: "Create the account",
+    have_account: "Already have an account? Sign in",
+    check_email_title: "Please check your email",
+    check_email_register: "We have sent an email to the address you entered. Open the link in it to continue.",
+    check_email_reset: "If this address has an account, we have sent it a link to reset the password. The link works for {minutes} minutes, once.",
+    check_email_spam: "No email after a few minutes? Look in the spam or promotions folder, then try again if needed.",
+    verify_title: "Confirm your email address",
+    verify_intro: "Enter the password you chose when you registered to confirm the address and sign in.",
+    verify_submit: "Confirm and sign in",
+    verify_new_link: "Link expired or already used? Register again for a new one",
+    sign_in_title: "Sign in",
+    sign_in_submit: "Sign in",
+    forgot_link: "Forgot your password?",
+    no_account: "No account yet? Create one",
+    reset_done: "Your password has been changed. Please sign in with the new one.",
+    forgot_title: "Forgot your password",
+    forgot_intro: "Enter your account's email address. We will send a link to set a new password.",
+    forgot_submit: "Send the link",
+    reset_title: "Set a new password",
+    reset_intro: "Choose a new password for the account. Every device signed in to it will be signed out.",
+    reset_submit: "Save the new password",
+    reset_new_link: "Link expired or already used? Ask for a new one",
+    account_title: "Your account",
+    signed_in_as: "Signed in as",
+    registered_at: "Registered",
+    verified_at: "Email confirmed",
+    vietnam_time: "Vietnam time",
+    orders_heading: "Orders placed with this address",
+    no_orders: "No orders have been placed with this email address yet.",
+    order_number: "Order number",
+    order_placed: "Placed",
+    order_items: "Items",
+    order_total: "Total",
+    order_status: "Status",
+    devices_heading: "Signed-in devices",
+    devices_one: "Your account is signed in on {n} device (this one).",
+    devices_many: "Your account is signed in on {n} devices, this one included.",
+    change_heading: "Change the password",
+    change_hint: "Other devices are signed out when the password changes.",
+    change_submit: "Change the password",
+    changed: "Your password has been changed. Other devices have been signed out.",
+    sign_out: "Sign out",
+    sign_out_everywhere: "Sign out on every device",
+    sign_out_everywhere_hint: "For when you forgot to sign out on someone else's computer, or lost your phone.",
+};
+
+fn texts(lang: Lang) -> &'static AccountTexts {
+    match lang {
+        Lang::Vi => &VI,
+        Lang::En => &EN,
+    }
+}
+
+/// Form field names, which are also the ids of their inputs.
+const EMAIL: &str = "email";
+const PASSWORD: &str = "password";
+const CURRENT_PASSWORD: &str = "current_password";
+const NEW_PASSWORD: &str = "new_password";
+
+/// One input of a form.
+pub struct FieldView {
+    pub name: &'static str,
+    pub label: &'static str,
+    /// `email` or `password`.
+    pub kind: &'static str,
+    pub autocomplete: &'static str,
+    /// What the buyer typed; always empty for a password.
+    pub value: String,
+    pub hint: String,
+    pub error: String,
+}
+
+impl FieldView {
+    fn email(t: &AccountTexts, value: &str) -> FieldView {
+        FieldView {
+            name: EMAIL,
+            label: t.email,
+            kind: "email",
+            autocomplete: "email",
+            value: value.chars().take(MAX_EMAIL_CHARS).collect(),
+            hint: String::new(),
+            error: String::new(),
+        }
+    }
+
+    fn password(name: &'static str, label: &'static str, autocomplete: &'static str) -> FieldView {
+        FieldView {
+            name,
+            label,
+            kind: "password",
+            autocomplete,
+            value: String::new(),
+            hint: String::new(),
+            error: String::new(),
+        }
+    }
+
+    /// A password being chosen, with the rule it must meet.
+    fn new_password(t: &AccountTexts, name: &'static str, label: &'static str) -> FieldView {
+        FieldView {
+            hint: t
+                .password_rule
+                .replace("{min}", &hanjinbi_domain::password::MIN_CHARS.to_string()),
+            ..FieldView::password(name, label, "new-password")
+        }
+    }
+
+    /// The ids of the hint and the error, for `aria-describedby`.
+    pub fn described_by(&self) -> String {
+        let mut ids = Vec::new();
+        if !self.hint.is_empty() {
+            ids.push(format!("{}-hint", self.name));
+        }
+        if !self.error.is_empty() {
+            ids.push(format!("{}-error", self.name));
+        }
+        ids.join(" ")
+    }
+}
+
+/// A line of the error summary: the message, and the field it is about.
+pub struct ErrorLink {
+    pub target: &'static str,
+    pub message: String,
+}
+
+/// A form's failure as the page shows it.
+#[derive(Default)]
+struct Shown {
+    /// A failure about no one field, shown at the top.
+    error: String,
+    error_links: Vec<ErrorLink>,
+}
+
+/// Puts `failure` beside `field` (and in the summary, linking to it), or at the top when
+/// it is about no field of this form.
+fn show_on(
+    fields: &mut [FieldView],
+    failure: &Failure,
+    field: Option<&'static str>,
+    lang: Lang,
+) -> Shown {
+    let message = failure.message(lang).to_owned();
+    match field.and_then(|name| fields.iter_mut().find(|f| f.name == name)) {
+        Some(f) => {
+            f.error.clone_from(&message);
+            Shown {
+                error: String::new(),
+                error_links: vec![ErrorLink {
+                    target: f.name,
+                    message,
+                }],
+            }
+        }
+        None => Shown {
+            error: message,
+            error_links: Vec::new(),
+        },
+    }
+}
+
+/// The field of a form a failure is about. `password_field` is where a wrong password is
+/// typed; `new_field` where a new one is chosen.
+fn field_of(
+    failure: &Failure,
+    password_field: Option<&'static str>,
+    new_field: Option<&'static str>,
+) -> Option<&'static str> {
+    if failure.code == "wrong_credentials" {
+        return password_field;
+    }
+    match failure.fields.first().copied() {
+        Some(EMAIL) => Some(EMAIL),
+        Some(PASSWORD) => new_field,
+        _ => None,
+    }
+}
+
+/// A page of one form: register, confirm, sign in, forgot, reset.
+#[derive(Template)]
+#[template(path = "account_form.html")]
+struct FormPage {
+    chrome: Chrome,
+    t: &'static AccountTexts,
+    title: &'static str,
+    intro: &'static str,
+    notice: &'static str,
+    error: String,
+    error_links: Vec<ErrorLink>,
+    action: &'static str,
+    hidden: Vec<(&'static str, String)>,
+    fields: Vec<FieldView>,
+    submit: &'static str,
+    /// Links under the form: `(href, label)`.
+    links: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "account_check_email.html")]
+struct CheckEmailPage {
+    chrome: Chrome,
+    t: &'static AccountTexts,
+    message: String,
+}
+
+pub struct OrderRow {
+    pub number: String,
+    pub href: String,
+    pub placed: TimeView,
+    pub items: i64,
+    pub total: String,
+    pub status: String,
+}
+
+#[derive(Template)]
+#[template(path = "account_home.html")]
+struct AccountPage {
+    chrome: Chrome,
+    t: &'static AccountTexts,
+    email: String,
+    registered: TimeView,
+    verified: TimeView,
+    devices: String,
+    orders: Vec<OrderRow>,
+    csrf: String,
+    notice: &'static str,
+    error: String,
+    error_links: Vec<ErrorLink>,
+    fields: Vec<FieldView>,
+}
+
+/// Marks a page that holds a session, a token or personal data: no cache keeps it.
+fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Marks a page whose address holds a single-use token: the token is not sent on as the
+/// referrer of anything the page links to or loads.
+fn token_page(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    no_store(response)
+}
+
+/// `303 See Other` to a path of ours.
+fn see_other(location: &str) -> Response {
+    let value = HeaderValue::from_str(location).unwrap_or(HeaderValue::from_static("/"));
+    no_store((StatusCode::SEE_OTHER, [(header::LOCATION, value)]).into_response())
+}
+
+fn with_cookie(mut response: Response, cookie: &str) -> Response {
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// `303` to `location` with the new session's cookie.
+fn signed_in_to(
+    app: &AppState,
+    ctx: &RequestContext,
+    started: &accounts::SignedIn,
+    location: &str,
+) -> Response {
+    // The session started now; the service does not hand out its clock.
+    let now = started.expires_at - SESSION_SECS;
+    let cookie = session_cookie(
+        started.token.expose(),
+        now,
+        started.expires_at,
+        secure_cookies(app, ctx.secure),
+    );
+    with_cookie(see_other(location), &cookie)
+}
+
+/// `303` to `location`, removing the session cookie.
+fn signed_out_to(app: &AppState, ctx: &RequestContext, location: &str) -> Response {
+    with_cookie(
+        see_other(location),
+        &clear_session_cookie(secure_cookies(app, ctx.secure)),
+    )
+}
+
+/// The sign-in page for a browser without a live session, coming back to the account after.
+/// A session cookie that no longer opens anything is removed.
+fn to_sign_in(app: &AppState, ctx: &RequestContext) -> Response {
+    let mut location = format!("{SIGN_IN_PATH}?next={ACCOUNT_PATH}");
+    if ctx.lang_chosen {
+        location.push_str("&lang=");
+        location.push_str(ctx.lang.code());
+    }
+    if ctx.cookie(SESSION_COOKIE).is_some() {
+        signed_out_to(app, ctx, &location)
+    } else {
+        see_other(&location)
+    }
+}
+
+/// Where a sign-in goes next: a path of this site, never another site's address.
+fn next_path(raw: Option<&str>) -> String {
+    match raw {
+        Some(path)
+            if path.starts_with('/')
+                && path.len() <= MAX_NEXT_CHARS
+                && path.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            same_site_path(path)
+        }
+        _ => ACCOUNT_PATH.to_owned(),
+    }
+}
+
+fn token_of(raw: Option<&str>) -> String {
+    raw.unwrap_or_default()
+        .trim()
+        .chars()
+        .take(MAX_TOKEN_CHARS)
+        .collect()
+}
+
+/// The form pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Register,
+    Verify,
+    SignIn,
+    Forgot,
+    Reset,
+}
+
+impl Form {
+    /// Where a wrong password is typed, and where a new one is chosen.
+    fn password_fields(self) -> (Option<&'static str>, Option<&'static str>) {
+        match self {
+            Form::Register | Form::Reset => (None, Some(PASSWORD)),
+            Form::Verify | Form::SignIn => (Some(PASSWORD), None),
+            Form::Forgot => (None, None),
+        }
+    }
+}
+
+fn form_page(app: &AppState, ctx: &RequestContext, form: Form) -> FormPage {
+    let t = texts(ctx.lang);
+    let (title, intro, action, fields, submit, links) = match form {
+        Form::Register => (
+            t.register_title,
+            t.register_intro,
+            "/tai-khoan/dang-ky",
+            vec![
+                FieldView::email(t, ""),
+                FieldView::new_password(t, PASSWORD, t.password),
+            ],
+            t.register_submit,
+            vec![(SIGN_IN_PATH, t.have_account)],
+        ),
+        Form::Verify => (
+            t.verify_title,
+            t.verify_intro,
+            "/tai-khoan/xac-nhan",
+            vec![FieldView::password(
+                PASSWORD,
+                t.password,
+                "current-password",
+            )],
+            t.verify_submit,
+            vec![("/tai-khoan/dang-ky", t.verify_new_link)],
+        ),
+        Form::SignIn => (
+            t.sign_in_title,
+            "",
+            SIGN_IN_PATH,
+            vec![
+                FieldView::email(t, ""),
+                FieldView::password(PASSWORD, t.password, "current-password"),
+            ],
+            t.sign_in_submit,
+            vec![
+                ("/tai-khoan/quen-mat-khau", t.forgot_link),
+                ("/tai-khoan/dang-ky", t.no_account),
+            ],
+        ),
+        Form::Forgot => (
+            t.forgot_title,
+            t.forgot_intro,
+            "/tai-khoan/quen-mat-khau",
+            vec![FieldView::email(t, "")],
+            t.forgot_submit,
+            vec![(SIGN_IN_PATH, t.sign_in_title)],
+        ),
+        Form::Reset => (
+            t.reset_title,
+            t.reset_intro,
+            "/tai-khoan/dat-lai-mat-khau",
+            vec![FieldView::new_password(t, PASSWORD, t.new_password)],
+            t.reset_submit,
+            vec![("/tai-khoan/quen-mat-khau", t.reset_new_link)],
+        ),
+    };
+    FormPage {
+        chrome: Chrome::new(&app.shop, ctx),
+        t,
+        title,
+        intro,
+        notice: "",
+        error: String::new(),
+        error_links: Vec::new(),
+        action,
+        hidden: Vec::new(),
+        fields,
+        submit,
+        links,
+    }
+}
+
+impl FormPage {
+    fn with_email(mut self, typed: &str) -> FormPage {
+        if let Some(f) = self.fields.iter_mut().find(|f| f.name == EMAIL) {
+            f.value = typed.chars().take(MAX_EMAIL_CHARS).collect();
+        }
+        self
+    }
+
+    fn with_hidden(mut self, name: &'static str, value: String) -> FormPage {
+        self.hidden.push((name, value));
+        self
+    }
+}
+
+/// The form again, with `failure` shown and its status (and `Retry-After`). A failure on our
+/// side is an error page, not a form.
+fn form_failed(
+    mut page: FormPage,
+    form: Form,
+    failure: Failure,
+    ctx: &RequestContext,
+) -> Result<Response, PageError> {
+    if failure.status.is_server_error() {
+        return Err(PageError(failure));
+    }
+    let (password_field, new_field) = form.password_fields();
+    let field = field_of(&failure, password_field, new_field);
+    let shown = show_on(&mut page.fields, &failure, field, ctx.lang);
+    page.error = shown.error;
+    page.error_links = shown.error_links;
+    let mut response = html(&page, ctx)?;
+    *response.status_mut() = failure.status;
+    set_retry_after(&mut response, &failure);
+    Ok(no_store(response))
+}
+
+fn field<'a>(form: &'a FormBody, name: &str) -> &'a str {
+    form.params.get(name).unwrap_or_default()
+}
+
+// ---- Registering ----
+
+pub async fn register_form(
+    State(app): State<AppState>,
+    PageContext(ctx): PageContext,
+) -> Result<Response, PageError> {
+    Ok(no_store(html(
+        &form_page(&app, &ctx, Form::Register),
+        &ctx,
+    )?))
+}
+
+pub async fn register(
+    State(app): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    PageContext(ctx): PageContext,
+    form: FormBody,
+) -> Result<Response, PageError> {
+    let email = field(&form, EMAIL);
+    let answer = answer_no_sooner_than(
+        ACCOUNT_REQUEST_ANSWER_AFTER,
+        app.services
+            .accounts
+            .register(email, field(&form, PASSWORD), ctx.lang, client.ip()),
+    )
+    .await;
+    match answer {
+        Ok(()) => {
+            app.services.notifier.wake();
+            Ok(see_other(&format!("{CHECK_EMAIL_PATH}?sau=dang-ky")))
+        }
+        Err(e) => form_failed(
+            form_page(&app, &ctx, Form::Register).with_email(email),
+            Form::Register,
+            e.into(),
+            &ctx,
+        ),
+    }
+}
+
+/// "Check your email": the same words whatever happened to the address.
+pub async fn check_email(
+    State(app): State<AppState>,
+    PageContext(ctx): PageContext,
+) -> Result<Response, PageError> {
+    let t = texts(ctx.lang);
+    let message = match ctx.params.get("sau") {
+        Some("quen-mat-khau") => t
+            .check_email_reset
+            .replace("{minutes}", &(RESET_LINK_SECS / 60).to_string()),
+        _ => t.check_email_register.to_owned(),
+    };
+    let page = CheckEmailPage {
+        chrome: Chrome::new(&app.shop, &ctx),
+        t,
+        message,
+    };
+    Ok(no_store(html(&page, &ctx)?))
+}
+
+// ---- Confirming the address ----
+
+pub async fn verify_form(
+    State(app): State<AppState>,
+    PageContext(ctx): PageContext,
+) -> Result<Response, PageError> {
+    let token = token_of(ctx.params.get("token"));
+    let page = form_page(&app, &ctx, Form::Verify).with_hidden("token", token);
+    Ok(token_page(html(&page, &ctx)?))
+}
+
+pub async fn verify(
+    State(app): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    PageContext(ctx): PageContext,
+    form: FormBody,
+) -> Result<Response, PageError> {
+    let token = token_of(form.params.get("token"));
+    match app
+        .services
+        .accounts
+        .verify(
+            &token,
+            field(&form, PASSWORD),
+            SessionKind::Cookie,
+            client.ip(),
+        )
+        .await
+    {
+        Ok(started) => {
+            // The session this browser held before, if any, ends: the new one replaces it.
+            if let Some(old) = ctx.cookie(SESSION_COOKIE) {
+                if let Err(error) = app.services.accounts.sign_out(old).await {
+                    tracing::warn!(%error, "ending the session replaced by a verification");
+                }
+            }
+            Ok(signed_in_to(&app, &ctx, &started, ACCOUNT_PATH))
+        }
+        Err(e) => form_failed(
+            form_page(&app, &ctx, Form::Verify).with_hidden("token", token),
+            Form::Verify,
+            e.into(),
+            &ctx,
+        )
+        .map(token_page),
+    }
+}
+
+// ---- Signing in and out ----
+
+pub async fn sign_in_form(
+    State(app): State<AppState>,
+    PageContext(ctx): PageContext,
+) -> Result<Response, PageError> {
+    let mut page =
+        form_page(&app, &ctx, Form::SignIn).with_hidden("next", next_path(ctx.params.get("next")));
+    if ctx.params.get("reset") == Some("1") {
+        page.notice = page.t.reset_done;
+    }
+    Ok(no_store(html(&page, &ctx)?))
+}
+
+pub async fn sign_in(
+    State(app): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    PageContext(ctx): PageContext,
+    form: FormBody,
+) -> Result<Response, PageError> {
+    let email = field(&form, EMAIL);
+    let next = next_path(form.params.get("next"));
+    match app
+        .services
+        .accounts
+        .sign_in(
+            email,
+            field(&form, PASSWORD),
+            SessionKind::Cookie,
+            ctx.cookie(SESSION_COOKIE),
+            client.ip(),
+        )
+        .await
+    {
+        Ok(started) => Ok(signed_in_to(&app, &ctx, &started, &next)),
+        Err(e) => form_failed(
+            form_page(&app, &ctx, Form::SignIn)
+                .with_email(email)
+                .with_hidden("next", next),
+            Form::SignIn,
+            e.into(),
+            &ctx,
+        ),
+    }
+}
+
+pub async fn sign_out(
+    State(app): State<AppState>,
+    PageContext(ctx): PageContext,
+    headers: HeaderMap,
+    form: FormBody,
+) -> Result<Response, PageError> {
+    if let Some(signed) = signed_in_from(&app, &headers).await? {
+        if let Err(refused) = signed.check_form(form.params.get("csrf")) {
+            return account_page(&app, &ctx, &signed, "", Some((refused, None))).await;
+        }
+        app.services.accounts.sign_out(&signed.token).await?;
+    }
+    Ok(signed_out_to(&app, &ctx, "/"))
+}
+
+pub async fn sign_out_everywhere(
+    State(app): State<AppState>,
+    PageContext(ctx): PageContext,
+    headers: HeaderMap,
+    form: FormBody,
+) -> Result<Response, PageError> {
+    if let Some(signed) = signed_in_from(&app, &headers).await? {
+        if let Err(refused) = signed.check_form(form.params.get("csrf")) {
+            return account_page(&app, &ctx, &signed, "", Some((refused, None))).await;
+        }
+        app.services
+            .accounts
+            .sign_out_everywhere(&signed.session)
+            .await?;
+    }
+    Ok(signed_out_to(&app, &ctx, SIGN_IN_PATH))
+}
+
+// ---- The account ----
+
+pub async fn home(
+    State(app): State<AppState>,
+    PageContext(ctx): PageContext,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let Some(signed) = signed_in_from(&app, &headers).await? else {
+        return Ok(to_sign_in(&app, &ctx));
+    };
+    let notice = if ctx.params.get("changed") == Some("1") {
+        texts(ctx.lang).changed
+    } else {
+        ""
+    };
+    account_page(&app, &ctx, &signed, notice, None).await
+}
+
+pub async fn change_password(
+    State(app): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    PageContext(ctx): PageContext,
+    headers: HeaderMap,
+    form: FormBody,
+) -> Result<Response, PageError> {
+    let Some(signed) = signed_in_from(&app, &headers).await? else {
+        return Ok(to_sign_in(&app, &ctx));
+    };
+    if let Err(refused) = signed.check_form(form.params.get("csrf")) {
+        return account_page(&app, &ctx, &signed, "", Some((refused, None))).await;
+    }
+    match app
+        .services
+        .accounts
+        .change_password(
+            &signed.session,
+            field(&form, CURRENT_PASSWORD),
+            field(&form, NEW_PASSWORD),
+            SessionKind::Cookie,
+            client.ip(),
+        )
+        .await
+    {
+        Ok(started) => Ok(signed_in_to(
+            &app,
+            &ctx,
+            &started,
+            &format!("{ACCOUNT_PATH}?changed=1"),
+        )),
+        Err(e) => {
+            let failure = Failure::from(e);
+            let at = field_of(&failure, Some(CURRENT_PASSWORD), Some(NEW_PASSWORD));
+            account_page(&app, &ctx, &signed, "", Some((failure, at))).await
+        }
+    }
+}
+
+/// The account page, with `problem` (a failure, and the field of the password form it is
+/// about) shown and its status.
+async fn account_page(
+    app: &AppState,
+    ctx: &RequestContext,
+    signed: &SignedIn,
+    notice: &'static str,
+    problem: Option<(Failure, Option<&'static str>)>,
+) -> Result<Response, PageError> {
+    if let Some((failure, _)) = &problem {
+        if failure.status.is_server_error() {
+            return Err(PageError(failure.clone()));
+        }
+    }
+    let lang = ctx.lang;
+    let t = texts(lang);
+    let accounts = &app.services.accounts;
+    let overview = accounts.overview(&signed.session).await?;
+    let mut fields = vec![
+        FieldView::password(CURRENT_PASSWORD, t.current_password, "current-password"),
+        FieldView::new_password(t, NEW_PASSWORD, t.new_password),
+    ];
+    let shown = problem
+        .as_ref()
+        .map(|(failure, at)| show_on(&mut fields, failure, *at, lang))
+        .unwrap_or_default();
+    let devices = if overview.sessions == 1 {
+        t.devices_one
+    } else {
+        t.devices_many
+    };
+    let page = AccountPage {
+        chrome: Chrome::new(&app.shop, ctx),
+        t,
+        email: overview.email.expose().to_owned(),
+        registered: TimeView::at(overview.created_at),
+        verified: TimeView::at(overview.verified_at),
+        devices: devices.replace("{n}", &overview.sessions.to_string()),
+        orders: overview
+            .orders
+            .iter()
+            .map(|o| OrderRow {
+                href: href(
+                    &format!("/don-hang/{}", o.number),
+                    &[("token", &accounts.order_token(o))],
+                ),
+                number: o.number.clone(),
+                placed: TimeView::at(o.placed_at),
+                items: o.items,
+                total: Dong(o.total).to_string(),
+                status: OrderStatus::parse(&o.status)
+                    .map_or_else(|| o.status.clone(), |s| s.label(lang).to_owned()),
+            })
+            .collect(),
+        csrf: signed.form_token(),
+        notice,
+        error: shown.error,
+        error_links: shown.error_links,
+        fields,
+    };
+    let mut response = html(&page, ctx)?;
+    if let Some((failure, _)) = &problem {
+        *response.status_mut() = failure.status;
+        set_retry_after(&mut response, failure);
+    }
+    Ok(no_store(response))
+}
+
+// ---- Resetting the password ----
+
+pub async fn forgot_form(
+    State(app): State<AppState>,
+    PageContext(ctx): PageContext,
+) -> Result<Response, PageError> {
+    Ok(no_store(html(&form_page(&app, &ctx, Form::Forgot), &ctx)?))
+}
+
+pub async fn forgot(
+    State(app): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    PageContext(ctx): PageContext,
+    form: FormBody,
+) -> Result<Response, PageError> {
+    let email = field(&form, EMAIL);
+    let answer = answer_no_sooner_than(
+        ACCOUNT_REQUEST_ANSWER_AFTER,
+        app.services.accounts.request_reset(email, client.ip()),
+    )
+    .await;
+    match answer {
+        Ok(()) => {
+            app.services.notifier.wake();
+            Ok(see_other(&format!("{CHECK_EMAIL_PATH}?sau=quen-mat-khau")))
+        }
+        Err(e) => form_failed(
+            form_page(&app, &ctx, Form::Forgot).with_email(email),
+            Form::Forgot,
+            e.into(),
+            &ctx,
+        ),
+    }
+}
+
+pub async fn reset_form(
+    State(app): State<AppState>,
+    PageContext(ctx): PageContext,
+) -> Result<Response, PageError> {
+    let token = token_of(ctx.params.get("token"));
+    let page = form_page(&app, &ctx, Form::Reset).with_hidden("token", token);
+    Ok(token_page(html(&page, &ctx)?))
+}
+
+pub async fn reset(
+    State(app): State<AppState>,
+    PageContext(ctx): PageContext,
+    form: FormBody,
+) -> Result<Response, PageError> {
+    let token = token_of(form.params.get("token"));
+    match app
+        .services
+        .accounts
+        .confirm_reset(&token, field(&form, PASSWORD))
+        .await
+    {
+        Ok(()) => Ok(see_other(&format!("{SIGN_IN_PATH}?reset=1"))),
+        Err(e) => form_failed(
+            form_page(&app, &ctx, Form::Reset).with_hidden("token", token),
+            Form::Reset,
+            e.into(),
+            &ctx,
+        )
+        .map(token_page),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hanjinbi_services::accounts::AccountError;
+
+    #[test]
+    fn sign_in_goes_on_only_to_paths_of_this_site() {
+        assert_eq!(next_path(Some("/gio-hang")), "/gio-hang");
+        assert_eq!(
+            next_path(Some("/tai-khoan?changed=1")),
+            "/tai-khoan?changed=1"
+        );
+        assert_eq!(next_path(Some("//evil.example/x")), "/evil.example/x");
+        assert_eq!(next_path(Some("/\\evil.example")), "/evil.example");
+        for refused in [
+            "https://evil.example/",
+            "evil.example",
+            "",
+            "/a b",
+            "/a\r\nSet-Cookie: x=1",
+            "/áo",
+        ] {
+            assert_eq!(next_path(Some(refused)), ACCOUNT_PATH, "{refused:?}");
+        }
+        assert_eq!(
+            next_path(Some(&format!("/{}", "a".repeat(600)))),
+            ACCOUNT_PATH
+        );
+        assert_eq!(next_path(None), ACCOUNT_PATH);
+    }
+
+    #[test]
+    fn failures_land_beside_the_field_they_are_about() {
+        let weak = Failure::from(AccountError::WeakPassword(
+            hanjinbi_domain::password::PasswordError::Common,
+        ));
+        let wrong = Failure::from(AccountError::WrongCredentials);
+        let email = Failure::from(AccountError::NotAnEmail);
+        let used = Failure::from(AccountError::LinkUsed);
+        let (password, new) = Form::Register.password_fields();
+        assert_eq!(field_of(&weak, password, new), Some(PASSWORD));
+        assert_eq!(field_of(&email, password, new), Some(EMAIL));
+        let (password, new) = Form::SignIn.password_fields();
+        assert_eq!(field_of(&wrong, password, new), Some(PASSWORD));
+        assert_eq!(field_of(&used, password, new), None);
+        assert_eq!(
+            field_of(&weak, Some(CURRENT_PASSWORD), Some(NEW_PASSWORD)),
+            Some(NEW_PASSWORD)
+        );
+        assert_eq!(
+            field_of(&wrong, Some(CURRENT_PASSWORD), Some(NEW_PASSWORD)),
+            Some(CURRENT_PASSWORD)
+        );
+    }
+
+    #[test]
+    fn the_password_rule_states_the_least_length_in_both_languages() {
+        for t in [&VI, &EN] {
+            let field = FieldView::new_password(t, PASSWORD, t.password);
+            assert!(field
+                .hint
+                .contains(&hanjinbi_domain::password::MIN_CHARS.to_string()));
+            assert!(!field.hint.contains('{'));
+            assert_eq!(field.described_by(), "password-hint");
+        }
+    }
+}
