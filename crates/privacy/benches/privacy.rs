@@ -176,7 +176,7 @@ fn passwords(c: &mut Criterion) {
     let typed = Password::parse("trăng sáng trên sông Hương").expect("a password");
     let stored = hash_password(&new).expect("hashed");
     let mut group = c.benchmark_group("passwords");
-    group.sample_mode(SamplingMode::Flat).sample_size(20);
+    group.sampling_mode(SamplingMode::Flat).sample_size(20);
     group.throughput(Throughput::Elements(1));
     group.bench_function("argon2id_hash", |b| {
         b.iter(|| hash_password(&new).expect("hashed"))

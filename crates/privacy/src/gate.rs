@@ -741,7 +741,7 @@ impl Gate {
             if let Some(subject) = principal.subject() {
                 if subjects::limited(&self.db, subject, purpose.code())
                     .await?
-                    .is_some_and(|_| false)
+                    .is_some()
                 {
                     return Err(GateError::Limited(purpose.code()));
                 }

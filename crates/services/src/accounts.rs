@@ -86,6 +86,10 @@ pub enum AccountError {
     Credential(#[from] CredentialError),
     #[error("password hashing stopped: {0}")]
     Hashing(String),
+    #[error(transparent)]
+    Rights(#[from] crate::rights::RightsError),
+    #[error(transparent)]
+    Holidays(#[from] hanjinbi_domain::deadline::HolidayDataError),
 }
 
 /// How a session is carried.

@@ -5,9 +5,11 @@
 //! own before the erasure commits, and destroyed once it is sent.
 
 use crate::accounts::{AccountError, Session};
+use crate::rights::{self, RightsKind};
 use crate::throttle::{Action, Throttle};
 use crate::Clock;
 use hanjinbi_domain::contact::Email;
+use hanjinbi_domain::deadline::Holidays;
 use hanjinbi_domain::password::Password;
 use hanjinbi_domain::Lang;
 use hanjinbi_privacy::audit::AuditBatch;
@@ -113,6 +115,16 @@ impl Erasures {
             &Notice::new(email, lang, None, erased.orders_kept),
             now,
             &mut audit,
+        )
+        .await?;
+        // Answered at once, and recorded with its due dates like any rights request.
+        rights::record_self_service(
+            &mut tx,
+            self.gate.policy(),
+            Holidays::try_load()?,
+            &account.subject_id,
+            RightsKind::Erasure,
+            now,
         )
         .await?;
         audit
@@ -233,6 +245,16 @@ impl Erasures {
             &Notice::new(email, lang, None, erased.orders_kept),
             now,
             &mut audit,
+        )
+        .await?;
+        // Answered at once, and recorded with its due dates like any rights request.
+        rights::record_self_service(
+            &mut tx,
+            self.gate.policy(),
+            Holidays::try_load()?,
+            &link.subject_id,
+            RightsKind::Erasure,
+            now,
         )
         .await?;
         audit

@@ -169,8 +169,9 @@ pub struct Access {
     pub order_numbers: Vec<String>,
 }
 
-/// Everything the buyer entered or the shop recorded about them, for the buyer alone.
-#[derive(Debug, Clone, Serialize)]
+/// Everything the buyer entered or the shop recorded about them, for the buyer alone. It and
+/// its parts that hold personal values have no `Debug`, so that no log line can print them.
+#[derive(Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(as = DataExport))]
 pub struct ExportDocument {
@@ -198,7 +199,7 @@ pub struct ExportDocument {
 }
 
 /// The account.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExportProfile {
     #[cfg_attr(feature = "openapi", schema(format = Email))]
@@ -212,7 +213,7 @@ pub struct ExportProfile {
 }
 
 /// A saved delivery address.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SavedAddress {
     pub label: String,
@@ -220,7 +221,7 @@ pub struct SavedAddress {
 }
 
 /// An optional detail of the profile, by name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OptionalDetail {
     pub name: String,
@@ -228,7 +229,7 @@ pub struct OptionalDetail {
 }
 
 /// A message between the buyer and the shop.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExportMessage {
     #[cfg_attr(feature = "openapi", schema(format = DateTime))]
@@ -240,7 +241,7 @@ pub struct ExportMessage {
 }
 
 /// A recipient and where they are.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExportAddress {
     pub name: String,
@@ -255,7 +256,7 @@ pub struct ExportAddress {
 }
 
 /// The contact details given with a checkout.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExportBuyer {
     #[cfg_attr(feature = "openapi", schema(format = Email))]
@@ -265,7 +266,7 @@ pub struct ExportBuyer {
 }
 
 /// An order, as placed and as it went on.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExportOrder {
     pub number: String,
@@ -488,12 +489,8 @@ fn group<T>(rows: Vec<T>, order_of: impl Fn(&T) -> &String) -> HashMap<String, V
 
 fn export_address(details: &DeliveryDetails) -> Result<ExportAddress, ExportError> {
     let place = details.place();
-    let unknown = || {
-        ExportError::Corrupt(format!(
-            "an order's place {} / {} is not a ward of a province",
-            place.ward_code, place.province_code
-        ))
-    };
+    // The codes are part of an address: the message names none.
+    let unknown = || ExportError::Corrupt("an order's delivery place is not a known ward".into());
     Ok(ExportAddress {
         name: details.name().expose().to_owned(),
         phone: details.phone().expose().to_owned(),

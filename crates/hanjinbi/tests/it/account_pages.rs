@@ -210,7 +210,7 @@ fn assert_private(page: &Page) {
 
 fn assert_token_page(page: &Page) {
     assert_private(page);
-    assert_eq!(page.header("referrer-policy"), "no-referrer");
+    assert_eq!(page.header("referrer-policy"), "same-origin");
 }
 
 #[tokio::test]

@@ -466,6 +466,20 @@ fn conforms(value: &Value, schema: &Value, doc: &Value, at: &str) {
         let name = reference.trim_start_matches("#/components/schemas/");
         return conforms(value, &doc["components"]["schemas"][name], doc, at);
     }
+    // `oneOf` (an optional object is `oneOf: [null, $ref]`): the value fits exactly one.
+    if let Some(choices) = schema["oneOf"].as_array() {
+        let fitting = choices
+            .iter()
+            .filter(|choice| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    conforms(value, choice, doc, at)
+                }))
+                .is_ok()
+            })
+            .count();
+        assert_eq!(fitting, 1, "{at}: {value} fits {fitting} of {choices:?}");
+        return;
+    }
     let types: Vec<&str> = match &schema["type"] {
         Value::String(t) => vec![t.as_str()],
         Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),

@@ -114,7 +114,7 @@ async fn set_limit(
     put_ok(app, bearer, &kind.path(purpose), kind.body(on)).await
 }
 
-fn entry<'a>(list: &'a Value, purpose: PurposeId) -> &'a Value {
+fn entry(list: &Value, purpose: PurposeId) -> &Value {
     list.as_array()
         .unwrap()
         .iter()

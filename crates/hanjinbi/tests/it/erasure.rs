@@ -152,6 +152,19 @@ async fn an_account_erases_itself_and_every_guest_record_of_its_address() {
         .await
         .unwrap();
     assert_eq!(erase_entries, 1);
+    // Answered at once, recorded with its due dates like every rights request.
+    let recorded: i64 = app
+        .server
+        .services
+        .db
+        .raw_one(
+            "SELECT COUNT(*) AS n FROM rights_requests WHERE kind = 'erasure' \
+             AND channel = 'self_service' AND status = 'done' AND due_on > first_answer_due",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(recorded, 1);
     assert_audit_intact(&app).await;
 
     // The address can start again from nothing.

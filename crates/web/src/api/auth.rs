@@ -12,6 +12,7 @@ use super::json::JsonBody;
 use crate::context::ApiContext;
 use crate::error::{ApiError, Failure};
 use crate::session::{self, SignedIn, FORM_TOKEN_HEADER};
+use crate::timing::{answer_no_sooner_than, ACCOUNT_REQUEST_ANSWER_AFTER};
 use crate::AppState;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -234,10 +235,13 @@ pub async fn register(
 ) -> Result<Response, ApiError> {
     let run = async {
         let JsonBody(body) = body.map_err(|e| e.failure)?;
-        app.services
-            .accounts
-            .register(&body.email, &body.password, ctx.lang, client.ip())
-            .await?;
+        answer_no_sooner_than(
+            ACCOUNT_REQUEST_ANSWER_AFTER,
+            app.services
+                .accounts
+                .register(&body.email, &body.password, ctx.lang, client.ip()),
+        )
+        .await?;
         app.services.notifier.wake();
         Ok::<_, Failure>(check_email(ctx.lang))
     };
@@ -406,10 +410,11 @@ pub async fn request_reset(
 ) -> Result<Response, ApiError> {
     let run = async {
         let JsonBody(body) = body.map_err(|e| e.failure)?;
-        app.services
-            .accounts
-            .request_reset(&body.email, client.ip())
-            .await?;
+        answer_no_sooner_than(
+            ACCOUNT_REQUEST_ANSWER_AFTER,
+            app.services.accounts.request_reset(&body.email, client.ip()),
+        )
+        .await?;
         app.services.notifier.wake();
         Ok::<_, Failure>(check_email(ctx.lang))
     };

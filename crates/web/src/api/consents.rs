@@ -16,13 +16,15 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use hanjinbi_domain::clock_text::vietnam_time_machine;
 use hanjinbi_domain::Lang;
-use hanjinbi_privacy::policy::{Language, Policy};
+use hanjinbi_privacy::policy::{Language, LegalBasis, Policy, PurposeRule};
 use hanjinbi_services::accounts::SessionKind;
 use hanjinbi_services::consents::{
     Centre, Channel, ConsentError, ConsentState, Decision, LimitKind,
 };
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
+use utoipa::{PartialSchema, ToSchema};
 
 /// Where a consent purpose stands.
 #[derive(Serialize, ToSchema)]
@@ -134,6 +136,58 @@ pub struct RestrictionBody {
     /// `true` restricts the purpose, `false` lifts the restriction.
     restricted: bool,
 }
+
+/// A purpose named in a path, documented as the purposes of the policy the server enforces
+/// that the route takes.
+fn purpose_codes(takes: fn(&PurposeRule) -> bool, description: &str) -> RefOr<Schema> {
+    let string = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description));
+    // The server refuses to start on a policy that does not load (`server::prepare`), so a
+    // served document always lists the purposes.
+    match Policy::embedded() {
+        Ok(policy) => string
+            .enum_values(Some(
+                policy
+                    .purposes()
+                    .filter(|p| takes(p))
+                    .map(|p| p.id().code())
+                    .collect::<Vec<_>>(),
+            ))
+            .into(),
+        Err(_) => string.into(),
+    }
+}
+
+/// A purpose that needs consent.
+pub struct ConsentPurposeCode;
+
+impl PartialSchema for ConsentPurposeCode {
+    fn schema() -> RefOr<Schema> {
+        purpose_codes(
+            |p| p.consent_wording().is_some(),
+            "A purpose of the privacy policy that needs consent. Another purpose answers 422 \
+             not_a_consent_purpose; a name that is no purpose, 404 unknown_purpose.",
+        )
+    }
+}
+
+impl ToSchema for ConsentPurposeCode {}
+
+/// A purpose that can be objected to or restricted.
+pub struct LimitablePurposeCode;
+
+impl PartialSchema for LimitablePurposeCode {
+    fn schema() -> RefOr<Schema> {
+        purpose_codes(
+            |p| p.basis() != LegalBasis::LegalObligation,
+            "A purpose of the privacy policy other than those the law requires, which answer \
+             422 cannot_be_limited; a name that is no purpose answers 404 unknown_purpose.",
+        )
+    }
+}
+
+impl ToSchema for LimitablePurposeCode {}
 
 fn time(secs: i64) -> Result<String, Failure> {
     vietnam_time_machine(secs).ok_or_else(|| {
@@ -286,7 +340,7 @@ pub async fn list(
         order record placed with the account's address, and the privacy gate refuses the \
         purpose from that moment. Every call is recorded and audited. With the cookie, send \
         `X-CSRF-Token`.",
-    params(("purpose" = String, Path, description = "A consent purpose of the privacy policy: suggestions, marketing")),
+    params(("purpose" = inline(ConsentPurposeCode), Path)),
     request_body = ConsentBody,
     responses(
         (status = 200, description = "Recorded; the consent centre as it now stands", body = CentreJson),
@@ -349,7 +403,7 @@ async fn limit(
         as it refuses a purpose without consent. Purposes the law requires cannot be objected \
         to (422 cannot_be_limited). Objecting again, or lifting an objection not in force, \
         changes nothing. Each change is audited. With the cookie, send `X-CSRF-Token`.",
-    params(("purpose" = String, Path, description = "A purpose of the privacy policy, other than those the law requires")),
+    params(("purpose" = inline(LimitablePurposeCode), Path)),
     request_body = ObjectionBody,
     responses(
         (status = 200, description = "Done; the consent centre as it now stands", body = CentreJson),
@@ -381,7 +435,7 @@ pub async fn object(
         cannot be restricted (422 cannot_be_limited). Restricting again, or lifting a \
         restriction not in force, changes nothing. Each change is audited. With the cookie, \
         send `X-CSRF-Token`.",
-    params(("purpose" = String, Path, description = "A purpose of the privacy policy, other than those the law requires")),
+    params(("purpose" = inline(LimitablePurposeCode), Path)),
     request_body = RestrictionBody,
     responses(
         (status = 200, description = "Done; the consent centre as it now stands", body = CentreJson),

@@ -9,6 +9,7 @@ use super::json::JsonBody;
 use crate::context::ApiContext;
 use crate::error::{ApiError, Failure};
 use crate::session;
+use crate::timing::{answer_no_sooner_than, ACCOUNT_REQUEST_ANSWER_AFTER};
 use crate::AppState;
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
@@ -125,10 +126,13 @@ pub async fn request(
 ) -> Result<Response, ApiError> {
     let run = async {
         let JsonBody(body) = body.map_err(|e| e.failure)?;
-        app.services
-            .erasures
-            .request(&body.email, ctx.lang, client.ip())
-            .await?;
+        answer_no_sooner_than(
+            ACCOUNT_REQUEST_ANSWER_AFTER,
+            app.services
+                .erasures
+                .request(&body.email, ctx.lang, client.ip()),
+        )
+        .await?;
         app.services.notifier.wake();
         Ok::<_, Failure>(check_email(ctx.lang))
     };

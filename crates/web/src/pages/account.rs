@@ -1,6 +1,7 @@
 //! Buyer accounts in the storefront: registering, confirming the address, signing in and out
-//! (here or on every device), changing or resetting the password, and the account page with
-//! the orders placed with the address.
+//! (here or on every device), changing or resetting the password, the account page with the
+//! orders placed with the address, and erasing the account from it. The form pages and texts
+//! here also serve erasure by an emailed link (`erasure.rs`).
 //!
 //! Every form works without JavaScript. A failure brings the buyer back to the form with the
 //! reason, beside the field at fault and in a summary linking to it; what the buyer typed is
@@ -9,6 +10,7 @@
 //! whether an address has an account. Forms of a signed-in browser carry the session's form
 //! token (`csrf`); a form without it changes nothing.
 
+use super::erasure::{erased_page, erasure_explained, erasure_policy_path};
 use super::html;
 use super::orders::TimeView;
 use crate::context::{href, same_site_path, PageContext, RequestContext};
@@ -17,7 +19,7 @@ use crate::form::FormBody;
 use crate::session::{
     clear_session_cookie, secure_cookies, session_cookie, signed_in_from, SignedIn, SESSION_COOKIE,
 };
-use crate::timing::answer_no_sooner_than;
+use crate::timing::{answer_no_sooner_than, ACCOUNT_REQUEST_ANSWER_AFTER};
 use crate::views::Chrome;
 use crate::AppState;
 use askama::Template;
@@ -26,18 +28,18 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hanjinbi_domain::order::OrderStatus;
 use hanjinbi_domain::{Dong, Lang};
-use hanjinbi_services::accounts::{self, SessionKind, RESET_LINK_SECS, SESSION_SECS};
+use hanjinbi_services::accounts::{self, AccountError, SessionKind, RESET_LINK_SECS, SESSION_SECS};
+use hanjinbi_services::erasure::ERASURE_LINK_SECS;
 use std::net::SocketAddr;
-use std::time::Duration;
 
-/// Registering and asking for a reset link are answered this long after they arrived at the
-/// earliest: the few statements an existing account adds (or spares) stay hidden under it.
-const ACCOUNT_REQUEST_ANSWER_AFTER: Duration = Duration::from_millis(250);
 
 /// Where the account lives, and where a browser without a session is sent.
 const ACCOUNT_PATH: &str = "/tai-khoan";
 const SIGN_IN_PATH: &str = "/tai-khoan/dang-nhap";
-const CHECK_EMAIL_PATH: &str = "/tai-khoan/kiem-tra-email";
+pub(super) const CHECK_EMAIL_PATH: &str = "/tai-khoan/kiem-tra-email";
+/// Erasure by a link sent to the address, for anyone; and its confirmation.
+const ERASURE_PATH: &str = "/xoa-du-lieu";
+const ERASURE_CONFIRM_PATH: &str = "/xoa-du-lieu/xac-nhan";
 
 /// The longest `next` path a sign-in follows.
 const MAX_NEXT_CHARS: usize = 512;
@@ -102,6 +104,40 @@ pub struct AccountTexts {
     pub sign_out: &'static str,
     pub sign_out_everywhere: &'static str,
     pub sign_out_everywhere_hint: &'static str,
+    pub erase_heading: &'static str,
+    pub erase_intro: &'static str,
+    pub erase_password_hint: &'static str,
+    pub erase_submit: &'static str,
+    pub erase_more: &'static str,
+    /// On the sign-in page: erasure for those without an account.
+    pub erase_by_email: &'static str,
+    pub erasure_title: &'static str,
+    pub erasure_intro: &'static str,
+    pub erasure_what: &'static str,
+    pub erasure_kept: &'static str,
+    pub erasure_final: &'static str,
+    /// `{minutes}`: how long an erasure link works.
+    pub erasure_how: &'static str,
+    /// Followed by the policy's reason for keeping transaction records.
+    pub erasure_why: &'static str,
+    pub erasure_submit: &'static str,
+    pub erasure_signed_in: &'static str,
+    pub erasure_policy: &'static str,
+    /// `{minutes}`: how long an erasure link works.
+    pub check_email_erasure: &'static str,
+    pub erasure_confirm_title: &'static str,
+    pub erasure_confirm_intro: &'static str,
+    pub erasure_confirm_submit: &'static str,
+    pub erasure_keep: &'static str,
+    pub erased_title: &'static str,
+    pub erased_intro: &'static str,
+    pub erased_signed_out: &'static str,
+    pub erased_none: &'static str,
+    /// `{n}`: orders kept.
+    pub erased_one: &'static str,
+    pub erased_many: &'static str,
+    pub erased_email: &'static str,
+    pub home_link: &'static str,
 }
 
 static VI: AccountTexts = AccountTexts {
@@ -157,6 +193,35 @@ static VI: AccountTexts = AccountTexts {
     sign_out: "Đăng xuất",
     sign_out_everywhere: "Đăng xuất khỏi mọi thiết bị",
     sign_out_everywhere_hint: "Dùng khi quý khách quên đăng xuất trên một máy lạ hoặc mất điện thoại.",
+    erase_heading: "Xóa tài khoản và dữ liệu",
+    erase_intro: "Tài khoản và mọi thông tin cá nhân cửa hàng giữ gắn với địa chỉ email này sẽ không thể đọc được nữa ngay lập tức, kể cả thông tin giao hàng của các đơn đã đặt. Các đơn hàng được giữ lại làm chứng từ giao dịch, không còn gắn với danh tính của quý khách. Việc này không thể hoàn tác.",
+    erase_password_hint: "Nhập mật khẩu để xác nhận đúng là quý khách.",
+    erase_submit: "Xóa vĩnh viễn tài khoản và dữ liệu",
+    erase_more: "Điều gì bị xóa, điều gì được giữ lại và vì sao",
+    erase_by_email: "Không có tài khoản? Yêu cầu xóa dữ liệu bằng email",
+    erasure_title: "Xóa dữ liệu cá nhân",
+    erasure_intro: "Quý khách có thể yêu cầu xóa mọi dữ liệu cá nhân cửa hàng đang giữ gắn với một địa chỉ email, dù có tài khoản hay không.",
+    erasure_what: "Mọi thông tin cá nhân gắn với địa chỉ này trở nên không thể đọc được ngay lập tức, kể cả với cửa hàng: tài khoản nếu có; họ tên, số điện thoại, địa chỉ giao hàng và ghi chú của mọi đơn hàng; các lựa chọn đồng ý.",
+    erasure_kept: "Các đơn hàng vẫn được giữ làm chứng từ giao dịch (sản phẩm, số lượng, số tiền, ngày, phương thức giao hàng và thanh toán), không còn gắn với thông tin nào nhận ra quý khách.",
+    erasure_final: "Việc xóa không thể hoàn tác. Một email cuối cùng gửi tới địa chỉ này sẽ xác nhận những gì đã xóa và những gì được giữ lại.",
+    erasure_how: "Để chắc chắn người yêu cầu là chủ địa chỉ, chúng tôi gửi tới đó một liên kết có hiệu lực {minutes} phút, chỉ dùng được một lần. Chưa có gì bị xóa cho đến khi quý khách mở liên kết và xác nhận.",
+    erasure_why: "Vì sao đơn hàng được giữ lại:",
+    erasure_submit: "Gửi liên kết xóa dữ liệu",
+    erasure_signed_in: "Có tài khoản? Đăng nhập để xóa ngay trong trang tài khoản",
+    erasure_policy: "Chính sách bảo mật, mục 8: xóa dữ liệu và bản sao lưu",
+    check_email_erasure: "Nếu cửa hàng đang giữ dữ liệu gắn với địa chỉ này, chúng tôi đã gửi tới đó một liên kết để xác nhận việc xóa. Liên kết có hiệu lực {minutes} phút và chỉ dùng được một lần. Chưa có gì bị xóa cho đến khi quý khách mở liên kết và xác nhận.",
+    erasure_confirm_title: "Xác nhận xóa dữ liệu",
+    erasure_confirm_intro: "Khi quý khách bấm nút dưới đây, mọi dữ liệu cá nhân cửa hàng giữ gắn với địa chỉ email đã nhận liên kết này sẽ bị xóa.",
+    erasure_confirm_submit: "Xóa vĩnh viễn dữ liệu của tôi",
+    erasure_keep: "Đổi ý? Về trang chủ, không có gì bị xóa",
+    erased_title: "Đã xóa dữ liệu của quý khách",
+    erased_intro: "Mọi thông tin cá nhân cửa hàng giữ gắn với địa chỉ email này đã không thể đọc được nữa, kể cả với chúng tôi.",
+    erased_signed_out: "Tài khoản đã bị xóa và mọi thiết bị đã được đăng xuất.",
+    erased_none: "Không có đơn hàng nào được đặt bằng địa chỉ này, nên không có gì được giữ lại.",
+    erased_one: "{n} đơn hàng được giữ lại làm chứng từ giao dịch, không còn gắn với thông tin nào nhận ra quý khách.",
+    erased_many: "{n} đơn hàng được giữ lại làm chứng từ giao dịch, không còn gắn với thông tin nào nhận ra quý khách.",
+    erased_email: "Chúng tôi gửi một email cuối cùng tới địa chỉ này để xác nhận những gì đã xóa và những gì được giữ lại.",
+    home_link: "Về trang chủ",
 };
 
 static EN: AccountTexts = AccountTexts {
@@ -212,9 +277,38 @@ static EN: AccountTexts = AccountTexts {
     sign_out: "Sign out",
     sign_out_everywhere: "Sign out on every device",
     sign_out_everywhere_hint: "For when you forgot to sign out on someone else's computer, or lost your phone.",
+    erase_heading: "Erase the account and your data",
+    erase_intro: "The account and every personal detail the shop holds with this email address become unreadable at once, the delivery details of your orders included. The orders stay as transaction records that no longer identify you. This cannot be undone.",
+    erase_password_hint: "Enter your password to confirm it is you.",
+    erase_submit: "Permanently erase the account and data",
+    erase_more: "What is erased, what is kept, and why",
+    erase_by_email: "No account? Ask to erase your data by email",
+    erasure_title: "Erase your personal data",
+    erasure_intro: "You can ask us to erase every personal detail the shop holds with an email address, whether or not it has an account.",
+    erasure_what: "Every personal detail held with the address becomes unreadable at once, to the shop too: the account if there is one; the name, phone number, delivery address and note of every order; your consent choices.",
+    erasure_kept: "The orders stay as transaction records (items, quantities, amounts, dates, shipping and payment methods), with nothing left that identifies you.",
+    erasure_final: "Erasure cannot be undone. A last email to the address confirms what was erased and what was kept.",
+    erasure_how: "To be sure the request comes from whoever holds the address, we send it a link that works for {minutes} minutes, once. Nothing is erased until you open the link and confirm.",
+    erasure_why: "Why the orders are kept:",
+    erasure_submit: "Send the erasure link",
+    erasure_signed_in: "Have an account? Sign in to erase it at once from the account page",
+    erasure_policy: "Privacy policy, section 8: erasure and backups",
+    check_email_erasure: "If the shop holds data with this address, we have sent it a link to confirm the erasure. The link works for {minutes} minutes, once. Nothing is erased until you open it and confirm.",
+    erasure_confirm_title: "Confirm the erasure",
+    erasure_confirm_intro: "When you press the button below, every personal detail the shop holds with the email address this link was sent to is erased.",
+    erasure_confirm_submit: "Permanently erase my data",
+    erasure_keep: "Changed your mind? Back to the shop; nothing is erased",
+    erased_title: "Your data has been erased",
+    erased_intro: "Every personal detail the shop held with this email address is now unreadable, to us too.",
+    erased_signed_out: "The account is gone, and every device has been signed out.",
+    erased_none: "No orders were placed with this address, so nothing is kept.",
+    erased_one: "{n} order is kept as a transaction record, with nothing left that identifies you.",
+    erased_many: "{n} orders are kept as transaction records, with nothing left that identifies you.",
+    erased_email: "A last email to this address confirms what was erased and what was kept.",
+    home_link: "Back to the shop",
 };
 
-fn texts(lang: Lang) -> &'static AccountTexts {
+pub(super) fn texts(lang: Lang) -> &'static AccountTexts {
     match lang {
         Lang::Vi => &VI,
         Lang::En => &EN,
@@ -222,10 +316,12 @@ fn texts(lang: Lang) -> &'static AccountTexts {
 }
 
 /// Form field names, which are also the ids of their inputs.
-const EMAIL: &str = "email";
+pub(super) const EMAIL: &str = "email";
 const PASSWORD: &str = "password";
 const CURRENT_PASSWORD: &str = "current_password";
 const NEW_PASSWORD: &str = "new_password";
+/// The password asked again to erase the account (its own id: the page has two forms).
+const ERASE_PASSWORD: &str = "erase_password";
 
 /// One input of a form.
 pub struct FieldView {
@@ -346,14 +442,19 @@ fn field_of(
     }
 }
 
-/// A page of one form: register, confirm, sign in, forgot, reset.
+/// A page of one form: register, confirm, sign in, forgot, reset, ask for erasure, confirm
+/// erasure.
 #[derive(Template)]
 #[template(path = "account_form.html")]
-struct FormPage {
+pub(super) struct FormPage {
     chrome: Chrome,
     t: &'static AccountTexts,
     title: &'static str,
     intro: &'static str,
+    /// What the form does, one point a line, under the intro.
+    points: Vec<String>,
+    /// Why something is kept (`t.erasure_why`), when the form says so.
+    why: String,
     notice: &'static str,
     error: String,
     error_links: Vec<ErrorLink>,
@@ -397,28 +498,32 @@ struct AccountPage {
     error: String,
     error_links: Vec<ErrorLink>,
     fields: Vec<FieldView>,
+    /// The password field of the erasure form.
+    erase_fields: Vec<FieldView>,
 }
 
 /// Marks a page that holds a session, a token or personal data: no cache keeps it.
-fn no_store(mut response: Response) -> Response {
+pub(super) fn no_store(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
-/// Marks a page whose address holds a single-use token: the token is not sent on as the
-/// referrer of anything the page links to or loads.
-fn token_page(mut response: Response) -> Response {
+/// Marks a page whose address holds a single-use token: the referrer (with the token) goes
+/// only to this site, never to another (the site's pages load nothing from elsewhere). Not
+/// `no-referrer`: browsers then send `Origin: null` with the page's form, which the
+/// cross-site check must refuse where `Sec-Fetch-Site` is not sent.
+pub(super) fn token_page(mut response: Response) -> Response {
     response.headers_mut().insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     no_store(response)
 }
 
 /// `303 See Other` to a path of ours.
-fn see_other(location: &str) -> Response {
+pub(super) fn see_other(location: &str) -> Response {
     let value = HeaderValue::from_str(location).unwrap_or(HeaderValue::from_static("/"));
     no_store((StatusCode::SEE_OTHER, [(header::LOCATION, value)]).into_response())
 }
@@ -485,7 +590,7 @@ fn next_path(raw: Option<&str>) -> String {
     }
 }
 
-fn token_of(raw: Option<&str>) -> String {
+pub(super) fn token_of(raw: Option<&str>) -> String {
     raw.unwrap_or_default()
         .trim()
         .chars()
@@ -495,12 +600,16 @@ fn token_of(raw: Option<&str>) -> String {
 
 /// The form pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Form {
+pub(super) enum Form {
     Register,
     Verify,
     SignIn,
     Forgot,
     Reset,
+    /// Asking for an erasure link.
+    Erasure,
+    /// Confirming an erasure with the link's token.
+    EraseConfirm,
 }
 
 impl Form {
@@ -509,12 +618,12 @@ impl Form {
         match self {
             Form::Register | Form::Reset => (None, Some(PASSWORD)),
             Form::Verify | Form::SignIn => (Some(PASSWORD), None),
-            Form::Forgot => (None, None),
+            Form::Forgot | Form::Erasure | Form::EraseConfirm => (None, None),
         }
     }
 }
 
-fn form_page(app: &AppState, ctx: &RequestContext, form: Form) -> FormPage {
+pub(super) fn form_page(app: &AppState, ctx: &RequestContext, form: Form) -> FormPage {
     let t = texts(ctx.lang);
     let (title, intro, action, fields, submit, links) = match form {
         Form::Register => (
@@ -552,6 +661,7 @@ fn form_page(app: &AppState, ctx: &RequestContext, form: Form) -> FormPage {
             vec![
                 ("/tai-khoan/quen-mat-khau", t.forgot_link),
                 ("/tai-khoan/dang-ky", t.no_account),
+                (ERASURE_PATH, t.erase_by_email),
             ],
         ),
         Form::Forgot => (
@@ -570,12 +680,41 @@ fn form_page(app: &AppState, ctx: &RequestContext, form: Form) -> FormPage {
             t.reset_submit,
             vec![("/tai-khoan/quen-mat-khau", t.reset_new_link)],
         ),
+        Form::Erasure => (
+            t.erasure_title,
+            t.erasure_intro,
+            ERASURE_PATH,
+            vec![FieldView::email(t, "")],
+            t.erasure_submit,
+            vec![
+                (ACCOUNT_PATH, t.erasure_signed_in),
+                (erasure_policy_path(ctx.lang), t.erasure_policy),
+            ],
+        ),
+        Form::EraseConfirm => (
+            t.erasure_confirm_title,
+            t.erasure_confirm_intro,
+            ERASURE_CONFIRM_PATH,
+            Vec::new(),
+            t.erasure_confirm_submit,
+            vec![
+                (ERASURE_PATH, t.reset_new_link),
+                ("/", t.erasure_keep),
+                (erasure_policy_path(ctx.lang), t.erasure_policy),
+            ],
+        ),
+    };
+    let (points, why) = match form {
+        Form::Erasure | Form::EraseConfirm => erasure_explained(app, form, ctx.lang),
+        _ => (Vec::new(), String::new()),
     };
     FormPage {
         chrome: Chrome::new(&app.shop, ctx),
         t,
         title,
         intro,
+        points,
+        why,
         notice: "",
         error: String::new(),
         error_links: Vec::new(),
@@ -588,14 +727,14 @@ fn form_page(app: &AppState, ctx: &RequestContext, form: Form) -> FormPage {
 }
 
 impl FormPage {
-    fn with_email(mut self, typed: &str) -> FormPage {
+    pub(super) fn with_email(mut self, typed: &str) -> FormPage {
         if let Some(f) = self.fields.iter_mut().find(|f| f.name == EMAIL) {
             f.value = typed.chars().take(MAX_EMAIL_CHARS).collect();
         }
         self
     }
 
-    fn with_hidden(mut self, name: &'static str, value: String) -> FormPage {
+    pub(super) fn with_hidden(mut self, name: &'static str, value: String) -> FormPage {
         self.hidden.push((name, value));
         self
     }
@@ -603,7 +742,7 @@ impl FormPage {
 
 /// The form again, with `failure` shown and its status (and `Retry-After`). A failure on our
 /// side is an error page, not a form.
-fn form_failed(
+pub(super) fn form_failed(
     mut page: FormPage,
     form: Form,
     failure: Failure,
@@ -623,7 +762,7 @@ fn form_failed(
     Ok(no_store(response))
 }
 
-fn field<'a>(form: &'a FormBody, name: &str) -> &'a str {
+pub(super) fn field<'a>(form: &'a FormBody, name: &str) -> &'a str {
     form.params.get(name).unwrap_or_default()
 }
 
@@ -677,6 +816,9 @@ pub async fn check_email(
         Some("quen-mat-khau") => t
             .check_email_reset
             .replace("{minutes}", &(RESET_LINK_SECS / 60).to_string()),
+        Some("xoa-du-lieu") => t
+            .check_email_erasure
+            .replace("{minutes}", &(ERASURE_LINK_SECS / 60).to_string()),
         _ => t.check_email_register.to_owned(),
     };
     let page = CheckEmailPage {
@@ -871,6 +1013,45 @@ pub async fn change_password(
     }
 }
 
+/// Erases the account and every record made with its address, with the password again; the
+/// browser is signed out and shown what was kept.
+pub async fn erase(
+    State(app): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    PageContext(ctx): PageContext,
+    headers: HeaderMap,
+    form: FormBody,
+) -> Result<Response, PageError> {
+    let Some(signed) = signed_in_from(&app, &headers).await? else {
+        return Ok(to_sign_in(&app, &ctx));
+    };
+    if let Err(refused) = signed.check_form(form.params.get("csrf")) {
+        return account_page(&app, &ctx, &signed, "", Some((refused, None))).await;
+    }
+    match app
+        .services
+        .erasures
+        .erase_account(&signed.session, field(&form, ERASE_PASSWORD), client.ip())
+        .await
+    {
+        Ok(done) => {
+            app.services.notifier.wake();
+            let page = erased_page(&app, &ctx, done.orders_kept, true)?;
+            Ok(with_cookie(
+                page,
+                &clear_session_cookie(secure_cookies(&app, ctx.secure)),
+            ))
+        }
+        // Another request of this session erased the account a moment ago.
+        Err(AccountError::NotSignedIn) => Ok(to_sign_in(&app, &ctx)),
+        Err(e) => {
+            let failure = Failure::from(e);
+            let at = field_of(&failure, Some(ERASE_PASSWORD), None);
+            account_page(&app, &ctx, &signed, "", Some((failure, at))).await
+        }
+    }
+}
+
 /// The account page, with `problem` (a failure, and the field of the password form it is
 /// about) shown and its status.
 async fn account_page(
@@ -893,9 +1074,21 @@ async fn account_page(
         FieldView::password(CURRENT_PASSWORD, t.current_password, "current-password"),
         FieldView::new_password(t, NEW_PASSWORD, t.new_password),
     ];
+    let mut erase_fields = vec![FieldView {
+        hint: t.erase_password_hint.to_owned(),
+        ..FieldView::password(ERASE_PASSWORD, t.password, "current-password")
+    }];
     let shown = problem
         .as_ref()
-        .map(|(failure, at)| show_on(&mut fields, failure, *at, lang))
+        .map(|(failure, at)| {
+            // Beside the field of whichever form it is about; at the top otherwise.
+            let form = if at.is_some_and(|name| erase_fields.iter().any(|f| f.name == name)) {
+                &mut erase_fields
+            } else {
+                &mut fields
+            };
+            show_on(form, failure, *at, lang)
+        })
         .unwrap_or_default();
     let devices = if overview.sessions == 1 {
         t.devices_one
@@ -930,6 +1123,7 @@ async fn account_page(
         error: shown.error,
         error_links: shown.error_links,
         fields,
+        erase_fields,
     };
     let mut response = html(&page, ctx)?;
     if let Some((failure, _)) = &problem {

@@ -5,6 +5,7 @@ mod cart;
 pub use cart::CART_COOKIE;
 mod catalog;
 mod checkout;
+mod erasure;
 mod orders;
 mod privacy;
 mod product;
@@ -62,6 +63,15 @@ pub fn routes() -> Router<AppState> {
             post(account::sign_out_everywhere),
         )
         .route("/tai-khoan/mat-khau", post(account::change_password))
+        .route("/tai-khoan/xoa", post(account::erase))
+        .route(
+            "/xoa-du-lieu",
+            get(erasure::request_form).post(erasure::request),
+        )
+        .route(
+            "/xoa-du-lieu/xac-nhan",
+            get(erasure::confirm_form).post(erasure::confirm),
+        )
         .route(
             "/tai-khoan/quen-mat-khau",
             get(account::forgot_form).post(account::forgot),
