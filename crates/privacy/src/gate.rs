@@ -910,13 +910,19 @@ impl Gate {
     /// [`Gate::open_linked_order`] for every order placed with the address of `principal`'s
     /// account at once, oldest first: a few reads whatever the number of orders, each buyer
     /// record's key unwrapped once, and one audit transaction with one `open` entry per buyer
-    /// record opened. An erased record's orders come without openings.
-    pub async fn open_linked_orders<R: Request>(
+    /// record opened. The entries are written while the values are opened (on a blocking
+    /// thread), and nothing is returned unless both succeed. An erased record's orders come
+    /// without openings.
+    pub async fn open_linked_orders<R>(
         &self,
         principal: &Principal,
         purpose: PurposeId,
         now: i64,
-    ) -> Result<Vec<LinkedOrder<R::Plain>>, GateError> {
+    ) -> Result<Vec<LinkedOrder<R::Plain>>, GateError>
+    where
+        R: Request + 'static,
+        R::Plain: Send + 'static,
+    {
         let items = R::items();
         let account = match self.linking_account(principal, purpose, &items).await {
             Ok(account) => account,
@@ -930,34 +936,79 @@ impl Gate {
             export::linked_buyers(&self.db, &account.email_index),
             export::orders_of_email(&self.db, &account.email_index),
         )?;
-        let mut records: HashMap<String, (subjects::SealedBuyer, Option<DataKey>)> =
-            HashMap::with_capacity(buyers.len());
-        for row in buyers {
-            if !same(&row.buyer.email_index, &account.email_index) {
-                continue;
-            }
-            let key = match row.key.wrapped {
-                Some(bytes) => Some(self.vault.unwrap_key(
-                    &row.buyer.id,
-                    &WrappedKey {
-                        master_key_id: row.key.master_key_id,
-                        bytes,
-                    },
-                )?),
-                None => None,
-            };
-            records.insert(row.buyer.id.clone(), (row.buyer, key));
-        }
-        let mut linked = Vec::with_capacity(orders.len());
+        let records: HashMap<String, export::LinkedBuyerRow> = buyers
+            .into_iter()
+            .filter(|row| same(&row.buyer.email_index, &account.email_index))
+            .map(|row| (row.buyer.id.clone(), row))
+            .collect();
+        // An order whose buyer record was not read with the others (placed in between) is
+        // left for the next call.
+        let orders: Vec<OrderRow> = orders
+            .into_iter()
+            .filter(|o| records.contains_key(&o.buyer_id))
+            .collect();
         let mut opened_subjects: Vec<String> = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
+        let mut seen: HashSet<&str> = HashSet::new();
+        for order in &orders {
+            let live = records
+                .get(&order.buyer_id)
+                .is_some_and(|r| r.key.wrapped.is_some());
+            if live && seen.insert(&order.buyer_id) {
+                opened_subjects.push(order.buyer_id.clone());
+            }
+        }
+        let gate = self.clone();
+        let runtime = tokio::runtime::Handle::current();
+        let to_open = items.clone();
+        let opening = tokio::task::spawn_blocking(move || {
+            runtime.block_on(gate.open_linked_records::<R>(&to_open, records, orders))
+        });
+        let audited = self.record_linked(
+            principal,
+            purpose,
+            &items,
+            opened_subjects.iter().map(String::as_str),
+            now,
+        );
+        let (audited, opened) = tokio::join!(audited, opening);
+        audited?;
+        match opened {
+            Ok(opened) => opened,
+            // A panic while opening is the same bug it would be on this task.
+            Err(stopped) if stopped.is_panic() => std::panic::resume_unwind(stopped.into_panic()),
+            // Only a runtime shutting down cancels it: nothing reaches the caller.
+            Err(_) => Err(GateError::NotFound),
+        }
+    }
+
+    /// Opens `items` of every order of `orders` and of its buyer record in `records`, each
+    /// record's key unwrapped once; an erased record's orders come without openings.
+    async fn open_linked_records<R: Request>(
+        &self,
+        items: &[PersonalItem],
+        mut records: HashMap<String, export::LinkedBuyerRow>,
+        orders: Vec<OrderRow>,
+    ) -> Result<Vec<LinkedOrder<R::Plain>>, GateError> {
+        let mut keys: HashMap<String, Option<DataKey>> = HashMap::with_capacity(records.len());
+        let mut linked = Vec::with_capacity(orders.len());
         for order in orders {
-            // An order whose buyer record was not read with the others (placed in between)
-            // is left for the next call.
-            let Some((buyer, key)) = records.get(&order.buyer_id) else {
+            let Some(record) = records.get_mut(&order.buyer_id) else {
                 continue;
             };
-            let Some(key) = key else {
+            if !keys.contains_key(&order.buyer_id) {
+                let key = match record.key.wrapped.take() {
+                    Some(bytes) => Some(self.vault.unwrap_key(
+                        &order.buyer_id,
+                        &WrappedKey {
+                            master_key_id: record.key.master_key_id.clone(),
+                            bytes,
+                        },
+                    )?),
+                    None => None,
+                };
+                keys.insert(order.buyer_id.clone(), key);
+            }
+            let Some(Some(key)) = keys.get(&order.buyer_id) else {
                 linked.push(LinkedOrder {
                     order,
                     opened: None,
@@ -965,33 +1016,14 @@ impl Gate {
                 continue;
             };
             let (opened, order) = self
-                .open_linked_items(key, &items, buyer.clone(), order)
+                .open_linked_items(key, items, record.buyer.clone(), order)
                 .await?;
-            if seen.insert(order.buyer_id.clone()) {
-                opened_subjects.push(order.buyer_id.clone());
-            }
             linked.push(LinkedOrder {
                 order,
-                opened: Some(opened),
+                opened: Some(R::plain(opened)?),
             });
         }
-        self.record_linked(
-            principal,
-            purpose,
-            &items,
-            opened_subjects.iter().map(String::as_str),
-            now,
-        )
-        .await?;
-        linked
-            .into_iter()
-            .map(|l| {
-                Ok(LinkedOrder {
-                    order: l.order,
-                    opened: l.opened.map(R::plain).transpose()?,
-                })
-            })
-            .collect()
+        Ok(linked)
     }
 
     /// The verified account of `principal`, if it is an account holder that the policy lets

@@ -52,7 +52,11 @@ pub const POLICY_VERSIONS: &[(&str, &str)] = &[
         "2026-11-24",
         include_str!("../policy/published/2026-11-24.toml"),
     ),
-    ("2026-11-25", EMBEDDED_POLICY_TOML),
+    (
+        "2026-11-25",
+        include_str!("../policy/published/2026-11-25.toml"),
+    ),
+    ("2026-12-04", EMBEDDED_POLICY_TOML),
 ];
 
 /// The names a text of the policy may contain in braces, filled in when the page is shown:
@@ -1024,8 +1028,8 @@ mod tests {
     #[test]
     fn embedded_policy_loads() {
         let policy = embedded();
-        assert_eq!(policy.version(), "2026-11-25");
-        assert_eq!(policy.effective_date(), "2026-11-25");
+        assert_eq!(policy.version(), "2026-12-04");
+        assert_eq!(policy.effective_date(), "2026-12-04");
         assert_eq!(policy.purposes().count(), PurposeId::COUNT);
         assert_eq!(policy.categories().count(), DataCategory::COUNT);
         assert_eq!(policy.actors().count(), Actor::COUNT);
@@ -1494,13 +1498,13 @@ mod tests {
     fn rejects_a_promise_kept_by_a_feature_that_does_not_exist() {
         let message = error_message(
             "kept_by = [\"shop_contact\"]\n\n[[promises]]\nid = \"erase\"",
-            "kept_by = [\"self_service_erasure\"]\n\n[[promises]]\nid = \"erase\"",
+            "kept_by = [\"disclosure_register\"]\n\n[[promises]]\nid = \"erase\"",
         );
         assert_mentions(
             &message,
             &[
                 "promise \"rectify\"",
-                "unknown feature \"self_service_erasure\"",
+                "unknown feature \"disclosure_register\"",
                 "`kept_by`",
             ],
         );
@@ -1576,7 +1580,10 @@ mod tests {
 
     #[test]
     fn rejects_a_category_that_does_not_say_what_collects_it() {
-        let message = error_message("collected_by = [\"consent_ledger\"]\n", "");
+        let message = error_message(
+            "collected_by = [\"consent_ledger\", \"buyer_accounts\", \"consent_centre\", \"processing_limits\"]\n",
+            "",
+        );
         assert_eq!(message, "category \"account\": missing `collected_by`");
     }
 
@@ -1624,7 +1631,7 @@ mod tests {
         assert_eq!(
             message,
             "entry 3 of [[laws]]: in force only from 2027-01-01, after the policy's effective \
-             date 2026-11-25; cite only laws in force"
+             date 2026-12-04; cite only laws in force"
         );
     }
 
@@ -1851,8 +1858,8 @@ mod tests {
     #[test]
     fn rejects_an_unknown_placeholder() {
         let message = error_message(
-            "text.vi = \"Hiện chưa có trang để quý khách tự rút lại sự đồng ý. Để rút lại, quý khách gửi email tới {email}",
-            "text.vi = \"Hiện chưa có trang để quý khách tự rút lại sự đồng ý. Để rút lại, quý khách gửi email tới {mail}",
+            "Không có tài khoản, quý khách gửi email tới {email} hoặc gọi hotline {hotline}. Việc rút lại",
+            "Không có tài khoản, quý khách gửi email tới {mail} hoặc gọi hotline {hotline}. Việc rút lại",
         );
         assert_mentions(
             &message,
@@ -2179,12 +2186,12 @@ mod tests {
 
     #[test]
     fn rejects_missing_version_or_effective_date() {
-        let message = error_message("version = \"2026-11-25\"\n", "");
+        let message = error_message("version = \"2026-12-04\"\n", "");
         assert_eq!(message, "the policy: missing `version`");
-        let message = error_message("effective_date = \"2026-11-25\"\n", "");
+        let message = error_message("effective_date = \"2026-12-04\"\n", "");
         assert_eq!(message, "the policy: missing `effective_date`");
         let message = error_message(
-            "effective_date = \"2026-11-25\"",
+            "effective_date = \"2026-12-04\"",
             "effective_date = \"2026-02-30\"",
         );
         assert_eq!(

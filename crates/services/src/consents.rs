@@ -38,6 +38,10 @@ pub enum ConsentError {
     Audit(#[from] AuditError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Rights(#[from] crate::rights::RightsError),
+    #[error(transparent)]
+    Holidays(#[from] hanjinbi_domain::deadline::HolidayDataError),
 }
 
 impl From<RecordError> for ConsentError {
@@ -266,6 +270,18 @@ impl ConsentCentre {
             &mut audit,
         )
         .await?;
+        if !granted {
+            // A withdrawal is a request under the buyer's rights, answered at once.
+            crate::rights::record_self_service(
+                &mut tx,
+                policy,
+                hanjinbi_domain::deadline::Holidays::try_load()?,
+                &session.account.subject_id,
+                crate::rights::RightsKind::Withdrawal,
+                now,
+            )
+            .await?;
+        }
         audit.write(&mut tx, &self.gate.audit_key()).await?;
         tx.commit().await?;
         Ok(())
@@ -299,6 +315,22 @@ impl ConsentCentre {
             &mut audit,
         )
         .await?;
+        if on {
+            // An objection or a restriction is a request under the buyer's rights, answered
+            // at once.
+            crate::rights::record_self_service(
+                &mut tx,
+                policy,
+                hanjinbi_domain::deadline::Holidays::try_load()?,
+                &session.account.subject_id,
+                match kind {
+                    LimitKind::Objection => crate::rights::RightsKind::Objection,
+                    LimitKind::Restriction => crate::rights::RightsKind::Restriction,
+                },
+                now,
+            )
+            .await?;
+        }
         audit.write(&mut tx, &self.gate.audit_key()).await?;
         tx.commit().await?;
         Ok(())

@@ -6,11 +6,61 @@
 //!
 //! A list of subjects travels as one parameter: a PostgreSQL `text[]`, or a JSON array that
 //! SQLite's `json_each` reads. The statements are otherwise the same on both databases.
+//!
+//! An SQLite file is read directly, on a blocking thread, as `audit::scan` reads it: sqlx's
+//! SQLite driver hands every row from its worker thread to the task that polls it, which
+//! costs more than reading the row, and these reads return thousands of rows.
 
-use crate::db::{on_read, Pools};
+use crate::db::{on_read, Pools, SQLITE_BUSY_TIMEOUT};
 use crate::orders::OrderRow;
 use crate::subjects::{ConsentRow, SealedBuyer, StoredKey};
 use crate::{Db, StoreError};
+use rusqlite::types::Value as SqliteValue;
+use std::path::Path;
+
+/// A row type read straight from an SQLite file, by column name.
+trait FromSqlite: Sized {
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
+}
+
+/// Every row of `sql` (its one parameter `$1` bound to `param`), read from the SQLite `file`
+/// through a connection of its own on a blocking thread.
+async fn read_file<T: FromSqlite + Send + 'static>(
+    file: &Path,
+    sql: String,
+    param: SqliteValue,
+) -> Result<Vec<T>, StoreError> {
+    let file = file.to_owned();
+    let read = move || -> Result<Vec<T>, StoreError> {
+        let conn = rusqlite::Connection::open_with_flags(
+            &file,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
+        let mut statement = conn.prepare(&sql)?;
+        let rows = statement
+            .query_map([param], T::from_sqlite)?
+            .collect::<Result<Vec<T>, _>>()?;
+        Ok(rows)
+    };
+    tokio::task::spawn_blocking(read)
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("a read of the database stopped: {e}")))?
+}
+
+/// Runs `$sql` with `$1` bound to the bytes `$param`: straight from an SQLite file, else
+/// through the pool.
+macro_rules! fetch_by_bytes {
+    ($db:expr, $sql:expr, $param:expr) => {
+        match $db.sqlite_file() {
+            Some(file) => read_file(file, $sql.to_owned(), SqliteValue::Blob($param.to_vec())).await,
+            None => Ok(on_read!($db, |e| sqlx::query_as($sql)
+                .bind($param)
+                .fetch_all(e)
+                .await)?),
+        }
+    };
+}
 
 /// A buyer record made with the address, with its data key as stored (`wrapped` is `None`
 /// once the key was destroyed).
@@ -25,15 +75,33 @@ pub struct LinkedBuyerRow {
 /// Every buyer record made with the address whose blind index is `email_index`, with its
 /// stored data key.
 pub async fn linked_buyers(db: &Db, email_index: &[u8]) -> Result<Vec<LinkedBuyerRow>, StoreError> {
-    Ok(on_read!(db, |e| sqlx::query_as(
+    fetch_by_bytes!(
+        db,
         "SELECT b.id, b.email_index, b.phone_index, b.email_sealed, b.name_sealed, \
          b.phone_sealed, k.master_key_id, k.wrapped_key \
          FROM buyers b JOIN data_keys k ON k.subject_id = b.id \
-         WHERE b.email_index = $1 ORDER BY b.created_at, b.id"
+         WHERE b.email_index = $1 ORDER BY b.created_at, b.id",
+        email_index
     )
-    .bind(email_index)
-    .fetch_all(e)
-    .await)?)
+}
+
+impl FromSqlite for LinkedBuyerRow {
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(LinkedBuyerRow {
+            buyer: SealedBuyer {
+                id: row.get("id")?,
+                email_index: row.get("email_index")?,
+                phone_index: row.get("phone_index")?,
+                email: row.get("email_sealed")?,
+                name: row.get("name_sealed")?,
+                phone: row.get("phone_sealed")?,
+            },
+            key: StoredKey {
+                master_key_id: row.get("master_key_id")?,
+                wrapped: row.get("wrapped_key")?,
+            },
+        })
+    }
 }
 
 /// A buyer record of the address and the number of an order placed with it (`None` for a
@@ -49,28 +117,56 @@ pub async fn subjects_of_email(
     db: &Db,
     email_index: &[u8],
 ) -> Result<Vec<SubjectOrderRow>, StoreError> {
-    Ok(on_read!(db, |e| sqlx::query_as(
+    fetch_by_bytes!(
+        db,
         "SELECT b.id AS subject_id, o.number AS order_number \
          FROM buyers b LEFT JOIN orders o ON o.buyer_id = b.id \
-         WHERE b.email_index = $1 ORDER BY b.created_at, b.id, o.placed_at, o.number"
+         WHERE b.email_index = $1 ORDER BY b.created_at, b.id, o.placed_at, o.number",
+        email_index
     )
-    .bind(email_index)
-    .fetch_all(e)
-    .await)?)
+}
+
+impl FromSqlite for SubjectOrderRow {
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(SubjectOrderRow {
+            subject_id: row.get("subject_id")?,
+            order_number: row.get("order_number")?,
+        })
+    }
 }
 
 /// Every order placed with the address, oldest first.
 pub async fn orders_of_email(db: &Db, email_index: &[u8]) -> Result<Vec<OrderRow>, StoreError> {
-    Ok(on_read!(db, |e| sqlx::query_as(
+    fetch_by_bytes!(
+        db,
         "SELECT o.id, o.number, o.buyer_id, o.status, o.subtotal, o.shipping_fee, o.total, \
          o.shipping_method, o.payment_method, o.ship_to_sealed, o.note_sealed, \
          o.policy_version, o.placed_at, o.lang \
          FROM orders o JOIN buyers b ON b.id = o.buyer_id \
-         WHERE b.email_index = $1 ORDER BY o.placed_at, o.number"
+         WHERE b.email_index = $1 ORDER BY o.placed_at, o.number",
+        email_index
     )
-    .bind(email_index)
-    .fetch_all(e)
-    .await)?)
+}
+
+impl FromSqlite for OrderRow {
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(OrderRow {
+            id: row.get("id")?,
+            number: row.get("number")?,
+            buyer_id: row.get("buyer_id")?,
+            status: row.get("status")?,
+            subtotal: row.get("subtotal")?,
+            shipping_fee: row.get("shipping_fee")?,
+            total: row.get("total")?,
+            shipping_method: row.get("shipping_method")?,
+            payment_method: row.get("payment_method")?,
+            ship_to_sealed: row.get("ship_to_sealed")?,
+            note_sealed: row.get("note_sealed")?,
+            policy_version: row.get("policy_version")?,
+            placed_at: row.get("placed_at")?,
+            lang: row.get("lang")?,
+        })
+    }
 }
 
 /// A line of an order, with the order it belongs to.
@@ -95,17 +191,34 @@ pub async fn lines_of_email(
     db: &Db,
     email_index: &[u8],
 ) -> Result<Vec<ExportLineRow>, StoreError> {
-    Ok(on_read!(db, |e| sqlx::query_as(
+    fetch_by_bytes!(
+        db,
         "SELECT l.order_id, l.position, l.sku, l.product_slug, l.product_name, \
          l.variant_label, l.unit_price, l.quantity, l.line_total, l.product_name_en, \
          l.variant_label_en \
          FROM order_lines l JOIN orders o ON o.id = l.order_id \
          JOIN buyers b ON b.id = o.buyer_id \
-         WHERE b.email_index = $1 ORDER BY l.order_id, l.position"
+         WHERE b.email_index = $1 ORDER BY l.order_id, l.position",
+        email_index
     )
-    .bind(email_index)
-    .fetch_all(e)
-    .await)?)
+}
+
+impl FromSqlite for ExportLineRow {
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(ExportLineRow {
+            order_id: row.get("order_id")?,
+            position: row.get("position")?,
+            sku: row.get("sku")?,
+            product_slug: row.get("product_slug")?,
+            product_name: row.get("product_name")?,
+            variant_label: row.get("variant_label")?,
+            unit_price: row.get("unit_price")?,
+            quantity: row.get("quantity")?,
+            line_total: row.get("line_total")?,
+            product_name_en: row.get("product_name_en")?,
+            variant_label_en: row.get("variant_label_en")?,
+        })
+    }
 }
 
 /// A status an order took, with the order it belongs to. `actor` is a role, never a person.
@@ -123,15 +236,26 @@ pub async fn history_of_email(
     db: &Db,
     email_index: &[u8],
 ) -> Result<Vec<ExportStatusRow>, StoreError> {
-    Ok(on_read!(db, |e| sqlx::query_as(
+    fetch_by_bytes!(
+        db,
         "SELECT h.order_id, h.seq, h.status, h.actor, h.at \
          FROM order_status_history h JOIN orders o ON o.id = h.order_id \
          JOIN buyers b ON b.id = o.buyer_id \
-         WHERE b.email_index = $1 ORDER BY h.order_id, h.seq"
+         WHERE b.email_index = $1 ORDER BY h.order_id, h.seq",
+        email_index
     )
-    .bind(email_index)
-    .fetch_all(e)
-    .await)?)
+}
+
+impl FromSqlite for ExportStatusRow {
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(ExportStatusRow {
+            order_id: row.get("order_id")?,
+            seq: row.get("seq")?,
+            status: row.get("status")?,
+            actor: row.get("actor")?,
+            at: row.get("at")?,
+        })
+    }
 }
 
 /// `IN (…)` over the subjects of parameter `$1`, as each database reads a list.
@@ -165,22 +289,21 @@ fn json_array(subjects: &[String]) -> String {
     json
 }
 
-/// Runs `$sql` (whose `$1` is the list of `$subjects`) and fetches every row as `$row`.
+/// Runs `$sql`, whose `$1` is the list of `$subjects`, and fetches every row.
 macro_rules! fetch_for_subjects {
     ($db:expr, $sql:expr, $subjects:expr) => {
-        match &$db.pools {
-            Pools::Sqlite { read, .. } => {
-                sqlx::query_as($sql)
-                    .bind(json_array($subjects))
-                    .fetch_all(read)
-                    .await
+        match (&$db.pools, $db.sqlite_file()) {
+            (Pools::Sqlite { .. }, Some(file)) => {
+                read_file(file, $sql.to_owned(), SqliteValue::Text(json_array($subjects))).await
             }
-            Pools::Postgres(pool) => {
-                sqlx::query_as($sql)
-                    .bind($subjects)
-                    .fetch_all(pool)
-                    .await
-            }
+            (Pools::Sqlite { read, .. }, None) => Ok(sqlx::query_as($sql)
+                .bind(json_array($subjects))
+                .fetch_all(read)
+                .await?),
+            (Pools::Postgres(pool), _) => Ok(sqlx::query_as($sql)
+                .bind($subjects)
+                .fetch_all(pool)
+                .await?),
         }
     };
 }
@@ -195,7 +318,22 @@ pub async fn consents_of(db: &Db, subjects: &[String]) -> Result<Vec<ConsentRow>
          FROM consents WHERE subject_id IN ({}) ORDER BY id",
         subject_list(db)
     );
-    Ok(fetch_for_subjects!(db, &sql, subjects)?)
+    fetch_for_subjects!(db, sql.as_str(), subjects)
+}
+
+impl FromSqlite for ConsentRow {
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(ConsentRow {
+            subject_id: row.get("subject_id")?,
+            purpose: row.get("purpose")?,
+            granted: row.get("granted")?,
+            policy_version: row.get("policy_version")?,
+            wording: row.get("wording")?,
+            channel: row.get("channel")?,
+            at: row.get("at")?,
+            verified: row.get("verified")?,
+        })
+    }
 }
 
 /// An audit entry about a subject, without its chain links.
@@ -224,7 +362,22 @@ pub async fn audit_of(db: &Db, subjects: &[String]) -> Result<Vec<SubjectAuditRo
          WHERE subject IN ({}) ORDER BY seq",
         subject_list(db)
     );
-    Ok(fetch_for_subjects!(db, &sql, subjects)?)
+    fetch_for_subjects!(db, sql.as_str(), subjects)
+}
+
+impl FromSqlite for SubjectAuditRow {
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(SubjectAuditRow {
+            seq: row.get("seq")?,
+            at: row.get("at")?,
+            who: row.get("who")?,
+            actor: row.get("actor")?,
+            purpose: row.get("purpose")?,
+            action: row.get("action")?,
+            subject: row.get("subject")?,
+            fields: row.get("fields")?,
+        })
+    }
 }
 
 #[cfg(test)]

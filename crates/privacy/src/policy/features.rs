@@ -47,6 +47,18 @@ fn destroy_key() -> &'static str {
     type_name_of_val(&hanjinbi_store::subjects::destroy_key)
 }
 
+fn account_sessions() -> &'static str {
+    type_name_of_val(&hanjinbi_store::accounts::live_session)
+}
+
+fn processing_limit_check() -> &'static str {
+    type_name_of_val(&hanjinbi_store::subjects::limited)
+}
+
+fn erase_address() -> &'static str {
+    type_name_of_val(&hanjinbi_store::erasure::erase_address)
+}
+
 fn audit_verifier() -> &'static str {
     type_name::<crate::audit::Verifier>()
 }
@@ -90,6 +102,63 @@ impl Feature {
                 Evidence::Flag("retire-old"),
             ],
             Feature::ShopContact => &[Evidence::Flag("shop-email"), Evidence::Flag("shop-hotline")],
+            Feature::BuyerAccounts => &[
+                Evidence::Route {
+                    method: "POST",
+                    path: "/api/v1/auth/register",
+                },
+                Evidence::Route {
+                    method: "GET",
+                    path: "/tai-khoan",
+                },
+                Evidence::Code(account_sessions),
+            ],
+            Feature::ConsentCentre => &[
+                Evidence::Route {
+                    method: "GET",
+                    path: "/tai-khoan/dong-y",
+                },
+                Evidence::Route {
+                    method: "GET",
+                    path: "/api/v1/me/consents",
+                },
+            ],
+            Feature::ProcessingLimits => &[
+                Evidence::Route {
+                    method: "PUT",
+                    path: "/api/v1/me/objections/{purpose}",
+                },
+                Evidence::Route {
+                    method: "PUT",
+                    path: "/api/v1/me/restrictions/{purpose}",
+                },
+                Evidence::Code(processing_limit_check),
+            ],
+            Feature::DataExport => &[
+                Evidence::Route {
+                    method: "GET",
+                    path: "/tai-khoan/du-lieu",
+                },
+                Evidence::Route {
+                    method: "GET",
+                    path: "/api/v1/me/export",
+                },
+            ],
+            Feature::SelfServiceErasure => &[
+                Evidence::Route {
+                    method: "GET",
+                    path: "/xoa-du-lieu",
+                },
+                Evidence::Route {
+                    method: "POST",
+                    path: "/api/v1/me/erase",
+                },
+                Evidence::Route {
+                    method: "POST",
+                    path: "/api/v1/erasure-requests",
+                },
+                Evidence::Code(erase_address),
+            ],
             Feature::PrivacyPage => &[
                 Evidence::Route {
                     method: "GET",

@@ -368,6 +368,17 @@ code_enum! {
         KeyRotation = "key_rotation",
         /// The shop's contact email and hotline, shown on every page, where requests arrive.
         ShopContact = "shop_contact",
+        /// Buyer accounts: registration verified by email and password, sessions.
+        BuyerAccounts = "buyer_accounts",
+        /// The consent centre: every consent purpose with its history, given or withdrawn in
+        /// one click.
+        ConsentCentre = "consent_centre",
+        /// Objections and restrictions per purpose, honoured by the gate.
+        ProcessingLimits = "processing_limits",
+        /// The access view and the download of everything held (JSON, ZIP of CSV).
+        DataExport = "data_export",
+        /// Erasure from the account, or with a link sent to the address.
+        SelfServiceErasure = "self_service_erasure",
         /// The privacy page itself, with every published version at its own address.
         PrivacyPage = "privacy_page",
     }

@@ -29,7 +29,7 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
-    fn parse(given: Option<&str>) -> Result<ExportFormat, Failure> {
+    pub(crate) fn parse(given: Option<&str>) -> Result<ExportFormat, Failure> {
         match given {
             None | Some("json") => Ok(ExportFormat::Json),
             Some("csv") => Ok(ExportFormat::Csv),
@@ -81,6 +81,21 @@ fn download(bytes: Vec<u8>, content_type: &'static str, extension: &str) -> Resu
         )
             .into_response(),
     ))
+}
+
+/// The export as a download in `format`: what `GET /api/v1/me/export` answers, and the
+/// storefront's download link too, so both give the same file.
+pub(crate) fn export_download(
+    document: &ExportDocument,
+    format: ExportFormat,
+) -> Result<Response, Failure> {
+    match format {
+        ExportFormat::Json => {
+            let json = serde_json::to_vec_pretty(document).map_err(|e| Failure::internal(&e))?;
+            download(json, "application/json", "json")
+        }
+        ExportFormat::Csv => download(archive(document)?, "application/zip", "zip"),
+    }
 }
 
 #[utoipa::path(
@@ -146,13 +161,7 @@ pub async fn my_export(
         let signed_in = session::require(&app, &headers).await?;
         let format = ExportFormat::parse(ctx.params.get("format"))?;
         let document = app.services.export.export(&signed_in.session).await?;
-        match format {
-            ExportFormat::Json => {
-                let json = serde_json::to_vec_pretty(&document).map_err(|e| Failure::internal(&e))?;
-                download(json, "application/json", "json")
-            }
-            ExportFormat::Csv => download(archive(&document)?, "application/zip", "zip"),
-        }
+        export_download(&document, format)
     };
     run.await.map_err(|e| ApiError::new(e, ctx.lang))
 }

@@ -10,7 +10,7 @@ mod checkout;
 mod consents;
 mod doc;
 mod erasure;
-mod export;
+pub(crate) mod export;
 mod json;
 mod lookup;
 mod payment;

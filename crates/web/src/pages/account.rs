@@ -138,6 +138,9 @@ pub struct AccountTexts {
     pub erased_many: &'static str,
     pub erased_email: &'static str,
     pub home_link: &'static str,
+    pub privacy_heading: &'static str,
+    pub consents_link: &'static str,
+    pub data_link: &'static str,
 }
 
 static VI: AccountTexts = AccountTexts {
@@ -222,6 +225,9 @@ static VI: AccountTexts = AccountTexts {
     erased_many: "{n} đơn hàng được giữ lại làm chứng từ giao dịch, không còn gắn với thông tin nào nhận ra quý khách.",
     erased_email: "Chúng tôi gửi một email cuối cùng tới địa chỉ này để xác nhận những gì đã xóa và những gì được giữ lại.",
     home_link: "Về trang chủ",
+    privacy_heading: "Quyền riêng tư",
+    consents_link: "Sự đồng ý của tôi",
+    data_link: "Dữ liệu của tôi",
 };
 
 static EN: AccountTexts = AccountTexts {
@@ -306,6 +312,9 @@ static EN: AccountTexts = AccountTexts {
     erased_many: "{n} orders are kept as transaction records, with nothing left that identifies you.",
     erased_email: "A last email to this address confirms what was erased and what was kept.",
     home_link: "Back to the shop",
+    privacy_heading: "Your privacy",
+    consents_link: "My consents",
+    data_link: "My data",
 };
 
 pub(super) fn texts(lang: Lang) -> &'static AccountTexts {
@@ -562,9 +571,15 @@ fn signed_out_to(app: &AppState, ctx: &RequestContext, location: &str) -> Respon
 }
 
 /// The sign-in page for a browser without a live session, coming back to the account after.
-/// A session cookie that no longer opens anything is removed.
 fn to_sign_in(app: &AppState, ctx: &RequestContext) -> Response {
-    let mut location = format!("{SIGN_IN_PATH}?next={ACCOUNT_PATH}");
+    to_sign_in_then(app, ctx, ACCOUNT_PATH)
+}
+
+/// The sign-in page for a browser without a live session, coming back to `next` (a path of
+/// this site, without a query) after. A session cookie that no longer opens anything is
+/// removed.
+pub(super) fn to_sign_in_then(app: &AppState, ctx: &RequestContext, next: &str) -> Response {
+    let mut location = format!("{SIGN_IN_PATH}?next={next}");
     if ctx.lang_chosen {
         location.push_str("&lang=");
         location.push_str(ctx.lang.code());
