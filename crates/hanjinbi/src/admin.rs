@@ -1,16 +1,21 @@
-//! Operator commands: audit verification, and the key file (init, check, rotation).
+//! Operator commands: audit verification, the key file (init, check, rotation), and the
+//! retention run.
 
 use crate::cli::AuditCommand;
 use anyhow::Context;
 use hanjinbi_privacy::audit::{self, AuditAction, AuditError, AuditEvent, AuditKey};
 use hanjinbi_privacy::keys::{self, KeyRing};
 use hanjinbi_privacy::policy::{Actor, PurposeId};
+use hanjinbi_privacy::gate::Gate;
+use hanjinbi_privacy::policy::Policy;
 use hanjinbi_privacy::vault::WrappedKey;
 use hanjinbi_privacy::{keycheck, Vault};
+use hanjinbi_services::retention::{Retention, RetentionReport};
 use hanjinbi_services::Clock;
 use hanjinbi_store::keyring::{self, Retirement};
 use hanjinbi_store::{subjects, Db};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The audit commands. The database must exist (a folder that does not exist fails here
@@ -274,6 +279,27 @@ async fn verify_all_open(db: &Db, ring: &KeyRing, key_file: &Path) -> anyhow::Re
         );
     }
     Ok(opened)
+}
+
+/// `hanjinbi retention run`: erases now the records of every guest address whose period from
+/// its last order has ended (see `hanjinbi_services::retention`). The database must exist, and
+/// the key file is checked against it first, as `serve` does: the run writes its audit entries
+/// under the key file's audit key, which must be this shop's.
+pub async fn run_retention(
+    database_url: &str,
+    key_file: &Path,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<RetentionReport> {
+    let db = open_existing(database_url).await?;
+    let ring = keycheck::load_existing(&db, key_file, clock.now())
+        .await
+        .context("the key file cannot be used with this database; nothing was erased")?;
+    let policy = Arc::new(Policy::embedded().context("the privacy policy is invalid")?);
+    let gate = Gate::new(db.clone(), policy, Vault::new(ring));
+    let now = clock.now();
+    let outcome = Retention::new(db.clone(), clock, gate).run(now).await;
+    db.close().await;
+    Ok(outcome?)
 }
 
 /// `hanjinbi keys init`: a new key file for a database that holds no sealed data.

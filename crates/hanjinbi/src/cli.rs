@@ -68,6 +68,16 @@ pub enum Command {
     /// The keys that seal personal data.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Storage limitation: how long personal data is kept.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Erase now the records of every guest address whose period from its last order (in the
+    /// privacy policy) has ended, as the server does once a day; prints what went, in counts.
+    Run,
 }
 
 #[derive(Debug, Subcommand)]
@@ -448,6 +458,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Audit(command) => {
             crate::admin::audit(&resolved.database_url, &resolved.key_file, command).await
+        }
+        Command::Retention(RetentionCommand::Run) => {
+            let report = crate::admin::run_retention(
+                &resolved.database_url,
+                &resolved.key_file,
+                std::sync::Arc::new(hanjinbi_services::SystemClock),
+            )
+            .await?;
+            println!(
+                "retention run: {} addresses erased, {} records, {} orders kept without identity",
+                report.addresses, report.records, report.orders_kept
+            );
+            Ok(())
         }
         Command::Keys(command) => {
             let clock = hanjinbi_services::SystemClock;

@@ -26,6 +26,13 @@ use tokio::net::{TcpListener, TcpStream};
 /// older than three of these is a server that stopped without saying so.
 pub const KEY_WATCH_EVERY: Duration = Duration::from_secs(10);
 
+/// How long after start the server first erases the guests' records that are due.
+pub const RETENTION_FIRST_RUN_AFTER: Duration = Duration::from_secs(5 * 60);
+
+/// How often the server erases the guests' records that are due: a period in whole years
+/// ends on a day, so once a day erases each address on the day it is due.
+pub const RETENTION_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// What the server needs to run.
 pub struct ServerSettings {
     pub database_url: String,
@@ -221,6 +228,14 @@ pub async fn serve(
         }
     });
     let sweeper = tokio::spawn(services.clone().sweep_every(Duration::from_secs(600)));
+    // Guests' records whose period from the last order has ended: a few minutes after start
+    // (not in the way of start-up), then once a day. A failed run is logged and tried again.
+    let retention = tokio::spawn(
+        services
+            .retention
+            .clone()
+            .run_every(RETENTION_FIRST_RUN_AFTER, RETENTION_EVERY),
+    );
     // Page views are audited in batches: one write transaction a second, and one more at
     // shutdown, however many views.
     let (stop_views, views_stopped) = tokio::sync::oneshot::channel::<()>();
@@ -253,6 +268,7 @@ pub async fn serve(
     key_watch.abort();
     upkeep.abort();
     sweeper.abort();
+    retention.abort();
     if let Err(e) = keyring::leave(&db, &server_id).await {
         tracing::warn!(error = %e, "cannot remove this server from the key holders");
     }

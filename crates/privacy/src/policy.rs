@@ -59,6 +59,11 @@ pub const POLICY_VERSIONS: &[(&str, &str)] = &[
     ("2026-12-04", EMBEDDED_POLICY_TOML),
 ];
 
+/// The key in `[page.words]` of the words for a retention counted from the last order. Not a
+/// [`PageWord`], which every published version has: versions published before this kind of
+/// retention existed do not have these words.
+pub const RETENTION_AFTER_LAST_ORDER: &str = "retention_after_last_order";
+
 /// The names a text of the policy may contain in braces, filled in when the page is shown:
 /// the shop's details from its settings (`name`, `legal_name`, `registration_number`,
 /// `address`, `public_url`, `email`, `hotline`), the versions (`version`, `current`), numbers
@@ -307,6 +312,15 @@ impl Policy {
                 word(PageWord::RetentionAfterFinancialYear)
                     .replace("{years}", &years.get().to_string())
             }
+            Retention::AfterLastOrder { years } => match &self.page.retention_after_last_order {
+                Some(words) => words
+                    .get(language)
+                    .replace("{years}", &years.get().to_string()),
+                // Only a version published before this kind existed lacks the words, and the
+                // loader refuses one whose categories use the kind: this is a retention from
+                // elsewhere. It shows as an unfilled placeholder does, not in invented words.
+                None => format!("{{{RETENTION_AFTER_LAST_ORDER}}}"),
+            },
         }
     }
 }
@@ -384,6 +398,11 @@ pub enum Retention {
         years: NonZeroU32,
         year_end: FinancialYearEnd,
     },
+    /// Kept `years` whole years from the last order placed with the buyer's email address,
+    /// then erased (`retention = { from = "last_order", years = 3 }`): every guest buyer record
+    /// made with the address goes at once, unless a verified account holds the address. Only
+    /// the categories of a guest's buyer record (contact, identity, address) may have it.
+    AfterLastOrder { years: NonZeroU32 },
 }
 
 /// The last day of the shop's financial year, the same every year: 31 December unless the
@@ -434,7 +453,9 @@ impl Retention {
     pub fn days(self) -> Option<u32> {
         match self {
             Retention::Days(days) => Some(days.get()),
-            Retention::UntilErasure | Retention::AfterFinancialYear { .. } => None,
+            Retention::UntilErasure
+            | Retention::AfterFinancialYear { .. }
+            | Retention::AfterLastOrder { .. } => None,
         }
     }
 
@@ -442,6 +463,13 @@ impl Retention {
     /// kept until the buyer asks for erasure. Ten years from the end of a calendar financial
     /// year means a transaction of 31 December 2026 is due on 1 January 2037, and one of
     /// 1 January 2027 on 1 January 2038.
+    ///
+    /// For [`Retention::AfterLastOrder`], `date` is the day of the last order placed with the
+    /// address. As the Civil Code counts a period in years (Art. 147, 148), the period starts
+    /// the day after the order and ends on the same day and month of its last year, or on 28
+    /// February for an order of 29 February when that year has none: three years from an
+    /// order of 4 December 2026 end with 4 December 2029, and the records are due on
+    /// 5 December 2029.
     pub fn deletion_due(self, date: time::Date) -> Result<Option<time::Date>, DateOutOfRange> {
         match self {
             Retention::UntilErasure => Ok(None),
@@ -459,7 +487,68 @@ impl Retention {
                     .and_then(|year| year_end.in_year(year))?;
                 kept_until.next_day().map(Some).ok_or(DateOutOfRange)
             }
+            Retention::AfterLastOrder { years } => {
+                let year = i32::try_from(years.get())
+                    .ok()
+                    .and_then(|years| date.year().checked_add(years))
+                    .ok_or(DateOutOfRange)?;
+                let kept_until = same_day_in(year, date, LeapDayFallsTo::EndOfFebruary)?;
+                kept_until.next_day().map(Some).ok_or(DateOutOfRange)
+            }
         }
+    }
+
+    /// For [`Retention::AfterLastOrder`]: the earliest day of a last order whose records are
+    /// still kept on `today`. The records of an address whose last order was placed on an
+    /// earlier day are due (their [`Retention::deletion_due`] is `today` or before), those of
+    /// a last order placed on that day or later are not. `None` for the other kinds, which do
+    /// not count from the last order. Three years before 5 December 2029 is 5 December 2026:
+    /// an address whose last order was on 4 December 2026 is due on 5 December 2029.
+    pub fn last_orders_kept_from(
+        self,
+        today: time::Date,
+    ) -> Result<Option<time::Date>, DateOutOfRange> {
+        match self {
+            Retention::AfterLastOrder { years } => {
+                let year = i32::try_from(years.get())
+                    .ok()
+                    .and_then(|years| today.year().checked_sub(years))
+                    .ok_or(DateOutOfRange)?;
+                // On 29 February, an order of 28 February of a year without one is past its
+                // period (it ended on 28 February), and one of 1 March is not.
+                same_day_in(year, today, LeapDayFallsTo::FirstOfMarch).map(Some)
+            }
+            Retention::UntilErasure | Retention::Days(_) | Retention::AfterFinancialYear { .. } => {
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// Where 29 February goes in a year that has none.
+#[derive(Debug, Clone, Copy)]
+enum LeapDayFallsTo {
+    EndOfFebruary,
+    FirstOfMarch,
+}
+
+/// The day with `date`'s month and day in `year`; 29 February, in a year without one, as
+/// `leap_day` says.
+fn same_day_in(
+    year: i32,
+    date: time::Date,
+    leap_day: LeapDayFallsTo,
+) -> Result<time::Date, DateOutOfRange> {
+    match time::Date::from_calendar_date(year, date.month(), date.day()) {
+        Ok(day) => Ok(day),
+        Err(_) if date.month() == time::Month::February && date.day() == 29 => {
+            let (month, day) = match leap_day {
+                LeapDayFallsTo::EndOfFebruary => (time::Month::February, 28),
+                LeapDayFallsTo::FirstOfMarch => (time::Month::March, 1),
+            };
+            time::Date::from_calendar_date(year, month, day).map_err(|_| DateOutOfRange)
+        }
+        Err(_) => Err(DateOutOfRange),
     }
 }
 
@@ -890,6 +979,10 @@ pub struct Page {
     fields: Vec<Localized>,
     /// One per [`BuyerNotice`], in its order.
     notices: Vec<Localized>,
+    /// The words for a retention counted from the last order
+    /// ([`RETENTION_AFTER_LAST_ORDER`] in `[page.words]`): required in the policy in force
+    /// and wherever a category has that retention; absent from versions published before it.
+    retention_after_last_order: Option<Localized>,
     sections: Vec<Section>,
 }
 
@@ -922,6 +1015,12 @@ impl Page {
     /// When the buyer is told of a disclosure, in words.
     pub fn notice(&self, notice: BuyerNotice) -> &Localized {
         &self.notices[notice.position()]
+    }
+
+    /// The words for a retention counted from the last order, with `{years}` to fill: `None`
+    /// only in a version published before that kind of retention existed.
+    pub fn retention_after_last_order(&self) -> Option<&Localized> {
+        self.retention_after_last_order.as_ref()
     }
 
     /// The sections, in order.
@@ -1217,9 +1316,58 @@ mod tests {
             &["88/2015/QH13", "Article 41"],
         );
         assert_eq!(
-            policy.category(DataCategory::Contact).retention(),
+            policy.category(DataCategory::Account).retention(),
             Retention::UntilErasure
         );
+    }
+
+    fn three_years_from_the_last_order() -> Retention {
+        Retention::AfterLastOrder {
+            years: NonZeroU32::new(3).expect("non-zero"),
+        }
+    }
+
+    #[test]
+    fn a_guests_records_are_kept_three_years_from_the_last_order_under_the_civil_code() {
+        let policy = embedded();
+        for category in [
+            DataCategory::Contact,
+            DataCategory::Identity,
+            DataCategory::Address,
+        ] {
+            let rule = policy.category(category);
+            assert_eq!(
+                rule.retention(),
+                three_years_from_the_last_order(),
+                "{category}"
+            );
+            assert_mentions(
+                rule.retention_reason().vi(),
+                &["3 năm", "đơn hàng cuối cùng", "91/2015/QH13", "Điều 429", "mục 8"],
+            );
+            assert_mentions(
+                rule.retention_reason().en(),
+                &["3 years", "last order", "91/2015/QH13", "Article 429", "section 8"],
+            );
+        }
+        assert_mentions(
+            policy.category(DataCategory::Contact).retention_reason().vi(),
+            &["thời hiệu khởi kiện tranh chấp hợp đồng là 03 năm", "04/12/2029", "05/12/2029"],
+        );
+        assert_eq!(
+            policy.describe_retention(three_years_from_the_last_order(), Language::Vi),
+            "3 năm kể từ đơn hàng cuối cùng đặt bằng cùng địa chỉ email; với tài khoản đã xác \
+             nhận, cho đến khi quý khách xóa tài khoản"
+        );
+        assert_eq!(
+            policy.describe_retention(three_years_from_the_last_order(), Language::En),
+            "3 years from the last order placed with the same email address; with a confirmed \
+             account, until you erase the account"
+        );
+        let civil_code = policy.law("law-91-2015-qh13").expect("the Civil Code is cited");
+        assert_eq!(civil_code.name().vi(), "Bộ luật Dân sự số 91/2015/QH13");
+        assert_eq!(civil_code.in_force_since(), "2017-01-01");
+        assert_mentions(civil_code.role().vi(), &["Điều 429"]);
     }
 
     #[test]
@@ -1435,6 +1583,78 @@ mod tests {
         );
         assert_eq!(
             ten_years(FinancialYearEnd::CALENDAR).deletion_due(time::Date::MAX),
+            Err(DateOutOfRange)
+        );
+    }
+
+    #[test]
+    fn a_guests_records_are_due_the_day_after_the_last_orders_period_ends() {
+        let retention = three_years_from_the_last_order();
+        // The period starts the day after the order and ends on its third anniversary.
+        assert_eq!(
+            retention.deletion_due(date(2026, 12, 4)),
+            Ok(Some(date(2029, 12, 5)))
+        );
+        assert_eq!(
+            retention.deletion_due(date(2026, 12, 31)),
+            Ok(Some(date(2030, 1, 1)))
+        );
+        // An order of 29 February: the period ends on 28 February of a year without one.
+        assert_eq!(
+            retention.deletion_due(date(2028, 2, 29)),
+            Ok(Some(date(2031, 3, 1)))
+        );
+        let four_years = Retention::AfterLastOrder {
+            years: NonZeroU32::new(4).expect("non-zero"),
+        };
+        assert_eq!(
+            four_years.deletion_due(date(2028, 2, 29)),
+            Ok(Some(date(2032, 3, 1)))
+        );
+        assert_eq!(
+            retention.deletion_due(time::Date::MAX),
+            Err(DateOutOfRange)
+        );
+    }
+
+    #[test]
+    fn the_last_orders_still_kept_start_whole_years_back() {
+        let retention = three_years_from_the_last_order();
+        assert_eq!(
+            retention.last_orders_kept_from(date(2029, 12, 5)),
+            Ok(Some(date(2026, 12, 5)))
+        );
+        // 28 February 2027's period ends with 28 February 2030: gone on 1 March, not before.
+        assert_eq!(
+            retention.last_orders_kept_from(date(2030, 2, 28)),
+            Ok(Some(date(2027, 2, 28)))
+        );
+        assert_eq!(
+            retention.last_orders_kept_from(date(2030, 3, 1)),
+            Ok(Some(date(2027, 3, 1)))
+        );
+        // On 29 February, a 28 February three years back has ended; 1 March has not.
+        assert_eq!(
+            retention.last_orders_kept_from(date(2032, 2, 29)),
+            Ok(Some(date(2029, 3, 1)))
+        );
+        let four_years = Retention::AfterLastOrder {
+            years: NonZeroU32::new(4).expect("non-zero"),
+        };
+        assert_eq!(
+            four_years.last_orders_kept_from(date(2032, 2, 29)),
+            Ok(Some(date(2028, 2, 29)))
+        );
+        for other in [
+            Retention::UntilErasure,
+            Retention::Days(NonZeroU32::new(1095).expect("non-zero")),
+            ten_years(FinancialYearEnd::CALENDAR),
+        ] {
+            assert_eq!(other.last_orders_kept_from(date(2029, 12, 5)), Ok(None));
+            assert_eq!(other.days().is_some(), matches!(other, Retention::Days(_)));
+        }
+        assert_eq!(
+            retention.last_orders_kept_from(time::Date::MIN),
             Err(DateOutOfRange)
         );
     }
@@ -1764,7 +1984,7 @@ mod tests {
             message,
             "[rights_deadlines]: `law` names law \"decree-13-2023-nd-cp\", which no entry of \
              [[laws]] has as its `id`; ids: law-91-2025-qh15, decree-356-2025-nd-cp, \
-             law-122-2025-qh15, law-88-2015-qh13"
+             law-122-2025-qh15, law-88-2015-qh13, law-91-2015-qh13"
         );
         let message = error_message("law = \"decree-356-2025-nd-cp\"\n", "");
         assert_eq!(message, "[rights_deadlines]: missing `law`");
@@ -1822,7 +2042,8 @@ mod tests {
         let message = error_message(from, "retention = { from = \"order_date\", years = 10 }");
         assert_eq!(
             message,
-            "category \"transaction\": `retention.from` must be \"end_of_financial_year\", found \"order_date\""
+            "category \"transaction\": `retention.from` must be \"end_of_financial_year\" or \
+             \"last_order\", found \"order_date\""
         );
         let message = error_message(
             from,
@@ -1852,6 +2073,133 @@ mod tests {
         assert_eq!(
             policy.category(DataCategory::Transaction).retention(),
             ten_years(FinancialYearEnd::new(3, 31).expect("a day every year has"))
+        );
+    }
+
+    /// The retention of the delivery address, the one entry the tests below change.
+    const ADDRESS_RETENTION: &str = "retention = { from = \"last_order\", years = 3 }\n\
+         retention_reason.vi = \"Giữ cùng đơn hàng";
+
+    fn address_retention(retention: &str) -> String {
+        format!("{retention}\nretention_reason.vi = \"Giữ cùng đơn hàng")
+    }
+
+    #[test]
+    fn rejects_a_retention_from_the_last_order_without_whole_years() {
+        for years in ["0", "-3", "1001"] {
+            let message = error_message(
+                ADDRESS_RETENTION,
+                &address_retention(&format!(
+                    "retention = {{ from = \"last_order\", years = {years} }}"
+                )),
+            );
+            assert_eq!(
+                message,
+                format!(
+                    "category \"address\": `retention.years` must be between 1 and 1000, found \
+                     {years}"
+                )
+            );
+        }
+        let message = error_message(
+            ADDRESS_RETENTION,
+            &address_retention("retention = { from = \"last_order\" }"),
+        );
+        assert_eq!(message, "category \"address\": missing `retention.years`");
+        let policy = mutated(
+            ADDRESS_RETENTION,
+            &address_retention("retention = { from = \"last_order\", years = 5 }"),
+        )
+        .expect("five years from the last order loads");
+        assert_eq!(
+            policy.category(DataCategory::Address).retention(),
+            Retention::AfterLastOrder {
+                years: NonZeroU32::new(5).expect("non-zero")
+            }
+        );
+    }
+
+    #[test]
+    fn rejects_a_financial_year_end_on_a_retention_from_the_last_order() {
+        let message = error_message(
+            ADDRESS_RETENTION,
+            &address_retention(
+                "retention = { from = \"last_order\", years = 3, financial_year_ends = \"03-31\" }",
+            ),
+        );
+        assert_eq!(
+            message,
+            "category \"address\": `retention.financial_year_ends` belongs only to a retention \
+             from \"end_of_financial_year\""
+        );
+    }
+
+    #[test]
+    fn rejects_a_retention_from_the_last_order_on_what_a_guests_record_does_not_hold() {
+        let message = error_message(
+            "retention = \"until_erasure\"",
+            "retention = { from = \"last_order\", years = 3 }",
+        );
+        assert_eq!(
+            message,
+            "category \"account\": a retention from \"last_order\" applies only to what a \
+             guest's buyer record holds (categories contact, identity, address)"
+        );
+        let message = error_message(
+            "retention = { from = \"end_of_financial_year\", years = 10 }",
+            "retention = { from = \"last_order\", years = 10 }",
+        );
+        assert_mentions(&message, &["category \"transaction\"", "last_order"]);
+    }
+
+    #[test]
+    fn rejects_a_policy_in_force_without_words_for_a_retention_from_the_last_order() {
+        let words = "retention_after_last_order.vi = \"{years} năm kể từ đơn hàng cuối cùng đặt \
+                     bằng cùng địa chỉ email; với tài khoản đã xác nhận, cho đến khi quý khách xóa \
+                     tài khoản\"\n";
+        let message = error_message(words, "");
+        assert_eq!(
+            message,
+            "[page.words] \"retention_after_last_order\": `text` has no vi text (both \"vi\" \
+             and \"en\" are required)"
+        );
+        let english = "retention_after_last_order.en = \"{years} years from the last order \
+                       placed with the same email address; with a confirmed account, until you \
+                       erase the account\"\n";
+        let text = EMBEDDED_POLICY_TOML.replacen(words, "", 1).replacen(english, "", 1);
+        assert_eq!(
+            Policy::from_toml(&text)
+                .expect_err("no words for the kind")
+                .to_string(),
+            "[page.words]: missing `retention_after_last_order`"
+        );
+    }
+
+    #[test]
+    fn an_earlier_version_needs_the_words_only_if_a_category_counts_from_the_last_order() {
+        let (_, text) = POLICY_VERSIONS[1];
+        let earlier = Policy::archived_from_toml(text).expect("published 2026-11-25 loads");
+        assert!(earlier.page().retention_after_last_order().is_none());
+        assert!(embedded().page().retention_after_last_order().is_some());
+        let from = "retention = \"until_erasure\"\nretention_reason.vi = \"Giữ cùng đơn hàng";
+        assert_eq!(text.matches(from).count(), 1, "test fixture");
+        let counting = text.replacen(
+            from,
+            "retention = { from = \"last_order\", years = 3 }\nretention_reason.vi = \"Giữ cùng đơn hàng",
+            1,
+        );
+        assert_eq!(
+            Policy::archived_from_toml(&counting)
+                .expect_err("nothing describes the retention")
+                .to_string(),
+            "category \"address\": its retention counts from the last order, so [page.words] \
+             needs `retention_after_last_order` (vi and en)"
+        );
+        // Its page describes no retention it lacks words for; one from elsewhere shows as a
+        // placeholder it cannot fill, not in words it never had.
+        assert_eq!(
+            earlier.describe_retention(three_years_from_the_last_order(), Language::Vi),
+            "{retention_after_last_order}"
         );
     }
 
@@ -2236,6 +2584,26 @@ mod tests {
                                 promotions. I can unsubscribe at any time.";
 
     proptest! {
+        #[test]
+        fn an_address_is_due_exactly_when_its_last_order_is_before_the_first_day_kept(
+            order_day in 0i64..20_000,
+            days_later in 0i64..3_000,
+            years in 1u32..=10,
+        ) {
+            let epoch = date(2020, 1, 1);
+            let order = epoch + time::Duration::days(order_day);
+            let today = order + time::Duration::days(days_later);
+            let retention = Retention::AfterLastOrder {
+                years: NonZeroU32::new(years).expect("non-zero"),
+            };
+            let due = retention.deletion_due(order).expect("in range").expect("a date");
+            let kept_from = retention
+                .last_orders_kept_from(today)
+                .expect("in range")
+                .expect("a date");
+            prop_assert_eq!(due <= today, order < kept_from);
+        }
+
         #[test]
         fn from_toml_never_panics_on_arbitrary_text(text in ".{0,512}") {
             let _ = Policy::from_toml(&text);

@@ -458,6 +458,64 @@ pub async fn erase(
     Ok(erased)
 }
 
+/// What erasing one address at the end of its retention period removed, in counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExpiredAddress {
+    /// Data subjects erased: the address's guest buyer records, and its unverified account
+    /// if it had one.
+    pub subjects: u64,
+    /// Orders kept as transaction records, now without identity.
+    pub orders_kept: i64,
+}
+
+/// Erases, at the end of its retention period, every guest buyer record made with the address
+/// whose blind index is `email_index`, and the account `unverified_account` (id, subject) when
+/// one that was never verified holds the address (the caller has checked that none verified
+/// does: a verified account's address is kept until it is erased). The same statements as an
+/// erasure request ([`erase`]), but it is the law, not the buyer, that asks: one audit entry
+/// per erased subject, by the system for legal obligations (storage limitation), naming what
+/// went by kind, never by value.
+pub async fn erase_expired_address(
+    tx: &mut WriteTx,
+    email_index: &[u8],
+    unverified_account: Option<(&str, &str)>,
+    now: i64,
+    audit: &mut AuditBatch,
+) -> Result<ExpiredAddress, RecordError> {
+    // Listed before they go: the entries name each subject.
+    let guests = subjects::buyers_by_email_index_in(tx, email_index).await?;
+    let erased =
+        hanjinbi_store::erasure::erase_address(tx, email_index, unverified_account, now).await?;
+    for request in hanjinbi_store::erasure::retire_links(tx, email_index, now).await? {
+        subjects::destroy_key(tx, &request, now).await?;
+    }
+    let event = |subject, fields| AuditEvent {
+        at: now,
+        actor: Actor::System.code(),
+        purpose: PurposeId::LegalObligations.code(),
+        action: AuditAction::Erase,
+        subject,
+        fields,
+    };
+    for guest in &guests {
+        audit.record(event(
+            guest,
+            &["data_key", "buyer_record", "consents", "processing_limits"],
+        ));
+    }
+    if let Some((_, subject)) = unverified_account {
+        audit.record(event(
+            subject,
+            &["data_key", "account", "sessions", "links", "consents", "processing_limits"],
+        ));
+    }
+    let subjects = guests.len() + usize::from(unverified_account.is_some());
+    Ok(ExpiredAddress {
+        subjects: u64::try_from(subjects).unwrap_or(u64::MAX),
+        orders_kept: erased.orders_kept,
+    })
+}
+
 /// The records of the address an account holder proved control of: the account's own data
 /// subject, then every guest buyer subject made with the same address (same blind index).
 struct HolderRecords {

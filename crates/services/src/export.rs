@@ -99,12 +99,13 @@ pub struct HeldCategory {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RetentionRule {
-    /// until_erasure, days, or after_financial_year.
+    /// until_erasure, days, after_financial_year, or after_last_order.
     pub kind: String,
     /// For `days`: deleted this many days after it was collected.
     pub days: Option<u32>,
     /// For `after_financial_year`: kept this many whole years after the end of the financial
-    /// year of the transaction.
+    /// year of the transaction. For `after_last_order`: kept this many whole years after the
+    /// last order placed with the address, unless a verified account holds it.
     pub years: Option<u32>,
     /// The rule in words.
     #[cfg_attr(feature = "openapi", schema(value_type = Localized))]
@@ -377,6 +378,22 @@ fn time(secs: i64) -> Result<String, ExportError> {
         .ok_or_else(|| ExportError::Corrupt(format!("the time {secs} cannot be written as a date")))
 }
 
+/// Times as the documents write them, each second written once: an order's placing, its first
+/// status, its consents and the audit entries of its checkout share theirs.
+#[derive(Default)]
+struct Times(HashMap<i64, String>);
+
+impl Times {
+    fn of(&mut self, secs: i64) -> Result<String, ExportError> {
+        if let Some(written) = self.0.get(&secs) {
+            return Ok(written.clone());
+        }
+        let written = time(secs)?;
+        self.0.insert(secs, written.clone());
+        Ok(written)
+    }
+}
+
 fn localized(text: &rules::Localized) -> Localized {
     Localized {
         vi: text.vi().to_owned(),
@@ -396,19 +413,20 @@ impl Export {
         let records = Records::read(&self.db, &session.account).await?;
         let (consents, audit) = tokio::try_join!(
             export::consents_of(&self.db, &records.subjects),
-            export::audit_of(&self.db, &records.subjects),
+            export::audit_of(&self.db, &records.subjects, 0),
         )?;
         let holdings = Holdings {
             checkouts: records.subjects.len() > 1,
             orders: records.checkouts.values().any(|numbers| !numbers.is_empty()),
             consents: !consents.is_empty(),
         };
+        let mut times = Times::default();
         Ok(AccessView {
-            generated_at: time(now)?,
+            generated_at: times.of(now)?,
             policy_version: self.gate.policy().version().to_owned(),
             categories: held_categories(self.gate.policy(), holdings),
             disclosures: Vec::new(),
-            accesses: accesses(&audit, &records)?,
+            accesses: accesses(&audit, &records, &mut times)?,
         })
     }
 
@@ -421,7 +439,9 @@ impl Export {
         let account = &session.account;
         let purpose = PurposeId::AnsweringRequests;
         let gate = &self.gate;
-        let (linked, email, records, lines, history) = tokio::try_join!(
+        let db = &self.db;
+        // The openings, and meanwhile every read that does not depend on them.
+        let (linked, email, (records, consents, mut audit), lines, history) = tokio::try_join!(
             async {
                 let linked = gate
                     .open_linked_orders::<Opened>(principal, purpose, now)
@@ -434,15 +454,22 @@ impl Export {
                     .await?;
                 Ok::<_, ExportError>(email)
             },
-            async { Ok::<_, ExportError>(Records::read(&self.db, account).await?) },
-            async { Ok::<_, ExportError>(export::lines_of_email(&self.db, &account.email_index).await?) },
-            async { Ok::<_, ExportError>(export::history_of_email(&self.db, &account.email_index).await?) },
+            async {
+                let records = Records::read(db, account).await?;
+                let (consents, audit) = tokio::try_join!(
+                    export::consents_of(db, &records.subjects),
+                    export::audit_of(db, &records.subjects, 0),
+                )?;
+                Ok::<_, ExportError>((records, consents, audit))
+            },
+            async { Ok::<_, ExportError>(export::lines_of_email(db, &account.email_index).await?) },
+            async { Ok::<_, ExportError>(export::history_of_email(db, &account.email_index).await?) },
         )?;
-        // Read after the openings above, so that they are among the accesses.
-        let (consents, audit) = tokio::try_join!(
-            export::consents_of(&self.db, &records.subjects),
-            export::audit_of(&self.db, &records.subjects),
-        )?;
+        // The entries written since that read, the openings above among them.
+        let read_up_to = audit.last().map_or(0, |entry| entry.seq);
+        audit.extend(export::audit_of(db, &records.subjects, read_up_to).await?);
+
+        let mut times = Times::default();
         let mut lines = group(lines, |l: &ExportLineRow| &l.order_id);
         let mut history = group(history, |h: &ExportStatusRow| &h.order_id);
         let orders = linked
@@ -450,29 +477,30 @@ impl Export {
             .map(|linked| {
                 let lines = lines.remove(&linked.order.id).unwrap_or_default();
                 let history = history.remove(&linked.order.id).unwrap_or_default();
-                export_order(linked, lines, history)
+                export_order(linked, lines, history, &mut times)
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let consents = consents
+            .iter()
+            .map(|c| export_consent(c, &records, &mut times))
+            .collect::<Result<_, _>>()?;
         Ok(ExportDocument {
             format_version: FORMAT_VERSION,
-            generated_at: time(now)?,
+            generated_at: times.of(now)?,
             policy_version: self.gate.policy().version().to_owned(),
             profile: ExportProfile {
                 email: email.expose().to_owned(),
-                created_at: time(account.created_at)?,
-                verified_at: account.verified_at.map(time).transpose()?,
+                created_at: times.of(account.created_at)?,
+                verified_at: account.verified_at.map(|at| times.of(at)).transpose()?,
                 lang: account.lang.clone(),
             },
             addresses: Vec::new(),
             optional_details: Vec::new(),
             orders,
-            consents: consents
-                .iter()
-                .map(|c| export_consent(c, &records))
-                .collect::<Result<_, _>>()?,
+            consents,
             messages: Vec::new(),
             disclosures: Vec::new(),
-            accesses: accesses(&audit, &records)?,
+            accesses: accesses(&audit, &records, &mut times)?,
         })
     }
 }
@@ -508,6 +536,7 @@ fn export_order(
     linked: LinkedOrder<OpenedValues>,
     lines: Vec<ExportLineRow>,
     history: Vec<ExportStatusRow>,
+    times: &mut Times,
 ) -> Result<ExportOrder, ExportError> {
     let LinkedOrder { order, opened } = linked;
     let (personal_data, buyer, ship_to, note) = match opened {
@@ -526,7 +555,7 @@ fn export_order(
     Ok(ExportOrder {
         number: order.number,
         status: order.status,
-        placed_at: time(order.placed_at)?,
+        placed_at: times.of(order.placed_at)?,
         lang: order.lang,
         personal_data: personal_data.to_owned(),
         buyer,
@@ -558,7 +587,7 @@ fn export_order(
             .map(|h| {
                 Ok(ExportStatus {
                     status: h.status,
-                    at: time(h.at)?,
+                    at: times.of(h.at)?,
                     by: h.actor,
                 })
             })
@@ -566,7 +595,11 @@ fn export_order(
     })
 }
 
-fn export_consent(c: &ConsentRow, records: &Records) -> Result<ExportConsent, ExportError> {
+fn export_consent(
+    c: &ConsentRow,
+    records: &Records,
+    times: &mut Times,
+) -> Result<ExportConsent, ExportError> {
     let (record, order_numbers) = records.describe(&c.subject_id);
     Ok(ExportConsent {
         record: record.to_owned(),
@@ -577,7 +610,7 @@ fn export_consent(c: &ConsentRow, records: &Records) -> Result<ExportConsent, Ex
         policy_version: c.policy_version.clone(),
         wording: c.wording.clone(),
         channel: c.channel.clone(),
-        at: time(c.at)?,
+        at: times.of(c.at)?,
     })
 }
 
@@ -643,13 +676,17 @@ fn acted_by(who: &str, actor: &str) -> String {
     }
 }
 
-fn accesses(audit: &[SubjectAuditRow], records: &Records) -> Result<Vec<Access>, ExportError> {
+fn accesses(
+    audit: &[SubjectAuditRow],
+    records: &Records,
+    times: &mut Times,
+) -> Result<Vec<Access>, ExportError> {
     audit
         .iter()
         .map(|row| {
             let (record, order_numbers) = records.describe(&row.subject);
             Ok(Access {
-                at: time(row.at)?,
+                at: times.of(row.at)?,
                 actor: row.actor.clone(),
                 by: acted_by(&row.who, &row.actor),
                 purpose: row.purpose.clone(),
@@ -718,6 +755,9 @@ fn retention_rule(policy: &Policy, rule: &rules::CategoryRule) -> RetentionRule 
         rules::Retention::Days(days) => ("days", Some(days.get()), None),
         rules::Retention::AfterFinancialYear { years, .. } => {
             ("after_financial_year", None, Some(years.get()))
+        }
+        rules::Retention::AfterLastOrder { years } => {
+            ("after_last_order", None, Some(years.get()))
         }
     };
     RetentionRule {

@@ -16,6 +16,7 @@ pub mod mail;
 pub mod notifications;
 pub mod orders;
 pub mod payments;
+pub mod retention;
 pub mod rights;
 pub mod throttle;
 
@@ -58,6 +59,8 @@ pub struct Services {
     pub erasures: erasure::Erasures,
     /// The buyer's access view and data export.
     pub export: export::Export,
+    /// Guests' records erased once their period from the last order has ended.
+    pub retention: retention::Retention,
     clock: Arc<dyn Clock>,
 }
 
@@ -103,6 +106,7 @@ impl Services {
             orders: orders::Orders::new(db.clone(), Arc::clone(&clock), gate.clone()),
             consents: consents::ConsentCentre::new(db.clone(), Arc::clone(&clock), gate.clone()),
             export: export::Export::new(db.clone(), Arc::clone(&clock), gate.clone()),
+            retention: retention::Retention::new(db.clone(), Arc::clone(&clock), gate.clone()),
             accounts,
             erasures,
             notifier,

@@ -200,3 +200,73 @@ pub async fn link_of_subject(db: &Db, subject: &str) -> Result<Option<ErasureLin
         .fetch_optional(e)
         .await)?)
 }
+
+/// Which guest addresses are due: buyer records with their orders, grouped by the address's
+/// blind index, of addresses no verified account holds (an account's own rule applies to its
+/// address's records). The caller adds the rest of the `WHERE` and the `HAVING`.
+const DUE_FROM: &str = "FROM buyers b JOIN orders o ON o.buyer_id = b.id \
+     LEFT JOIN accounts a ON a.email_index = b.email_index \
+     WHERE a.verified_at IS NULL";
+
+/// The email blind indexes of guest addresses whose last order (the latest over every buyer
+/// record made with the address) was placed before `last_order_before`, and which no verified
+/// account holds; at most `limit`, in index order. One statement, read outside any write
+/// transaction, so finding the due addresses never holds the write lock: the caller checks
+/// them again in the transaction that erases them ([`still_due_in`]).
+pub async fn retention_due(
+    db: &Db,
+    last_order_before: i64,
+    limit: u32,
+) -> Result<Vec<Vec<u8>>, StoreError> {
+    let sql = format!(
+        "SELECT b.email_index {DUE_FROM} GROUP BY b.email_index HAVING MAX(o.placed_at) < $1 \
+         ORDER BY b.email_index LIMIT $2"
+    );
+    Ok(on_read!(db, |e| sqlx::query_scalar(&sql)
+        .bind(last_order_before)
+        .bind(i64::from(limit))
+        .fetch_all(e)
+        .await)?)
+}
+
+/// An address still due inside the erasing transaction, with the unverified account that
+/// holds it, if one does (it goes with the address's records).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DueAddress {
+    pub email_index: Vec<u8>,
+    pub account_id: Option<String>,
+    pub account_subject: Option<String>,
+}
+
+/// Of `email_indexes`, those still due inside the transaction, in one statement: an order
+/// placed, or an account verified, since [`retention_due`] read them keeps an address. On
+/// SQLite the transaction holds the write lock, so nothing changes before it commits; on
+/// PostgreSQL the caller locks an unverified account's row before erasing it.
+pub async fn still_due_in(
+    tx: &mut WriteTx,
+    email_indexes: &[Vec<u8>],
+    last_order_before: i64,
+) -> Result<Vec<DueAddress>, StoreError> {
+    if email_indexes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders = (2..email_indexes.len() + 2)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // accounts.email_index is unique: at most one account per address, so grouping by its
+    // columns too keeps one row per address.
+    let sql = format!(
+        "SELECT b.email_index AS email_index, a.id AS account_id, \
+         a.subject_id AS account_subject {DUE_FROM} AND b.email_index IN ({placeholders}) \
+         GROUP BY b.email_index, a.id, a.subject_id HAVING MAX(o.placed_at) < $1 \
+         ORDER BY b.email_index"
+    );
+    Ok(on_tx!(tx, |e| {
+        let mut query = sqlx::query_as(&sql).bind(last_order_before);
+        for index in email_indexes {
+            query = query.bind(index.as_slice());
+        }
+        query.fetch_all(e).await
+    })?)
+}

@@ -23,12 +23,12 @@ trait FromSqlite: Sized {
     fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
 }
 
-/// Every row of `sql` (its one parameter `$1` bound to `param`), read from the SQLite `file`
-/// through a connection of its own on a blocking thread.
+/// Every row of `sql` (its parameters `$1`, `$2`, … bound to `params`), read from the SQLite
+/// `file` through a connection of its own on a blocking thread.
 async fn read_file<T: FromSqlite + Send + 'static>(
     file: &Path,
     sql: String,
-    param: SqliteValue,
+    params: Vec<SqliteValue>,
 ) -> Result<Vec<T>, StoreError> {
     let file = file.to_owned();
     let read = move || -> Result<Vec<T>, StoreError> {
@@ -39,7 +39,7 @@ async fn read_file<T: FromSqlite + Send + 'static>(
         conn.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
         let mut statement = conn.prepare(&sql)?;
         let rows = statement
-            .query_map([param], T::from_sqlite)?
+            .query_map(rusqlite::params_from_iter(params), T::from_sqlite)?
             .collect::<Result<Vec<T>, _>>()?;
         Ok(rows)
     };
@@ -53,7 +53,9 @@ async fn read_file<T: FromSqlite + Send + 'static>(
 macro_rules! fetch_by_bytes {
     ($db:expr, $sql:expr, $param:expr) => {
         match $db.sqlite_file() {
-            Some(file) => read_file(file, $sql.to_owned(), SqliteValue::Blob($param.to_vec())).await,
+            Some(file) => {
+                read_file(file, $sql.to_owned(), vec![SqliteValue::Blob($param.to_vec())]).await
+            }
             None => Ok(on_read!($db, |e| sqlx::query_as($sql)
                 .bind($param)
                 .fetch_all(e)
@@ -289,19 +291,26 @@ fn json_array(subjects: &[String]) -> String {
     json
 }
 
-/// Runs `$sql`, whose `$1` is the list of `$subjects`, and fetches every row.
+/// Runs `$sql`, whose `$1` is the list of `$subjects` and whose `$2`, … are the integers
+/// `$n`, and fetches every row.
 macro_rules! fetch_for_subjects {
-    ($db:expr, $sql:expr, $subjects:expr) => {
+    ($db:expr, $sql:expr, $subjects:expr $(, $n:expr)*) => {
         match (&$db.pools, $db.sqlite_file()) {
             (Pools::Sqlite { .. }, Some(file)) => {
-                read_file(file, $sql.to_owned(), SqliteValue::Text(json_array($subjects))).await
+                let params = vec![
+                    SqliteValue::Text(json_array($subjects)),
+                    $(SqliteValue::Integer($n),)*
+                ];
+                read_file(file, $sql.to_owned(), params).await
             }
             (Pools::Sqlite { read, .. }, None) => Ok(sqlx::query_as($sql)
                 .bind(json_array($subjects))
+                $(.bind($n))*
                 .fetch_all(read)
                 .await?),
             (Pools::Postgres(pool), _) => Ok(sqlx::query_as($sql)
                 .bind($subjects)
+                $(.bind($n))*
                 .fetch_all(pool)
                 .await?),
         }
@@ -352,17 +361,24 @@ pub struct SubjectAuditRow {
     pub fields: String,
 }
 
-/// Every audit entry whose subject is one of `subjects`, in the order they were written.
-pub async fn audit_of(db: &Db, subjects: &[String]) -> Result<Vec<SubjectAuditRow>, StoreError> {
+/// Every audit entry numbered after `after_seq` whose subject is one of `subjects`, in the
+/// order they were written (`after_seq` 0: all of them). The log is numbered in the order its
+/// writers committed, so entries after the last one read are found by their numbers alone,
+/// without reading the log again.
+pub async fn audit_of(
+    db: &Db,
+    subjects: &[String],
+    after_seq: i64,
+) -> Result<Vec<SubjectAuditRow>, StoreError> {
     if subjects.is_empty() {
         return Ok(Vec::new());
     }
     let sql = format!(
         "SELECT seq, at, who, actor, purpose, action, subject, fields FROM audit_log \
-         WHERE subject IN ({}) ORDER BY seq",
+         WHERE subject IN ({}) AND seq > $2 ORDER BY seq",
         subject_list(db)
     );
-    fetch_for_subjects!(db, sql.as_str(), subjects)
+    fetch_for_subjects!(db, sql.as_str(), subjects, after_seq)
 }
 
 impl FromSqlite for SubjectAuditRow {

@@ -750,3 +750,186 @@ async fn a_buyer_pays_by_bank_transfer_with_the_code_on_a_phone() {
     })
     .await;
 }
+
+/// Fills the fields of the form the page shows, by id, and presses its submit button.
+async fn submit_form(client: &Client, form: &str, fields: &[(&str, &str)]) {
+    for (id, value) in fields {
+        find(client, &format!("{form} #{id}"))
+            .await
+            .send_keys(value)
+            .await
+            .expect("fill a field");
+    }
+    find(client, &format!("{form} button[type=submit]"))
+        .await
+        .click()
+        .await
+        .expect("submit the form");
+}
+
+/// A buyer registers, confirms the address with the emailed link, buys, finds the order in
+/// the account, gives and withdraws a consent, downloads their data and erases it all; every
+/// page of it accessible and within a phone's screen.
+async fn an_account_from_registration_to_erasure(app: &TestApp, client: &Client, screen: Screen) {
+    const EMAIL: &str = "hanh.trinh@example.vn";
+    const PASSWORD: &str = "một chuyến đi dài qua phố";
+    client
+        .goto(&app.url("/tai-khoan/dang-ky"))
+        .await
+        .expect("open registration");
+    check_page(client, screen, "registration").await;
+    submit_form(
+        client,
+        "form.account-form",
+        &[("email", EMAIL), ("password", PASSWORD)],
+    )
+    .await;
+    wait_for_path(client, "/tai-khoan/kiem-tra-email").await;
+    check_page(client, screen, "check your email").await;
+
+    app.send_mail().await;
+    let before_link = crate::mailbox::mails(app);
+    let link = before_link
+        .iter()
+        .find(|m| m.to == EMAIL)
+        .and_then(crate::accounts::link_token_in)
+        .expect("the verification email");
+    client
+        .goto(&app.url(&format!("/tai-khoan/xac-nhan?token={link}")))
+        .await
+        .expect("open the emailed link");
+    check_page(client, screen, "confirmation").await;
+    submit_form(client, "form.account-form", &[("password", PASSWORD)]).await;
+    wait_for_path(client, "/tai-khoan").await;
+    assert_eq!(
+        text_content(&find(client, "#account-email").await).await,
+        EMAIL
+    );
+    check_page(client, screen, "account").await;
+
+    // A purchase with the account's address appears in the account.
+    client
+        .goto(&app.url("/san-pham/ao-khoac-gio-nam-2-lop"))
+        .await
+        .expect("open a product");
+    choose_colour_and_size(client).await;
+    find(client, "form[action='/gio-hang/them'] button[value=add]")
+        .await
+        .click()
+        .await
+        .expect("press Thêm vào giỏ");
+    find(client, ".notice.added").await;
+    client
+        .goto(&app.url("/thanh-toan"))
+        .await
+        .expect("open checkout");
+    for (id, value) in [
+        ("email", EMAIL),
+        ("name", "Trần Minh Hạnh"),
+        ("phone", "0987 654 321"),
+        ("line", "Số 5 đường Lê Lợi"),
+    ] {
+        find(client, &format!("#{id}"))
+            .await
+            .send_keys(value)
+            .await
+            .expect("fill a field");
+    }
+    pick_by_typing(client, "province_code", "ho chi", "Thành phố Hồ Chí Minh").await;
+    pick_by_typing(client, "ward_code", "phuong sai gon", "Phường Sài Gòn").await;
+    find(client, "button.place-order")
+        .await
+        .click()
+        .await
+        .expect("press Đặt hàng");
+    let deadline = Instant::now() + WAIT;
+    let number = loop {
+        let url = client.current_url().await.expect("current URL");
+        if let Some(number) = url.path().strip_prefix("/don-hang/") {
+            break number.to_owned();
+        }
+        assert!(Instant::now() < deadline, "still on {url} after ordering");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    client
+        .goto(&app.url("/tai-khoan"))
+        .await
+        .expect("open the account");
+    let orders = text_content(&find(client, "table.account-orders").await).await;
+    assert!(orders.contains(&number), "{orders}");
+
+    // Give a consent, then withdraw it, one click each.
+    client
+        .goto(&app.url("/tai-khoan/dong-y"))
+        .await
+        .expect("open the consent centre");
+    check_page(client, screen, "consent centre").await;
+    find(client, "form[action='/tai-khoan/dong-y/marketing'] button")
+        .await
+        .click()
+        .await
+        .expect("give marketing");
+    wait_for_path(client, "/tai-khoan/dong-y").await;
+    find(client, "form[action='/tai-khoan/dong-y/marketing'] input[value=false]").await;
+    find(client, "form[action='/tai-khoan/dong-y/marketing'] button")
+        .await
+        .click()
+        .await
+        .expect("withdraw marketing");
+    wait_for_path(client, "/tai-khoan/dong-y").await;
+    find(client, "form[action='/tai-khoan/dong-y/marketing'] input[value=true]").await;
+    check_page(client, screen, "consent centre after withdrawal").await;
+
+    // The data page, and the download holding the order.
+    client
+        .goto(&app.url("/tai-khoan/du-lieu"))
+        .await
+        .expect("open my data");
+    check_page(client, screen, "my data").await;
+    let export = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             fetch('/tai-khoan/du-lieu/tai-ve?format=json').then(r => r.text()).then(done)\
+               .catch(e => done('failed: ' + e));",
+            vec![],
+        )
+        .await
+        .expect("download the export");
+    let export = export.as_str().expect("the export's text");
+    assert!(export.contains(&number) && export.contains(EMAIL), "{export}");
+
+    // Erase everything, with the password again.
+    client
+        .goto(&app.url("/tai-khoan"))
+        .await
+        .expect("open the account");
+    submit_form(
+        client,
+        "form[action='/tai-khoan/xoa']",
+        &[("erase_password", PASSWORD)],
+    )
+    .await;
+    find(client, "h1").await;
+    check_page(client, screen, "erased").await;
+    client
+        .goto(&app.url("/tai-khoan"))
+        .await
+        .expect("open the account again");
+    wait_for_path(client, "/tai-khoan/dang-nhap").await;
+}
+
+#[tokio::test]
+async fn a_buyer_registers_buys_withdraws_a_consent_downloads_and_erases_on_a_computer() {
+    in_browser(Screen::Desktop, |app, client| async move {
+        an_account_from_registration_to_erasure(&app, &client, Screen::Desktop).await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_buyer_registers_buys_withdraws_a_consent_downloads_and_erases_on_a_phone() {
+    in_browser(Screen::Phone, |app, client| async move {
+        an_account_from_registration_to_erasure(&app, &client, Screen::Phone).await;
+    })
+    .await;
+}

@@ -7,7 +7,7 @@ use crate::checkout::{buyer, checkout};
 use crate::privacy_proofs::assert_audit_intact;
 use crate::support::{assert_problem, cart_with, spawn, TestApp};
 use hanjinbi_privacy::gate::{items, GateError};
-use hanjinbi_privacy::policy::PurposeId;
+use hanjinbi_privacy::policy::{DataCategory, Language, PurposeId};
 use hanjinbi_store::testing::Param;
 use serde_json::{json, Value};
 use std::io::Read;
@@ -464,8 +464,19 @@ async fn the_access_view_lists_what_is_held_and_every_opening_without_a_personal
     );
     let contact = &view["categories"][0];
     assert_eq!(contact["held_in"], json!(["account", "checkout", "orders"]));
-    assert_eq!(contact["retention"]["kind"], "until_erasure");
-    assert!(!contact["retention"]["reason"]["vi"].as_str().unwrap().is_empty());
+    let policy = app.server.services.gate.policy();
+    let rule = policy.category(DataCategory::Contact);
+    for (lang, language) in [("vi", Language::Vi), ("en", Language::En)] {
+        assert_eq!(
+            contact["retention"]["text"][lang],
+            policy.describe_retention(rule.retention(), language),
+            "the policy's own words"
+        );
+        assert_eq!(
+            contact["retention"]["reason"][lang],
+            rule.retention_reason().get(language)
+        );
+    }
     let purposes: Vec<&str> = contact["purposes"]
         .as_array()
         .unwrap()

@@ -70,6 +70,12 @@ async fn vietnamese_page_tells_the_whole_policy() {
         // Transaction records: ten years from the end of the financial year.
         "10 năm kể từ khi kết thúc năm tài chính có giao dịch",
         "31/12/2036",
+        // A guest's records: three years from the last order, under the Civil Code.
+        "3 năm kể từ đơn hàng cuối cùng đặt bằng cùng địa chỉ email; với tài khoản đã xác \
+         nhận, cho đến khi quý khách xóa tài khoản",
+        "Bộ luật Dân sự số 91/2015/QH13",
+        "thời hiệu khởi kiện tranh chấp hợp đồng là 03 năm",
+        "05/12/2029",
     ] {
         assert!(main.contains(expected), "the page lacks {expected:?}");
     }
@@ -136,6 +142,19 @@ async fn english_page_is_english_whatever_the_visitor_prefers() {
     assert!(main.contains("Privacy policy"));
     assert!(main.contains("4 December 2026"));
     assert!(main.contains("10 years from the end of the financial year of the transaction"));
+    assert!(main.contains(
+        "3 years from the last order placed with the same email address; with a confirmed \
+         account, until you erase the account"
+    ));
+    assert!(main.contains("Civil Code No. 91/2015/QH13"));
+    assert!(main.contains("erased automatically, exactly as an erasure request does"));
+    for category in policy.categories() {
+        assert_shows(
+            main,
+            &policy.describe_retention(category.retention(), Language::En),
+        );
+        assert_shows(main, category.retention_reason().en());
+    }
     assert!(main.contains("Law on Personal Data Protection No. 91/2025/QH15"));
     assert!(main.contains("E-commerce Law No. 122/2025/QH15"));
     for purpose in policy.purposes() {
@@ -227,6 +246,8 @@ async fn an_earlier_version_reads_as_buyers_then_read_it() {
     assert!(main.contains("Nghị định 13/2023/NĐ-CP"));
     assert!(main.contains("Quý khách có được thông báo không"));
     assert!(main.contains("3650 ngày (10 năm)"));
+    // Published before retention from the last order: its guests' records read as then.
+    assert!(!main.contains("đơn hàng cuối cùng"));
     // And it says which version is in force.
     assert!(main.contains("Đây là phiên bản 2026-11-24 của chính sách"));
     assert!(main.contains(&format!("Phiên bản đang áp dụng là {}", policy().version())));

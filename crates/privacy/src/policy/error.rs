@@ -84,9 +84,24 @@ pub enum PolicyError {
     #[error("the policy: `effective_date` must be a date written YYYY-MM-DD, found {value:?}")]
     InvalidDate { value: String },
 
-    /// A retention period counted from something other than the end of the financial year.
-    #[error("{owner}: `retention.from` must be \"end_of_financial_year\", found {from:?}")]
+    /// A retention period counted from something other than the end of the financial year
+    /// or the last order.
+    #[error("{owner}: `retention.from` must be \"end_of_financial_year\" or \"last_order\", found {from:?}")]
     UnknownRetentionStart { owner: String, from: String },
+
+    /// A financial year end on a retention that does not count from the financial year.
+    #[error("{owner}: `retention.financial_year_ends` belongs only to a retention from \"end_of_financial_year\"")]
+    FinancialYearEndWithoutFinancialYear { owner: String },
+
+    /// A retention from the last order on a category that a guest's buyer record does not
+    /// hold: erasing the address's records would not remove it, so nothing would keep the
+    /// promise.
+    #[error("{owner}: a retention from \"last_order\" applies only to what a guest's buyer record holds (categories contact, identity, address)")]
+    LastOrderRetentionOutsideGuestRecords { owner: String },
+
+    /// A kind of retention the page has no words for.
+    #[error("{owner}: its retention counts from the last order, so [page.words] needs `{key}` (vi and en)")]
+    MissingRetentionWords { owner: String, key: &'static str },
 
     /// A retention period that is not a positive number of years.
     #[error("{owner}: `retention.years` must be between 1 and 1000, found {years}")]

@@ -24,7 +24,7 @@ use super::ids::{
 use super::{
     ActorRule, Block, CategoryRule, Controller, FeatureRule, FinancialYearEnd, LawRule, Localized,
     Page, Policy, ProcessorRule, PromiseRule, PurposeRule, RecipientRule, Retention,
-    RightsDeadlines, Section, Table, PLACEHOLDERS,
+    RightsDeadlines, Section, Table, PLACEHOLDERS, RETENTION_AFTER_LAST_ORDER,
 };
 
 /// Which rules apply: all of them to the policy in force; a few are relaxed for an earlier
@@ -198,8 +198,9 @@ struct RawRecipient {
     consent: Option<RawText>,
 }
 
-/// `retention = 365`, `retention = "until_erasure"` or
-/// `retention = { from = "end_of_financial_year", years = 10 }`. Numbers are kept signed and
+/// `retention = 365`, `retention = "until_erasure"`,
+/// `retention = { from = "end_of_financial_year", years = 10 }` or
+/// `retention = { from = "last_order", years = 3 }`. Numbers are kept signed and
 /// unchecked here so that a zero or negative value reaches validation, which can name the
 /// category.
 enum RawRetention {
@@ -225,8 +226,8 @@ impl<'de> Deserialize<'de> for RawRetention {
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(
-                    "a number of days, \"until_erasure\" or { from = \"end_of_financial_year\", \
-                     years = N }",
+                    "a number of days, \"until_erasure\" or { from = \"end_of_financial_year\" \
+                     or \"last_order\", years = N }",
                 )
             }
 
@@ -402,7 +403,20 @@ pub(super) fn parse(text: &str, mode: Mode) -> Result<Policy, PolicyError> {
             key: "page",
         })?,
         &promises,
+        mode,
     )?;
+    // The page describes every category's retention in its own words.
+    if page.retention_after_last_order.is_none() {
+        if let Some(rule) = categories
+            .iter()
+            .find(|rule| matches!(rule.retention, Retention::AfterLastOrder { .. }))
+        {
+            return Err(PolicyError::MissingRetentionWords {
+                owner: format!("category {:?}", rule.category.code()),
+                key: RETENTION_AFTER_LAST_ORDER,
+            });
+        }
+    }
 
     Ok(Policy {
         version,
@@ -577,8 +591,27 @@ fn promise(position: usize, raw: RawPromise, mode: Mode) -> Result<PromiseRule, 
     })
 }
 
-fn page(raw: RawPage, promises: &[PromiseRule]) -> Result<Page, PolicyError> {
+fn page(mut raw: RawPage, promises: &[PromiseRule], mode: Mode) -> Result<Page, PolicyError> {
     let owner = "[page]";
+    // Versions published before retention from the last order existed lack its words; the
+    // policy in force must have them.
+    let retention_after_last_order = match (mode, raw.words.remove(RETENTION_AFTER_LAST_ORDER)) {
+        (Mode::Current, None) => {
+            return Err(PolicyError::MissingKey {
+                owner: "[page.words]".to_owned(),
+                key: RETENTION_AFTER_LAST_ORDER,
+            })
+        }
+        (_, words) => words
+            .map(|words| {
+                localized(
+                    &format!("[page.words] {RETENTION_AFTER_LAST_ORDER:?}"),
+                    "text",
+                    words,
+                )
+            })
+            .transpose()?,
+    };
     let mut anchors: Vec<String> = Vec::with_capacity(raw.sections.len());
     let mut sections = Vec::with_capacity(raw.sections.len());
     for (position, section) in raw.sections.into_iter().enumerate() {
@@ -642,6 +675,7 @@ fn page(raw: RawPage, promises: &[PromiseRule]) -> Result<Page, PolicyError> {
         legal_bases: complete_texts::<LegalBasis>("[page.legal_bases]", raw.legal_bases)?,
         fields: complete_texts::<Field>("[page.fields]", raw.fields)?,
         notices: complete_texts::<BuyerNotice>("[page.notices]", raw.notices)?,
+        retention_after_last_order,
         sections,
     })
 }
@@ -810,7 +844,7 @@ fn category(position: usize, raw: RawCategory, mode: Mode) -> Result<CategoryRul
                 owner: owner.clone(),
                 days,
             })?,
-        Some(RawRetention::Period(period)) => retention_period(&owner, period)?,
+        Some(RawRetention::Period(period)) => retention_period(&owner, category, period)?,
     };
     // Which features collect it is for the policy in force to say; earlier versions did not.
     let collected_by = match (mode, raw.collected_by) {
@@ -834,16 +868,33 @@ fn category(position: usize, raw: RawCategory, mode: Mode) -> Result<CategoryRul
     })
 }
 
+/// The categories a guest's buyer record holds: what a retention from the last order erases.
+const GUEST_RECORD_CATEGORIES: [DataCategory; 3] = [
+    DataCategory::Contact,
+    DataCategory::Identity,
+    DataCategory::Address,
+];
+
 /// `{ from = "end_of_financial_year", years = N }`, with an optional `financial_year_ends =
-/// "MM-DD"` (31 December when absent: the financial year is the calendar year).
-fn retention_period(owner: &str, raw: RawPeriod) -> Result<Retention, PolicyError> {
+/// "MM-DD"` (31 December when absent: the financial year is the calendar year); or
+/// `{ from = "last_order", years = N }`, only for the categories of a guest's buyer record,
+/// which are what the erasure of an address removes.
+fn retention_period(
+    owner: &str,
+    category: DataCategory,
+    raw: RawPeriod,
+) -> Result<Retention, PolicyError> {
     let from = required_string(owner, "retention.from", raw.from)?;
-    if from != "end_of_financial_year" {
-        return Err(PolicyError::UnknownRetentionStart {
-            owner: owner.to_owned(),
-            from,
-        });
-    }
+    let from_last_order = match from.as_str() {
+        "end_of_financial_year" => false,
+        "last_order" => true,
+        _ => {
+            return Err(PolicyError::UnknownRetentionStart {
+                owner: owner.to_owned(),
+                from,
+            })
+        }
+    };
     let years = raw.years.ok_or_else(|| PolicyError::MissingKey {
         owner: owner.to_owned(),
         key: "retention.years",
@@ -856,6 +907,19 @@ fn retention_period(owner: &str, raw: RawPeriod) -> Result<Retention, PolicyErro
             owner: owner.to_owned(),
             years,
         })?;
+    if from_last_order {
+        if raw.financial_year_ends.is_some() {
+            return Err(PolicyError::FinancialYearEndWithoutFinancialYear {
+                owner: owner.to_owned(),
+            });
+        }
+        if !GUEST_RECORD_CATEGORIES.contains(&category) {
+            return Err(PolicyError::LastOrderRetentionOutsideGuestRecords {
+                owner: owner.to_owned(),
+            });
+        }
+        return Ok(Retention::AfterLastOrder { years });
+    }
     let year_end = match raw.financial_year_ends {
         None => FinancialYearEnd::CALENDAR,
         Some(value) => parse_month_day(&value)

@@ -5,7 +5,9 @@ mod cart;
 pub use cart::CART_COOKIE;
 mod catalog;
 mod checkout;
+mod consents;
 mod erasure;
+mod my_data;
 mod orders;
 mod privacy;
 mod product;
@@ -64,6 +66,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/tai-khoan/mat-khau", post(account::change_password))
         .route("/tai-khoan/xoa", post(account::erase))
+        .route("/tai-khoan/dong-y", get(consents::show))
+        .route("/tai-khoan/dong-y/{purpose}", post(consents::decide))
+        .route("/tai-khoan/phan-doi/{purpose}", post(consents::object))
+        .route("/tai-khoan/han-che/{purpose}", post(consents::restrict))
+        .route("/tai-khoan/du-lieu", get(my_data::show))
+        .route("/tai-khoan/du-lieu/tai-ve", get(my_data::download))
         .route(
             "/xoa-du-lieu",
             get(erasure::request_form).post(erasure::request),

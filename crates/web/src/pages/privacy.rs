@@ -127,12 +127,12 @@ fn version_href(lang: Lang, version: &str) -> String {
 
 /// Fills the placeholders of the policy's texts: the shop's details from its settings, and the
 /// versions.
-struct Filler {
+pub(super) struct Filler {
     values: Vec<(String, String)>,
 }
 
 impl Filler {
-    fn new(shop: &ShopInfo, version: &str, current: &str) -> Filler {
+    pub(super) fn new(shop: &ShopInfo, version: &str, current: &str) -> Filler {
         let value = |name: &str| -> String {
             match name {
                 "name" => shop.name.clone(),
@@ -156,7 +156,7 @@ impl Filler {
         }
     }
 
-    fn fill(&self, text: &str) -> String {
+    pub(super) fn fill(&self, text: &str) -> String {
         if !text.contains('{') {
             return text.to_owned();
         }
