@@ -24,17 +24,16 @@ const SIZES: [i64; 2] = [10, 10_000];
 /// Rows `from..=to` of a buyer with `index`, each with its own key, buyer record, order and
 /// consent, in a few set-based statements.
 async fn seed(db: &Db, prefix: &str, index: &str, from: i64, to: i64) -> anyhow::Result<()> {
-    let (series, blob) = match db.backend() {
-        Backend::Sqlite => (
-            format!(
-                "WITH RECURSIVE n(i) AS (SELECT {from} UNION ALL SELECT i + 1 FROM n WHERE i < {to})"
-            ),
-            |hex: &str| format!("X'{hex}'"),
+    let backend = db.backend();
+    let series = match backend {
+        Backend::Sqlite => format!(
+            "WITH RECURSIVE n(i) AS (SELECT {from} UNION ALL SELECT i + 1 FROM n WHERE i < {to})"
         ),
-        Backend::Postgres => (
-            format!("WITH n(i) AS (SELECT generate_series({from}, {to}))"),
-            |hex: &str| format!("'\\x{hex}'::bytea"),
-        ),
+        Backend::Postgres => format!("WITH n(i) AS (SELECT generate_series({from}, {to}))"),
+    };
+    let blob = |hex: &str| match backend {
+        Backend::Sqlite => format!("X'{hex}'"),
+        Backend::Postgres => format!("'\\x{hex}'::bytea"),
     };
     let bytes = blob("00112233445566778899aabbccddeeff");
     let index = blob(index);
@@ -62,7 +61,9 @@ async fn seed(db: &Db, prefix: &str, index: &str, from: i64, to: i64) -> anyhow:
         ),
     ];
     for sql in statements {
-        db.raw_execute(&sql, &[]).await.with_context(|| sql.clone())?;
+        db.raw_execute(&sql, &[])
+            .await
+            .with_context(|| sql.clone())?;
     }
     Ok(())
 }

@@ -248,7 +248,8 @@ async fn seed_each(server: &RunningServer, emails: &[String], first: usize) -> a
         )
         .await?;
         let order_id = records::new_id();
-        let ship_to = DeliveryDetails::new(name.clone(), phone.clone(), place.clone(), street.clone());
+        let ship_to =
+            DeliveryDetails::new(name.clone(), phone.clone(), place.clone(), street.clone());
         let note = (n % 3 == 0).then(|| format!("Giao giờ hành chính, đơn số {n}"));
         let note_sealed = match &note {
             Some(note) => Some(
@@ -258,17 +259,18 @@ async fn seed_each(server: &RunningServer, emails: &[String], first: usize) -> a
             ),
             None => None,
         };
-        let line = |sku: &str, product: &str, label: &str, price: i64, quantity: i64| OrderLineRow {
-            sku: sku.to_owned(),
-            product_slug: product.to_owned(),
-            product_name: "Áo khoác jean nữ".to_owned(),
-            variant_label: label.to_owned(),
-            unit_price: price,
-            quantity,
-            line_total: price * quantity,
-            product_name_en: Some("Women's denim jacket".to_owned()),
-            variant_label_en: Some(label.replace("Đen", "Black")),
-        };
+        let line =
+            |sku: &str, product: &str, label: &str, price: i64, quantity: i64| OrderLineRow {
+                sku: sku.to_owned(),
+                product_slug: product.to_owned(),
+                product_name: "Áo khoác jean nữ".to_owned(),
+                variant_label: label.to_owned(),
+                unit_price: price,
+                quantity,
+                line_total: price * quantity,
+                product_name_en: Some("Women's denim jacket".to_owned()),
+                variant_label_en: Some(label.replace("Đen", "Black")),
+            };
         let lines = [
             line("AKG2L-DEN-M", "ao-khoac-jean-nu", "M / Đen", 450_000, 1),
             line("AKG2L-DEN-L", "ao-khoac-jean-nu", "L / Đen", 450_000, 2),
@@ -403,7 +405,12 @@ async fn breakdown(shop: &Shop, backend: Backend) -> anyhow::Result<()> {
     let index = &shop.session.account.email_index;
     let subjects: Vec<String> = {
         let mut s = vec![shop.session.account.subject_id.clone()];
-        s.extend(export::subjects_of_email(db, index).await?.into_iter().map(|r| r.subject_id));
+        s.extend(
+            export::subjects_of_email(db, index)
+                .await?
+                .into_iter()
+                .map(|r| r.subject_id),
+        );
         s
     };
     let principal = &shop.session.principal;
@@ -417,24 +424,54 @@ async fn breakdown(shop: &Shop, backend: Backend) -> anyhow::Result<()> {
     );
     let doc = shop.server.services.export.export(&shop.session).await?;
     let parts: Vec<(&str, Duration)> = vec![
-        ("orders_of_email", median(shop, 5, || export::orders_of_email(db, index)).await?),
-        ("linked_buyers", median(shop, 5, || export::linked_buyers(db, index)).await?),
-        ("lines_of_email", median(shop, 5, || export::lines_of_email(db, index)).await?),
-        ("history_of_email", median(shop, 5, || export::history_of_email(db, index)).await?),
-        ("subjects_of_email", median(shop, 5, || export::subjects_of_email(db, index)).await?),
-        ("consents_of", median(shop, 5, || export::consents_of(db, &subjects)).await?),
-        ("audit_of", median(shop, 5, || export::audit_of(db, &subjects, 0)).await?),
+        (
+            "orders_of_email",
+            median(shop, 5, || export::orders_of_email(db, index)).await?,
+        ),
+        (
+            "linked_buyers",
+            median(shop, 5, || export::linked_buyers(db, index)).await?,
+        ),
+        (
+            "lines_of_email",
+            median(shop, 5, || export::lines_of_email(db, index)).await?,
+        ),
+        (
+            "history_of_email",
+            median(shop, 5, || export::history_of_email(db, index)).await?,
+        ),
+        (
+            "subjects_of_email",
+            median(shop, 5, || export::subjects_of_email(db, index)).await?,
+        ),
+        (
+            "consents_of",
+            median(shop, 5, || export::consents_of(db, &subjects)).await?,
+        ),
+        (
+            "audit_of",
+            median(shop, 5, || export::audit_of(db, &subjects, 0)).await?,
+        ),
         (
             "Gate::open_linked_orders",
-            median(shop, 5, || gate.open_linked_orders::<Opened>(principal, purpose, now())).await?,
+            median(shop, 5, || {
+                gate.open_linked_orders::<Opened>(principal, purpose, now())
+            })
+            .await?,
         ),
         (
             "JSON serialisation",
-            median(shop, 5, || async { serde_json::to_vec(&doc).map(|j| j.len()) }).await?,
+            median(shop, 5, || async {
+                serde_json::to_vec(&doc).map(|j| j.len())
+            })
+            .await?,
         ),
         (
             "ZIP of CSV",
-            median(shop, 5, || async { hanjinbi_services::export::archive(&doc).map(|z| z.len()) }).await?,
+            median(shop, 5, || async {
+                hanjinbi_services::export::archive(&doc).map(|z| z.len())
+            })
+            .await?,
         ),
     ];
     for (part, time) in parts {
@@ -473,7 +510,11 @@ fn bench_backend(c: &mut Criterion, backend: Backend) {
             anyhow::Ok((doc, json, zip))
         })
         .expect("one export");
-    assert_eq!(doc.orders.len(), orders, "every order of the buyer, no other");
+    assert_eq!(
+        doc.orders.len(),
+        orders,
+        "every order of the buyer, no other"
+    );
     assert!(doc.orders.iter().all(|o| o.personal_data == "present"));
     eprintln!(
         "export/{}: {} orders, {} consents, {} accesses; JSON {:.1} MiB, ZIP {:.1} MiB",
@@ -485,7 +526,8 @@ fn bench_backend(c: &mut Criterion, backend: Backend) {
         zip as f64 / 1_048_576.0
     );
     drop(doc);
-    rt.block_on(breakdown(&shop, backend)).expect("the breakdown");
+    rt.block_on(breakdown(&shop, backend))
+        .expect("the breakdown");
 
     let mut g = c.benchmark_group(format!("export/{}/{orders} orders", backend.name()));
     g.sample_size(10)
@@ -501,7 +543,9 @@ fn bench_backend(c: &mut Criterion, backend: Backend) {
     });
     g.bench_function("GET /api/v1/me/export", |b| {
         b.iter_custom(|iters| {
-            timed(&rt, &shop, iters, || http_get(&http, &shop, "/api/v1/me/export"))
+            timed(&rt, &shop, iters, || {
+                http_get(&http, &shop, "/api/v1/me/export")
+            })
         })
     });
     g.bench_function("GET /api/v1/me/export?format=csv", |b| {

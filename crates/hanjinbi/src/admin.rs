@@ -4,10 +4,10 @@
 use crate::cli::AuditCommand;
 use anyhow::Context;
 use hanjinbi_privacy::audit::{self, AuditAction, AuditError, AuditEvent, AuditKey};
-use hanjinbi_privacy::keys::{self, KeyRing};
-use hanjinbi_privacy::policy::{Actor, PurposeId};
 use hanjinbi_privacy::gate::Gate;
+use hanjinbi_privacy::keys::{self, KeyRing};
 use hanjinbi_privacy::policy::Policy;
+use hanjinbi_privacy::policy::{Actor, PurposeId};
 use hanjinbi_privacy::vault::WrappedKey;
 use hanjinbi_privacy::{keycheck, Vault};
 use hanjinbi_services::retention::{Retention, RetentionReport};

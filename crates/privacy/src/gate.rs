@@ -20,8 +20,8 @@ use hanjinbi_store::accounts::{self, AccountRow, SessionRow};
 use hanjinbi_store::orders::OrderRow;
 use hanjinbi_store::outbox::MessageTarget;
 use hanjinbi_store::{carts, erasure, export, orders, outbox, subjects, Db, StoreError};
-use std::collections::{HashMap, HashSet};
 use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -859,6 +859,9 @@ pub struct LinkedOrder<T> {
     pub opened: Option<T>,
 }
 
+/// The fewest orders worth a thread of their own in [`Gate::open_linked_orders`].
+const LINKED_ORDERS_PER_THREAD: usize = 256;
+
 /// Whether an account holder may open `item` of a record made with the account's address:
 /// the buyer record's contact details and its orders' delivery details and notes.
 fn linkable(item: PersonalItem) -> bool {
@@ -957,12 +960,30 @@ impl Gate {
                 opened_subjects.push(order.buyer_id.clone());
             }
         }
-        let gate = self.clone();
-        let runtime = tokio::runtime::Handle::current();
-        let to_open = items.clone();
-        let opening = tokio::task::spawn_blocking(move || {
-            runtime.block_on(gate.open_linked_records::<R>(&to_open, records, orders))
-        });
+        // The opening is work for the processor alone: on blocking threads, in as many runs of
+        // consecutive orders as there are cores, while this task writes the audit entries.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let per_thread = orders.len().div_ceil(threads).max(LINKED_ORDERS_PER_THREAD);
+        let mut rest = orders;
+        let mut openings = Vec::with_capacity(threads);
+        while !rest.is_empty() {
+            let later = rest.split_off(per_thread.min(rest.len()));
+            let run = std::mem::replace(&mut rest, later);
+            let run_records: HashMap<String, export::LinkedBuyerRow> = run
+                .iter()
+                .filter_map(|o| {
+                    records
+                        .get(&o.buyer_id)
+                        .map(|r| (o.buyer_id.clone(), r.clone()))
+                })
+                .collect();
+            let gate = self.clone();
+            let runtime = tokio::runtime::Handle::current();
+            let to_open = items.clone();
+            openings.push(tokio::task::spawn_blocking(move || {
+                runtime.block_on(gate.open_linked_records::<R>(&to_open, run_records, run))
+            }));
+        }
         let audited = self.record_linked(
             principal,
             purpose,
@@ -970,15 +991,21 @@ impl Gate {
             opened_subjects.iter().map(String::as_str),
             now,
         );
-        let (audited, opened) = tokio::join!(audited, opening);
+        let (audited, runs) = tokio::join!(audited, futures_util::future::join_all(openings));
         audited?;
-        match opened {
-            Ok(opened) => opened,
-            // A panic while opening is the same bug it would be on this task.
-            Err(stopped) if stopped.is_panic() => std::panic::resume_unwind(stopped.into_panic()),
-            // Only a runtime shutting down cancels it: nothing reaches the caller.
-            Err(_) => Err(GateError::NotFound),
+        let mut linked = Vec::with_capacity(opened_subjects.len());
+        for run in runs {
+            match run {
+                Ok(opened) => linked.extend(opened?),
+                // A panic while opening is the same bug it would be on this task.
+                Err(stopped) if stopped.is_panic() => {
+                    std::panic::resume_unwind(stopped.into_panic())
+                }
+                // Only a runtime shutting down cancels it: nothing reaches the caller.
+                Err(_) => return Err(GateError::NotFound),
+            }
         }
+        Ok(linked)
     }
 
     /// Opens `items` of every order of `orders` and of its buyer record in `records`, each

@@ -1343,16 +1343,35 @@ mod tests {
             );
             assert_mentions(
                 rule.retention_reason().vi(),
-                &["3 năm", "đơn hàng cuối cùng", "91/2015/QH13", "Điều 429", "mục 8"],
+                &[
+                    "3 năm",
+                    "đơn hàng cuối cùng",
+                    "91/2015/QH13",
+                    "Điều 429",
+                    "mục 8",
+                ],
             );
             assert_mentions(
                 rule.retention_reason().en(),
-                &["3 years", "last order", "91/2015/QH13", "Article 429", "section 8"],
+                &[
+                    "3 years",
+                    "last order",
+                    "91/2015/QH13",
+                    "Article 429",
+                    "section 8",
+                ],
             );
         }
         assert_mentions(
-            policy.category(DataCategory::Contact).retention_reason().vi(),
-            &["thời hiệu khởi kiện tranh chấp hợp đồng là 03 năm", "04/12/2029", "05/12/2029"],
+            policy
+                .category(DataCategory::Contact)
+                .retention_reason()
+                .vi(),
+            &[
+                "thời hiệu khởi kiện tranh chấp hợp đồng là 03 năm",
+                "04/12/2029",
+                "05/12/2029",
+            ],
         );
         assert_eq!(
             policy.describe_retention(three_years_from_the_last_order(), Language::Vi),
@@ -1364,7 +1383,9 @@ mod tests {
             "3 years from the last order placed with the same email address; with a confirmed \
              account, until you erase the account"
         );
-        let civil_code = policy.law("law-91-2015-qh13").expect("the Civil Code is cited");
+        let civil_code = policy
+            .law("law-91-2015-qh13")
+            .expect("the Civil Code is cited");
         assert_eq!(civil_code.name().vi(), "Bộ luật Dân sự số 91/2015/QH13");
         assert_eq!(civil_code.in_force_since(), "2017-01-01");
         assert_mentions(civil_code.role().vi(), &["Điều 429"]);
@@ -1611,10 +1632,7 @@ mod tests {
             four_years.deletion_due(date(2028, 2, 29)),
             Ok(Some(date(2032, 3, 1)))
         );
-        assert_eq!(
-            retention.deletion_due(time::Date::MAX),
-            Err(DateOutOfRange)
-        );
+        assert_eq!(retention.deletion_due(time::Date::MAX), Err(DateOutOfRange));
     }
 
     #[test]
@@ -1859,10 +1877,7 @@ mod tests {
     fn every_kind_of_request_has_a_term_in_the_policy_in_force() {
         let policy = embedded();
         for &kind in RightsKind::ALL {
-            assert!(
-                policy.rights_deadline(kind).is_some(),
-                "no term for {kind}"
-            );
+            assert!(policy.rights_deadline(kind).is_some(), "no term for {kind}");
         }
         // Decree 356/2025/NĐ-CP Art. 5, in working days.
         assert_eq!(policy.first_answer_term(), Some(Term::WorkingDays(2)));
@@ -1904,10 +1919,7 @@ mod tests {
         let start = EMBEDDED_POLICY_TOML
             .find("[rights_deadlines]\n")
             .expect("fixture");
-        let end = start
-            + EMBEDDED_POLICY_TOML[start..]
-                .find("\n\n")
-                .expect("fixture");
+        let end = start + EMBEDDED_POLICY_TOML[start..].find("\n\n").expect("fixture");
         let text = format!(
             "{}{}",
             &EMBEDDED_POLICY_TOML[..start],
@@ -1998,10 +2010,7 @@ mod tests {
 
     #[test]
     fn rejects_a_law_id_given_twice() {
-        let message = error_message(
-            "id = \"law-88-2015-qh13\"",
-            "id = \"law-122-2025-qh15\"",
-        );
+        let message = error_message("id = \"law-88-2015-qh13\"", "id = \"law-122-2025-qh15\"");
         assert_eq!(
             message,
             "the policy: \"law-122-2025-qh15\" appears more than once in `laws`"
@@ -2166,7 +2175,9 @@ mod tests {
         let english = "retention_after_last_order.en = \"{years} years from the last order \
                        placed with the same email address; with a confirmed account, until you \
                        erase the account\"\n";
-        let text = EMBEDDED_POLICY_TOML.replacen(words, "", 1).replacen(english, "", 1);
+        let text = EMBEDDED_POLICY_TOML
+            .replacen(words, "", 1)
+            .replacen(english, "", 1);
         assert_eq!(
             Policy::from_toml(&text)
                 .expect_err("no words for the kind")

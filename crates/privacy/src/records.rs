@@ -506,7 +506,14 @@ pub async fn erase_expired_address(
     if let Some((_, subject)) = unverified_account {
         audit.record(event(
             subject,
-            &["data_key", "account", "sessions", "links", "consents", "processing_limits"],
+            &[
+                "data_key",
+                "account",
+                "sessions",
+                "links",
+                "consents",
+                "processing_limits",
+            ],
         ));
     }
     let subjects = guests.len() + usize::from(unverified_account.is_some());

@@ -68,11 +68,10 @@ impl Erasures {
             .map_err(AccountError::Throttled)?;
         let password = Password::parse(password).map_err(|_| AccountError::WrongCredentials)?;
         let stored = account.password_hash.clone();
-        let matches = tokio::task::spawn_blocking(move || {
-            credentials::verify_password(&password, &stored)
-        })
-        .await
-        .map_err(|e| AccountError::Hashing(e.to_string()))??;
+        let matches =
+            tokio::task::spawn_blocking(move || credentials::verify_password(&password, &stored))
+                .await
+                .map_err(|e| AccountError::Hashing(e.to_string()))??;
         if !matches {
             return Err(AccountError::WrongCredentials);
         }
@@ -139,7 +138,12 @@ impl Erasures {
 
     /// Sends a single-use erasure link to `email` when the shop holds any record made with
     /// it; nothing otherwise. The same answer either way.
-    pub async fn request(&self, email: &str, lang: Lang, client: IpAddr) -> Result<(), AccountError> {
+    pub async fn request(
+        &self,
+        email: &str,
+        lang: Lang,
+        client: IpAddr,
+    ) -> Result<(), AccountError> {
         let email = Email::parse(email).map_err(|_| AccountError::NotAnEmail)?;
         let vault = self.gate.vault();
         let index = records::account_email_index(vault, &email);
@@ -218,10 +222,16 @@ impl Erasures {
                 other => AccountError::Gate(other),
             })?;
         let lang = Lang::from_code(&link.lang).ok_or_else(|| {
-            StoreError::Corrupt(format!("an erasure link holds an unknown language {:?}", link.lang))
+            StoreError::Corrupt(format!(
+                "an erasure link holds an unknown language {:?}",
+                link.lang
+            ))
         })?;
         let mut tx = self.db.begin_write().await?;
-        if erasure::use_link(&mut tx, hash.as_bytes(), now).await?.is_none() {
+        if erasure::use_link(&mut tx, hash.as_bytes(), now)
+            .await?
+            .is_none()
+        {
             tx.rollback().await?;
             return Err(AccountError::LinkUsed);
         }
@@ -230,7 +240,9 @@ impl Erasures {
         let erased = records::erase(
             &mut tx,
             &link.email_index,
-            account.as_ref().map(|a| (a.id.as_str(), a.subject_id.as_str())),
+            account
+                .as_ref()
+                .map(|a| (a.id.as_str(), a.subject_id.as_str())),
             &link.subject_id,
             now,
             &mut audit,

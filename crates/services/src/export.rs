@@ -417,7 +417,10 @@ impl Export {
         )?;
         let holdings = Holdings {
             checkouts: records.subjects.len() > 1,
-            orders: records.checkouts.values().any(|numbers| !numbers.is_empty()),
+            orders: records
+                .checkouts
+                .values()
+                .any(|numbers| !numbers.is_empty()),
             consents: !consents.is_empty(),
         };
         let mut times = Times::default();
@@ -463,7 +466,9 @@ impl Export {
                 Ok::<_, ExportError>((records, consents, audit))
             },
             async { Ok::<_, ExportError>(export::lines_of_email(db, &account.email_index).await?) },
-            async { Ok::<_, ExportError>(export::history_of_email(db, &account.email_index).await?) },
+            async {
+                Ok::<_, ExportError>(export::history_of_email(db, &account.email_index).await?)
+            },
         )?;
         // The entries written since that read, the openings above among them.
         let read_up_to = audit.last().map_or(0, |entry| entry.seq);
@@ -484,6 +489,7 @@ impl Export {
             .iter()
             .map(|c| export_consent(c, &records, &mut times))
             .collect::<Result<_, _>>()?;
+        let accesses = accesses(&audit, &records, &mut times)?;
         Ok(ExportDocument {
             format_version: FORMAT_VERSION,
             generated_at: times.of(now)?,
@@ -500,7 +506,7 @@ impl Export {
             consents,
             messages: Vec::new(),
             disclosures: Vec::new(),
-            accesses: accesses(&audit, &records, &mut times)?,
+            accesses,
         })
     }
 }
@@ -756,9 +762,7 @@ fn retention_rule(policy: &Policy, rule: &rules::CategoryRule) -> RetentionRule 
         rules::Retention::AfterFinancialYear { years, .. } => {
             ("after_financial_year", None, Some(years.get()))
         }
-        rules::Retention::AfterLastOrder { years } => {
-            ("after_last_order", None, Some(years.get()))
-        }
+        rules::Retention::AfterLastOrder { years } => ("after_last_order", None, Some(years.get())),
     };
     RetentionRule {
         kind: kind.to_owned(),
@@ -813,7 +817,8 @@ fn zip_time(generated_at: &str) -> Result<zip::DateTime, ExportError> {
             .and_then(|digits| digits.parse().ok())
             .ok_or_else(bad)
     };
-    let small = |range| -> Result<u8, ExportError> { u8::try_from(part(range)?).map_err(|_| bad()) };
+    let small =
+        |range| -> Result<u8, ExportError> { u8::try_from(part(range)?).map_err(|_| bad()) };
     zip::DateTime::from_date_and_time(
         part(0..4)?,
         small(5..7)?,
@@ -957,7 +962,12 @@ pub fn archive(doc: &ExportDocument) -> Result<Vec<u8>, ExportError> {
             .iter()
             .flat_map(|o| {
                 o.history.iter().map(|h| {
-                    vec![o.number.clone(), h.status.clone(), h.at.clone(), h.by.clone()]
+                    vec![
+                        o.number.clone(),
+                        h.status.clone(),
+                        h.at.clone(),
+                        h.by.clone(),
+                    ]
                 })
             })
             .collect(),
@@ -1048,7 +1058,10 @@ mod tests {
             acted_by("system:outbox-mailer/message:7", "system"),
             "system:outbox-mailer"
         );
-        assert_eq!(acted_by("staff:lan-nguyen", "customer_care"), "customer_care");
+        assert_eq!(
+            acted_by("staff:lan-nguyen", "customer_care"),
+            "customer_care"
+        );
         assert_eq!(acted_by("staff:lan-nguyen", "someone_new"), "someone_new");
     }
 
@@ -1056,7 +1069,14 @@ mod tests {
     fn the_zip_time_is_the_document_time_in_vietnam() {
         let at = zip_time("2026-11-25T18:38:09+07:00").unwrap();
         assert_eq!(
-            (at.year(), at.month(), at.day(), at.hour(), at.minute(), at.second()),
+            (
+                at.year(),
+                at.month(),
+                at.day(),
+                at.hour(),
+                at.minute(),
+                at.second()
+            ),
             (2026, 11, 25, 18, 38, 8)
         );
         assert!(zip_time("25/11/2026").is_err());

@@ -9,14 +9,14 @@ use crate::accounts::{
 };
 use crate::checkout::CONFIRMATION_EMAIL;
 use crate::emails::account_link::{AccountLinkKind, AccountLinkMail};
-use crate::emails::erasure_notice::ErasureNoticeMail;
-use crate::erasure::{ERASURE_LINK_EMAIL, ERASURE_LINK_SECS, ERASURE_NOTICE_EMAIL};
 use crate::emails::confirmation::{Confirmation, ConsentChannel, ConsentReceipt, ShipTo};
+use crate::emails::erasure_notice::ErasureNoticeMail;
 use crate::emails::lookup_code::LookupCodeMail;
 use crate::emails::{
     domain_of, envelope, EmailError, Envelope, PaymentInstructions, PaymentInstructionsError,
     PaymentOrder, Rendered,
 };
+use crate::erasure::{ERASURE_LINK_EMAIL, ERASURE_LINK_SECS, ERASURE_NOTICE_EMAIL};
 use crate::mail::{MailError, Mailer};
 use crate::orders::{order_lang, OrderLineView, CODE_LIFETIME_SECS, LOOKUP_CODE_EMAIL};
 use crate::Clock;

@@ -126,7 +126,11 @@ impl Retention {
         }
     }
 
-    async fn erase_due(&self, now: i64, report: &mut RetentionReport) -> Result<(), RetentionError> {
+    async fn erase_due(
+        &self,
+        now: i64,
+        report: &mut RetentionReport,
+    ) -> Result<(), RetentionError> {
         let Some(rule) = guest_rule(self.gate.policy())? else {
             return Ok(());
         };
@@ -242,9 +246,12 @@ pub fn cutoff(rule: Rule, now: i64) -> Result<Option<i64>, RetentionError> {
         .ok()
         .and_then(|at| day_in_vietnam(at).ok())
         .ok_or(RetentionError::Clock(now))?;
-    Ok(rule
-        .last_orders_kept_from(today)?
-        .map(|first_kept| first_kept.midnight().assume_offset(VIETNAM).unix_timestamp()))
+    Ok(rule.last_orders_kept_from(today)?.map(|first_kept| {
+        first_kept
+            .midnight()
+            .assume_offset(VIETNAM)
+            .unix_timestamp()
+    }))
 }
 
 #[cfg(test)]
@@ -282,7 +289,10 @@ mod tests {
             super::cutoff(three_years(), vietnam(2029, 12, 4, 23, 59)).expect("in range"),
             Some(vietnam(2026, 12, 4, 0, 0))
         );
-        assert_eq!(super::cutoff(Rule::UntilErasure, 0).expect("in range"), None);
+        assert_eq!(
+            super::cutoff(Rule::UntilErasure, 0).expect("in range"),
+            None
+        );
         assert!(matches!(
             super::cutoff(three_years(), i64::MAX),
             Err(RetentionError::Clock(_))
@@ -292,7 +302,10 @@ mod tests {
     #[test]
     fn the_policy_in_force_erases_a_guests_record_three_years_after_the_last_order() {
         let policy = Policy::embedded().expect("the policy loads");
-        assert_eq!(guest_rule(&policy).expect("the categories agree"), Some(three_years()));
+        assert_eq!(
+            guest_rule(&policy).expect("the categories agree"),
+            Some(three_years())
+        );
     }
 
     #[test]
@@ -311,11 +324,15 @@ mod tests {
              years from the last order); a guest's record is erased whole, so they must agree: \
              nothing was erased"
         );
-        let text = hanjinbi_privacy::policy::EMBEDDED_POLICY_TOML
-            .replace("retention = { from = \"last_order\", years = 3 }", "retention = 1095");
+        let text = hanjinbi_privacy::policy::EMBEDDED_POLICY_TOML.replace(
+            "retention = { from = \"last_order\", years = 3 }",
+            "retention = 1095",
+        );
         let policy = Policy::from_toml(&text).expect("the policy loads");
         assert_eq!(
-            guest_rule(&policy).expect_err("not carried out").to_string(),
+            guest_rule(&policy)
+                .expect_err("not carried out")
+                .to_string(),
             "the policy keeps a guest's record 1095 days from collection; only a period from the \
              last order, or until erasure, is carried out for it: nothing was erased"
         );

@@ -379,7 +379,6 @@ pub async fn orders_of_email(
     .await)?)
 }
 
-
 /// Takes the account's row for the rest of the transaction (on PostgreSQL a row lock; SQLite
 /// holds the write lock already): whoever changes the account next waits. `false` when the
 /// account is gone.

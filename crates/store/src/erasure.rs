@@ -121,12 +121,14 @@ pub async fn erase_address(
     now: i64,
 ) -> Result<Erased, StoreError> {
     const BUYERS: &str = "SELECT id FROM buyers WHERE email_index = $1";
-    let orders_kept: i64 = on_tx!(tx, |e| sqlx::query_scalar(
+    let orders_kept: i64 = on_tx!(tx, |e| {
+        sqlx::query_scalar(
         "SELECT COUNT(*) FROM orders WHERE buyer_id IN (SELECT id FROM buyers WHERE email_index = $1)"
     )
     .bind(email_index)
     .fetch_one(&mut *e)
-    .await)?;
+    .await
+    })?;
     let statements = [
         format!(
             "UPDATE data_keys SET wrapped_key = NULL, destroyed_at = $1 \
@@ -153,17 +155,22 @@ pub async fn erase_address(
             } else {
                 query.bind(email_index)
             };
-            query.execute(&mut *e).await.map(|done| done.rows_affected())
+            query
+                .execute(&mut *e)
+                .await
+                .map(|done| done.rows_affected())
         })?;
         if i == 0 {
             keys += affected;
         }
     }
-    on_tx!(tx, |e| sqlx::query("DELETE FROM buyers WHERE email_index = $1")
-        .bind(email_index)
-        .execute(&mut *e)
-        .await
-        .map(|done| done.rows_affected()))?;
+    on_tx!(tx, |e| sqlx::query(
+        "DELETE FROM buyers WHERE email_index = $1"
+    )
+    .bind(email_index)
+    .execute(&mut *e)
+    .await
+    .map(|done| done.rows_affected()))?;
     if let Some((account_id, subject)) = account {
         keys += u64::from(crate::subjects::destroy_key(tx, subject, now).await?);
         for sql in [

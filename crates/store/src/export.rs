@@ -18,7 +18,9 @@ use crate::{Db, StoreError};
 use rusqlite::types::Value as SqliteValue;
 use std::path::Path;
 
-/// A row type read straight from an SQLite file, by column name.
+/// A row type read straight from an SQLite file, by column position: each implementation
+/// reads the columns in the order its statement selects them (looking a column up by name
+/// costs more than reading it).
 trait FromSqlite: Sized {
     fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self>;
 }
@@ -54,7 +56,12 @@ macro_rules! fetch_by_bytes {
     ($db:expr, $sql:expr, $param:expr) => {
         match $db.sqlite_file() {
             Some(file) => {
-                read_file(file, $sql.to_owned(), vec![SqliteValue::Blob($param.to_vec())]).await
+                read_file(
+                    file,
+                    $sql.to_owned(),
+                    vec![SqliteValue::Blob($param.to_vec())],
+                )
+                .await
             }
             None => Ok(on_read!($db, |e| sqlx::query_as($sql)
                 .bind($param)
@@ -91,16 +98,16 @@ impl FromSqlite for LinkedBuyerRow {
     fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
         Ok(LinkedBuyerRow {
             buyer: SealedBuyer {
-                id: row.get("id")?,
-                email_index: row.get("email_index")?,
-                phone_index: row.get("phone_index")?,
-                email: row.get("email_sealed")?,
-                name: row.get("name_sealed")?,
-                phone: row.get("phone_sealed")?,
+                id: row.get(0)?,
+                email_index: row.get(1)?,
+                phone_index: row.get(2)?,
+                email: row.get(3)?,
+                name: row.get(4)?,
+                phone: row.get(5)?,
             },
             key: StoredKey {
-                master_key_id: row.get("master_key_id")?,
-                wrapped: row.get("wrapped_key")?,
+                master_key_id: row.get(6)?,
+                wrapped: row.get(7)?,
             },
         })
     }
@@ -131,8 +138,8 @@ pub async fn subjects_of_email(
 impl FromSqlite for SubjectOrderRow {
     fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
         Ok(SubjectOrderRow {
-            subject_id: row.get("subject_id")?,
-            order_number: row.get("order_number")?,
+            subject_id: row.get(0)?,
+            order_number: row.get(1)?,
         })
     }
 }
@@ -153,20 +160,20 @@ pub async fn orders_of_email(db: &Db, email_index: &[u8]) -> Result<Vec<OrderRow
 impl FromSqlite for OrderRow {
     fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
         Ok(OrderRow {
-            id: row.get("id")?,
-            number: row.get("number")?,
-            buyer_id: row.get("buyer_id")?,
-            status: row.get("status")?,
-            subtotal: row.get("subtotal")?,
-            shipping_fee: row.get("shipping_fee")?,
-            total: row.get("total")?,
-            shipping_method: row.get("shipping_method")?,
-            payment_method: row.get("payment_method")?,
-            ship_to_sealed: row.get("ship_to_sealed")?,
-            note_sealed: row.get("note_sealed")?,
-            policy_version: row.get("policy_version")?,
-            placed_at: row.get("placed_at")?,
-            lang: row.get("lang")?,
+            id: row.get(0)?,
+            number: row.get(1)?,
+            buyer_id: row.get(2)?,
+            status: row.get(3)?,
+            subtotal: row.get(4)?,
+            shipping_fee: row.get(5)?,
+            total: row.get(6)?,
+            shipping_method: row.get(7)?,
+            payment_method: row.get(8)?,
+            ship_to_sealed: row.get(9)?,
+            note_sealed: row.get(10)?,
+            policy_version: row.get(11)?,
+            placed_at: row.get(12)?,
+            lang: row.get(13)?,
         })
     }
 }
@@ -189,10 +196,7 @@ pub struct ExportLineRow {
 }
 
 /// The lines of every order placed with the address, by order, in their order.
-pub async fn lines_of_email(
-    db: &Db,
-    email_index: &[u8],
-) -> Result<Vec<ExportLineRow>, StoreError> {
+pub async fn lines_of_email(db: &Db, email_index: &[u8]) -> Result<Vec<ExportLineRow>, StoreError> {
     fetch_by_bytes!(
         db,
         "SELECT l.order_id, l.position, l.sku, l.product_slug, l.product_name, \
@@ -208,17 +212,17 @@ pub async fn lines_of_email(
 impl FromSqlite for ExportLineRow {
     fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
         Ok(ExportLineRow {
-            order_id: row.get("order_id")?,
-            position: row.get("position")?,
-            sku: row.get("sku")?,
-            product_slug: row.get("product_slug")?,
-            product_name: row.get("product_name")?,
-            variant_label: row.get("variant_label")?,
-            unit_price: row.get("unit_price")?,
-            quantity: row.get("quantity")?,
-            line_total: row.get("line_total")?,
-            product_name_en: row.get("product_name_en")?,
-            variant_label_en: row.get("variant_label_en")?,
+            order_id: row.get(0)?,
+            position: row.get(1)?,
+            sku: row.get(2)?,
+            product_slug: row.get(3)?,
+            product_name: row.get(4)?,
+            variant_label: row.get(5)?,
+            unit_price: row.get(6)?,
+            quantity: row.get(7)?,
+            line_total: row.get(8)?,
+            product_name_en: row.get(9)?,
+            variant_label_en: row.get(10)?,
         })
     }
 }
@@ -251,11 +255,11 @@ pub async fn history_of_email(
 impl FromSqlite for ExportStatusRow {
     fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
         Ok(ExportStatusRow {
-            order_id: row.get("order_id")?,
-            seq: row.get("seq")?,
-            status: row.get("status")?,
-            actor: row.get("actor")?,
-            at: row.get("at")?,
+            order_id: row.get(0)?,
+            seq: row.get(1)?,
+            status: row.get(2)?,
+            actor: row.get(3)?,
+            at: row.get(4)?,
         })
     }
 }
@@ -333,14 +337,14 @@ pub async fn consents_of(db: &Db, subjects: &[String]) -> Result<Vec<ConsentRow>
 impl FromSqlite for ConsentRow {
     fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
         Ok(ConsentRow {
-            subject_id: row.get("subject_id")?,
-            purpose: row.get("purpose")?,
-            granted: row.get("granted")?,
-            policy_version: row.get("policy_version")?,
-            wording: row.get("wording")?,
-            channel: row.get("channel")?,
-            at: row.get("at")?,
-            verified: row.get("verified")?,
+            subject_id: row.get(0)?,
+            purpose: row.get(1)?,
+            granted: row.get(2)?,
+            policy_version: row.get(3)?,
+            wording: row.get(4)?,
+            channel: row.get(5)?,
+            at: row.get(6)?,
+            verified: row.get(7)?,
         })
     }
 }
@@ -384,14 +388,14 @@ pub async fn audit_of(
 impl FromSqlite for SubjectAuditRow {
     fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
         Ok(SubjectAuditRow {
-            seq: row.get("seq")?,
-            at: row.get("at")?,
-            who: row.get("who")?,
-            actor: row.get("actor")?,
-            purpose: row.get("purpose")?,
-            action: row.get("action")?,
-            subject: row.get("subject")?,
-            fields: row.get("fields")?,
+            seq: row.get(0)?,
+            at: row.get(1)?,
+            who: row.get(2)?,
+            actor: row.get(3)?,
+            purpose: row.get(4)?,
+            action: row.get(5)?,
+            subject: row.get(6)?,
+            fields: row.get(7)?,
         })
     }
 }

@@ -26,6 +26,22 @@ pub async fn same_origin_writes(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// Refuses a read that hands out a buyer's data in bulk (the data download) when a browser
+/// says another site started it: a link on another page would otherwise make a signed-in
+/// browser fetch (and the gate open, audited) everything, for nothing the buyer wanted.
+/// Clients that are not browsers send neither header and pass, as with writes.
+pub fn refuse_cross_site_download(headers: &HeaderMap) -> Result<(), Failure> {
+    if is_cross_site(headers) {
+        return Err(Failure::new(
+            StatusCode::FORBIDDEN,
+            "cross_site_request",
+            "Yêu cầu tải dữ liệu đến từ một trang web khác nên đã bị từ chối. Hãy tải từ trang Dữ liệu của tôi.",
+            "This download was started from another website and was refused. Download it from the page My data.",
+        ));
+    }
+    Ok(())
+}
+
 fn is_cross_site(headers: &HeaderMap) -> bool {
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return !matches!(site, "same-origin" | "none");

@@ -654,3 +654,30 @@ async fn an_expired_reset_link_says_so() {
     assert_problem(r, 410, "link_expired").await;
     assert_eq!(login(&app, email, PASSWORD).await.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn a_download_started_by_another_site_is_refused() {
+    let app = spawn().await;
+    let bearer = verified_account(&app, "tai.ve@example.vn").await;
+    let download = |site: Option<&'static str>| {
+        let app = &app;
+        let bearer = bearer.clone();
+        async move {
+            let mut request = client_without_cookies()
+                .get(app.url("/api/v1/me/export"))
+                .bearer_auth(bearer);
+            if let Some(site) = site {
+                request = request.header("sec-fetch-site", site);
+            }
+            request.send().await.unwrap()
+        }
+    };
+    assert_problem(
+        download(Some("cross-site")).await,
+        403,
+        "cross_site_request",
+    )
+    .await;
+    assert_eq!(download(Some("same-origin")).await.status().as_u16(), 200);
+    assert_eq!(download(None).await.status().as_u16(), 200);
+}

@@ -870,14 +870,22 @@ async fn an_account_from_registration_to_erasure(app: &TestApp, client: &Client,
         .await
         .expect("give marketing");
     wait_for_path(client, "/tai-khoan/dong-y").await;
-    find(client, "form[action='/tai-khoan/dong-y/marketing'] input[value=false]").await;
+    find(
+        client,
+        "form[action='/tai-khoan/dong-y/marketing'] input[value=false]",
+    )
+    .await;
     find(client, "form[action='/tai-khoan/dong-y/marketing'] button")
         .await
         .click()
         .await
         .expect("withdraw marketing");
     wait_for_path(client, "/tai-khoan/dong-y").await;
-    find(client, "form[action='/tai-khoan/dong-y/marketing'] input[value=true]").await;
+    find(
+        client,
+        "form[action='/tai-khoan/dong-y/marketing'] input[value=true]",
+    )
+    .await;
     check_page(client, screen, "consent centre after withdrawal").await;
 
     // The data page, and the download holding the order.
@@ -896,7 +904,10 @@ async fn an_account_from_registration_to_erasure(app: &TestApp, client: &Client,
         .await
         .expect("download the export");
     let export = export.as_str().expect("the export's text");
-    assert!(export.contains(&number) && export.contains(EMAIL), "{export}");
+    assert!(
+        export.contains(&number) && export.contains(EMAIL),
+        "{export}"
+    );
 
     // Erase everything, with the password again.
     client

@@ -64,12 +64,28 @@ async fn an_account_erases_itself_and_every_guest_record_of_its_address() {
     assert!(order_json(&app, &first).await["ship_to"].is_object());
     let keys_before = live_keys(&app).await;
 
-    let r = post(&app, "/api/v1/me/erase", Some(&bearer), json!({"password": "sai rồi"})).await;
+    let r = post(
+        &app,
+        "/api/v1/me/erase",
+        Some(&bearer),
+        json!({"password": "sai rồi"}),
+    )
+    .await;
     assert_problem(r, 401, "wrong_credentials").await;
-    assert_eq!(live_keys(&app).await, keys_before, "a refusal erases nothing");
+    assert_eq!(
+        live_keys(&app).await,
+        keys_before,
+        "a refusal erases nothing"
+    );
 
     let before = message_ids(&app);
-    let r = post(&app, "/api/v1/me/erase", Some(&bearer), json!({"password": PASSWORD})).await;
+    let r = post(
+        &app,
+        "/api/v1/me/erase",
+        Some(&bearer),
+        json!({"password": PASSWORD}),
+    )
+    .await;
     assert_eq!(r.status().as_u16(), 200);
     let done: Value = r.json().await.unwrap();
     assert_eq!(done["orders_kept"], 2);
@@ -197,7 +213,13 @@ async fn a_guest_erases_the_records_of_an_address_with_the_link_sent_to_it() {
         json!({"email": "chua.tung.mua@example.vn"}),
     )
     .await;
-    let known = post(&app, "/api/v1/erasure-requests", None, json!({"email": email})).await;
+    let known = post(
+        &app,
+        "/api/v1/erasure-requests",
+        None,
+        json!({"email": email}),
+    )
+    .await;
     assert_eq!(unknown.status().as_u16(), 202);
     assert_eq!(known.status().as_u16(), 202);
     assert_eq!(unknown.text().await.unwrap(), known.text().await.unwrap());
@@ -263,7 +285,13 @@ async fn an_expired_erasure_link_erases_nothing() {
     let email = "cham.tre@example.vn";
     let placed = guest_order(&app, email).await;
     let before = message_ids(&app);
-    post(&app, "/api/v1/erasure-requests", None, json!({"email": email})).await;
+    post(
+        &app,
+        "/api/v1/erasure-requests",
+        None,
+        json!({"email": email}),
+    )
+    .await;
     let token = link_token_in(&link_mail_since(&app, email, &before).await).unwrap();
     app.server
         .services
@@ -288,7 +316,13 @@ async fn erasing_twice_at_once_erases_once() {
     let email = "hai.lan@example.vn";
     guest_order(&app, email).await;
     let before = message_ids(&app);
-    post(&app, "/api/v1/erasure-requests", None, json!({"email": email})).await;
+    post(
+        &app,
+        "/api/v1/erasure-requests",
+        None,
+        json!({"email": email}),
+    )
+    .await;
     let token = link_token_in(&link_mail_since(&app, email, &before).await).unwrap();
     let attempts = (0..8).map(|_| {
         let token = token.clone();
@@ -336,10 +370,15 @@ async fn an_account_erased_eight_times_at_once_is_erased_once_and_told_once() {
         let bearer = bearer.clone();
         let app = &app;
         async move {
-            post(app, "/api/v1/me/erase", Some(&bearer), json!({"password": PASSWORD}))
-                .await
-                .status()
-                .as_u16()
+            post(
+                app,
+                "/api/v1/me/erase",
+                Some(&bearer),
+                json!({"password": PASSWORD}),
+            )
+            .await
+            .status()
+            .as_u16()
         }
     });
     let mut statuses = futures_util::future::join_all(attempts).await;

@@ -138,7 +138,10 @@ fn assert_exported(order: &Value, placed: &Placed, view: &Value) {
     assert_eq!(ship_to["phone"], phone.as_str());
     assert_eq!(ship_to["street"], entered["address"]["line"]);
     assert_eq!(ship_to["ward_code"], entered["address"]["ward_code"]);
-    assert_eq!(ship_to["province_code"], entered["address"]["province_code"]);
+    assert_eq!(
+        ship_to["province_code"],
+        entered["address"]["province_code"]
+    );
     assert_eq!(
         view["ship_to"]["address"],
         format!(
@@ -178,12 +181,18 @@ fn assert_exported(order: &Value, placed: &Placed, view: &Value) {
     let history = order["history"].as_array().unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0]["status"], "placed");
-    assert_eq!(instant(&history[0]["at"]), instant(&view["history"][0]["at"]));
+    assert_eq!(
+        instant(&history[0]["at"]),
+        instant(&view["history"][0]["at"])
+    );
     assert_eq!(history[0]["by"], "buyer");
 }
 
 /// A CSV file of the archive: its header and rows, after checking the byte order mark.
-fn read_csv(archive: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str) -> Vec<Vec<String>> {
+fn read_csv(
+    archive: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>,
+    name: &str,
+) -> Vec<Vec<String>> {
     let mut file = archive.by_name(name).unwrap();
     assert_eq!(
         file.compression(),
@@ -205,7 +214,10 @@ fn read_csv(archive: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str)
 
 /// The column `name` of `rows` (the first row being the header), row by row.
 fn column<'a>(rows: &'a [Vec<String>], name: &str) -> Vec<&'a str> {
-    let at = rows[0].iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
+    let at = rows[0]
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name}"));
     rows[1..].iter().map(|r| r[at].as_str()).collect()
 }
 
@@ -253,7 +265,10 @@ async fn the_export_holds_everything_the_buyer_entered_and_nothing_of_another_ad
 
     // Oldest first; two orders of the same second by number.
     let orders = doc["orders"].as_array().unwrap();
-    let numbers: Vec<&str> = orders.iter().map(|o| o["number"].as_str().unwrap()).collect();
+    let numbers: Vec<&str> = orders
+        .iter()
+        .map(|o| o["number"].as_str().unwrap())
+        .collect();
     let mut expected = [first.number.as_str(), second.number.as_str()];
     expected.sort_unstable();
     assert_eq!(numbers, expected);
@@ -289,8 +304,8 @@ async fn the_export_holds_everything_the_buyer_entered_and_nothing_of_another_ad
         .collect();
     consents.sort();
     let mut expected = vec![
-            (first.number.clone(), "marketing".to_owned(), true, false),
-            (second.number.clone(), "suggestions".to_owned(), true, false),
+        (first.number.clone(), "marketing".to_owned(), true, false),
+        (second.number.clone(), "suggestions".to_owned(), true, false),
     ];
     expected.sort();
     assert_eq!(consents, expected);
@@ -300,11 +315,19 @@ async fn the_export_holds_everything_the_buyer_entered_and_nothing_of_another_ad
     let openings = account_openings(&doc["accesses"], "checkout");
     let mut opened: Vec<(String, &Value)> = openings
         .iter()
-        .map(|a| (a["order_numbers"][0].as_str().unwrap().to_owned(), &a["fields"]))
+        .map(|a| {
+            (
+                a["order_numbers"][0].as_str().unwrap().to_owned(),
+                &a["fields"],
+            )
+        })
         .collect();
     opened.sort_by(|a, b| a.0.cmp(&b.0));
     let fields = json!(["email", "name", "phone", "ship_to", "note"]);
-    let mut expected = vec![(first.number.clone(), &fields), (second.number.clone(), &fields)];
+    let mut expected = vec![
+        (first.number.clone(), &fields),
+        (second.number.clone(), &fields),
+    ];
     expected.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(opened, expected);
     let account = account_openings(&doc["accesses"], "account");
@@ -372,10 +395,16 @@ async fn the_export_holds_everything_the_buyer_entered_and_nothing_of_another_ad
             .iter()
             .map(|o| {
                 let value = path.iter().fold(o, |v, key| &v[*key]);
-                value.as_str().map_or_else(|| value.to_string(), str::to_owned)
+                value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_owned)
             })
             .collect();
-        assert_eq!(column(&csv_orders, csv_column), from_json, "orders.csv {csv_column}");
+        assert_eq!(
+            column(&csv_orders, csv_column),
+            from_json,
+            "orders.csv {csv_column}"
+        );
     }
 
     let lines: Vec<Value> = orders
@@ -383,8 +412,19 @@ async fn the_export_holds_everything_the_buyer_entered_and_nothing_of_another_ad
         .flat_map(|o| o["lines"].as_array().unwrap().clone())
         .collect();
     let csv_lines = read_csv(&mut archive, "order_lines.csv");
-    for field in ["sku", "product_name", "variant_label", "unit_price", "quantity", "line_total"] {
-        assert_eq!(column(&csv_lines, field), strings(&lines, field), "order_lines.csv {field}");
+    for field in [
+        "sku",
+        "product_name",
+        "variant_label",
+        "unit_price",
+        "quantity",
+        "line_total",
+    ] {
+        assert_eq!(
+            column(&csv_lines, field),
+            strings(&lines, field),
+            "order_lines.csv {field}"
+        );
     }
     assert_eq!(column(&csv_lines, "order_number"), numbers);
 
@@ -399,8 +439,14 @@ async fn the_export_holds_everything_the_buyer_entered_and_nothing_of_another_ad
 
     let json_consents = doc["consents"].as_array().unwrap();
     let csv_consents = read_csv(&mut archive, "consents.csv");
-    for field in ["record", "purpose", "granted", "verified", "wording", "channel", "at"] {
-        assert_eq!(column(&csv_consents, field), strings(json_consents, field), "{field}");
+    for field in [
+        "record", "purpose", "granted", "verified", "wording", "channel", "at",
+    ] {
+        assert_eq!(
+            column(&csv_consents, field),
+            strings(json_consents, field),
+            "{field}"
+        );
     }
 
     // The archive was made by a later export, whose own three openings come last.
@@ -449,7 +495,10 @@ async fn the_access_view_lists_what_is_held_and_every_opening_without_a_personal
         OTHER,
         &other.number,
     ] {
-        assert!(!text.contains(personal), "the access view holds {personal:?}");
+        assert!(
+            !text.contains(personal),
+            "the access view holds {personal:?}"
+        );
     }
 
     let categories: Vec<&str> = view["categories"]
@@ -484,7 +533,10 @@ async fn the_access_view_lists_what_is_held_and_every_opening_without_a_personal
         .map(|p| p["purpose"].as_str().unwrap())
         .collect();
     assert!(purposes.contains(&"order_fulfilment") && purposes.contains(&"marketing"));
-    assert!(!purposes.contains(&"suggestions"), "suggestions never read contact details");
+    assert!(
+        !purposes.contains(&"suggestions"),
+        "suggestions never read contact details"
+    );
     let transaction = &view["categories"][4];
     assert_eq!(transaction["retention"]["kind"], "after_financial_year");
     assert_eq!(view["disclosures"], json!([]));
@@ -497,7 +549,13 @@ async fn the_access_view_lists_what_is_held_and_every_opening_without_a_personal
     // The buyer opened an order page with its link; then the export opened everything.
     order_view(&app, &first).await;
     app.server.services.gate.flush_views().await.unwrap();
-    assert_eq!(get(&app, "/api/v1/me/export", Some(&bearer)).await.status().as_u16(), 200);
+    assert_eq!(
+        get(&app, "/api/v1/me/export", Some(&bearer))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
     let view: Value = get(&app, "/api/v1/me/data", Some(&bearer))
         .await
         .json()
@@ -639,10 +697,16 @@ async fn the_gate_opens_an_order_of_the_accounts_address_and_refuses_and_audits_
         subject.clone(),
         "ship_to,note".to_owned(),
     );
-    assert_eq!(entries_by(&app, &who).await[earlier..], [opened.clone(), opened]);
+    assert_eq!(
+        entries_by(&app, &who).await[earlier..],
+        [opened.clone(), opened]
+    );
 
     // Another address's order, an unknown one, and an item out of reach: refused, audited.
-    for (number, refused) in [(other.number.as_str(), "ship_to,note"), ("HJ0000000000", "ship_to,note")] {
+    for (number, refused) in [
+        (other.number.as_str(), "ship_to,note"),
+        ("HJ0000000000", "ship_to,note"),
+    ] {
         let e = gate
             .open_linked_order::<(items::ShipTo, items::Note)>(
                 &session.principal,
@@ -685,7 +749,10 @@ async fn the_gate_opens_an_order_of_the_accounts_address_and_refuses_and_audits_
     assert_eq!(entries_by(&app, &who).await.pop().unwrap().0, "deny");
 
     // The order's own token proves that order, not an account: no linking through it.
-    let (order_principal, _) = gate.buyer_of_order(&first.number, &first.token).await.unwrap();
+    let (order_principal, _) = gate
+        .buyer_of_order(&first.number, &first.token)
+        .await
+        .unwrap();
     let e = gate
         .open_linked_order::<items::ShipTo>(&order_principal, &first.number, purpose, now())
         .await

@@ -12,8 +12,8 @@ use hanjinbi_domain::deadline::VIETNAM;
 use hanjinbi_privacy::gate::{items, GateError};
 use hanjinbi_privacy::policy::PurposeId;
 use hanjinbi_services::retention::{self, RetentionReport};
-use hanjinbi_store::erasure;
 use hanjinbi_services::{Clock, SystemClock};
+use hanjinbi_store::erasure;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -36,9 +36,9 @@ fn day_start(now: i64, years: i32, days: i64) -> i64 {
         .to_offset(VIETNAM)
         .date();
     let year = today.year() - years;
-    let day = today.replace_year(year).unwrap_or_else(|_| {
-        time::Date::from_calendar_date(year, time::Month::March, 1).unwrap()
-    });
+    let day = today
+        .replace_year(year)
+        .unwrap_or_else(|_| time::Date::from_calendar_date(year, time::Month::March, 1).unwrap());
     (day + time::Duration::days(days))
         .midnight()
         .assume_offset(VIETNAM)
@@ -227,7 +227,11 @@ async fn a_guests_records_go_three_years_after_the_last_order_placed_with_the_ad
     }
     // The others are untouched.
     for placed in [&old, &recent, &held, &today_three_years_ago] {
-        assert!(opened_ship_to(&app, placed).await.is_ok(), "{}", number(placed));
+        assert!(
+            opened_ship_to(&app, placed).await.is_ok(),
+            "{}",
+            number(placed)
+        );
         assert!(order_json(&app, placed).await["ship_to"].is_object());
     }
     assert_eq!(

@@ -412,7 +412,9 @@ pub async fn request_reset(
         let JsonBody(body) = body.map_err(|e| e.failure)?;
         answer_no_sooner_than(
             ACCOUNT_REQUEST_ANSWER_AFTER,
-            app.services.accounts.request_reset(&body.email, client.ip()),
+            app.services
+                .accounts
+                .request_reset(&body.email, client.ip()),
         )
         .await?;
         app.services.notifier.wake();

@@ -336,6 +336,7 @@ problems!(
     ProblemsExport {
         "400" => "format is neither json nor csv, or the query string is not valid (unknown_format, invalid_encoding)",
         "401" => "Not signed in, or the session has ended (not_signed_in)",
+        "403" => "A browser says another site started the download (cross_site_request)",
         "409" => "The buyer objected to or restricted processing for answering their requests, so nothing is opened (processing_limited)",
         "414" => "The query string is longer than 4096 bytes (query_too_long)",
     }

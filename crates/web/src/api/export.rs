@@ -49,6 +49,7 @@ impl ExportFormat {
 #[allow(dead_code)]
 pub struct ExportParams {
     /// json (the default) or csv. Anything else answers 400 unknown_format.
+    #[param(inline)]
     format: Option<ExportFormat>,
 }
 
@@ -66,11 +67,14 @@ fn private(mut response: Response) -> Response {
 }
 
 /// `bytes` as a download of `content_type` named `FILE_NAME.extension`.
-fn download(bytes: Vec<u8>, content_type: &'static str, extension: &str) -> Result<Response, Failure> {
-    let disposition = HeaderValue::from_str(&format!(
-        "attachment; filename=\"{FILE_NAME}.{extension}\""
-    ))
-    .map_err(|e| Failure::internal(&e))?;
+fn download(
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    extension: &str,
+) -> Result<Response, Failure> {
+    let disposition =
+        HeaderValue::from_str(&format!("attachment; filename=\"{FILE_NAME}.{extension}\""))
+            .map_err(|e| Failure::internal(&e))?;
     Ok(private(
         (
             [
@@ -160,6 +164,7 @@ pub async fn my_export(
 ) -> Result<Response, ApiError> {
     let run = async {
         let signed_in = session::require(&app, &headers).await?;
+        crate::security::refuse_cross_site_download(&headers)?;
         let format = ExportFormat::parse(ctx.params.get("format"))?;
         let document = app.services.export.export(&signed_in.session).await?;
         export_download(&document, format)

@@ -32,7 +32,6 @@ use hanjinbi_services::accounts::{self, AccountError, SessionKind, RESET_LINK_SE
 use hanjinbi_services::erasure::ERASURE_LINK_SECS;
 use std::net::SocketAddr;
 
-
 /// Where the account lives, and where a browser without a session is sent.
 const ACCOUNT_PATH: &str = "/tai-khoan";
 const SIGN_IN_PATH: &str = "/tai-khoan/dang-nhap";

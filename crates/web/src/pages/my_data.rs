@@ -716,6 +716,7 @@ pub async fn download(
         return Ok(to_sign_in_then(&app, &ctx, DATA_PATH));
     };
     let run = async {
+        crate::security::refuse_cross_site_download(&headers)?;
         let format = ExportFormat::parse(ctx.params.get("format"))?;
         let document = app.services.export.export(&signed.session).await?;
         export_download(&document, format)
