@@ -250,7 +250,9 @@ async fn seed_each(server: &RunningServer, emails: &[String], first: usize) -> a
         let order_id = records::new_id();
         let ship_to =
             DeliveryDetails::new(name.clone(), phone.clone(), place.clone(), street.clone());
-        let note = (n % 3 == 0).then(|| format!("Giao giờ hành chính, đơn số {n}"));
+        let note = n
+            .is_multiple_of(3)
+            .then(|| format!("Giao giờ hành chính, đơn số {n}"));
         let note_sealed = match &note {
             Some(note) => Some(
                 buyer

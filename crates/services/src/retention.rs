@@ -27,6 +27,11 @@ pub const WHO: &str = "system:retention";
 /// checkouts go on between batches.
 pub const BATCH: u32 = 200;
 
+/// Due addresses read per statement, in index order: a first run over a large backlog reads
+/// it in few statements (finding them aggregates every order of the addresses not yet read),
+/// holding only their blind indexes in memory.
+pub const READ_PAGE: u32 = 10_000;
+
 /// What a guest's buyer record holds: the categories whose rule decides when it goes.
 pub const GUEST_CATEGORIES: [DataCategory; 3] = [
     DataCategory::Contact,
@@ -90,8 +95,8 @@ impl Retention {
     }
 
     /// Erases the records of every guest address due at `now`, in batches of [`BATCH`]
-    /// addresses, one write transaction each with its audit entries (one per erased subject,
-    /// by [`WHO`]). Logs the counts, and on failure the error too; what earlier batches
+    /// addresses (read [`READ_PAGE`] at a time), one write transaction each with its audit
+    /// entries (one per erased subject, by [`WHO`]). Logs the counts, and on failure the error too; what earlier batches
     /// erased stays erased, and the next run takes up the rest.
     pub async fn run(&self, now: i64) -> Result<RetentionReport, RetentionError> {
         let mut report = RetentionReport::default();
@@ -137,20 +142,23 @@ impl Retention {
         let Some(last_order_before) = cutoff(rule, now)? else {
             return Ok(());
         };
+        let mut after: Vec<u8> = Vec::new();
         loop {
-            let due = erasure::retention_due(&self.db, last_order_before, BATCH).await?;
-            if due.is_empty() {
+            let due =
+                erasure::retention_due(&self.db, last_order_before, &after, READ_PAGE).await?;
+            let Some(last) = due.last() else {
                 return Ok(());
+            };
+            after.clone_from(last);
+            for batch in due.chunks(BATCH as usize) {
+                let done = self.erase_batch(batch, last_order_before, now).await?;
+                report.addresses += done.addresses;
+                report.records += done.records;
+                report.orders_kept += done.orders_kept;
             }
-            let done = self.erase_batch(&due, last_order_before, now).await?;
-            report.addresses += done.addresses;
-            report.records += done.records;
-            report.orders_kept += done.orders_kept;
-            // A short batch was the last one (the cut-off is fixed, so no address becomes due
-            // during the run); a batch that erased nothing had every address kept meanwhile,
-            // and reading again would return it again if something disagreed: the next run
-            // looks again.
-            if due.len() < BATCH as usize || done.addresses == 0 {
+            // The cut-off is fixed, so no address becomes due during the run: a short page
+            // was the last.
+            if due.len() < READ_PAGE as usize {
                 return Ok(());
             }
         }

@@ -208,32 +208,31 @@ pub async fn link_of_subject(db: &Db, subject: &str) -> Result<Option<ErasureLin
         .await)?)
 }
 
-/// Which guest addresses are due: buyer records with their orders, grouped by the address's
-/// blind index, of addresses no verified account holds (an account's own rule applies to its
-/// address's records). The caller adds the rest of the `WHERE` and the `HAVING`.
-const DUE_FROM: &str = "FROM buyers b JOIN orders o ON o.buyer_id = b.id \
-     LEFT JOIN accounts a ON a.email_index = b.email_index \
-     WHERE a.verified_at IS NULL";
-
 /// The email blind indexes of guest addresses whose last order (the latest over every buyer
 /// record made with the address) was placed before `last_order_before`, and which no verified
-/// account holds; at most `limit`, in index order. One statement, read outside any write
-/// transaction, so finding the due addresses never holds the write lock: the caller checks
-/// them again in the transaction that erases them ([`still_due_in`]).
+/// account holds (an account's own rule applies to its address's records): at most `limit`,
+/// in index order, after `after` (an empty slice for the first page: every index is greater).
+/// One statement, read outside any write transaction, so finding the due addresses never
+/// holds the write lock: the caller checks them again in the transaction that erases them
+/// ([`still_due_in`]). Paging by index, not by offset, reads each address once however many
+/// are kept.
 pub async fn retention_due(
     db: &Db,
     last_order_before: i64,
+    after: &[u8],
     limit: u32,
 ) -> Result<Vec<Vec<u8>>, StoreError> {
-    let sql = format!(
-        "SELECT b.email_index {DUE_FROM} GROUP BY b.email_index HAVING MAX(o.placed_at) < $1 \
-         ORDER BY b.email_index LIMIT $2"
-    );
-    Ok(on_read!(db, |e| sqlx::query_scalar(&sql)
-        .bind(last_order_before)
-        .bind(i64::from(limit))
-        .fetch_all(e)
-        .await)?)
+    Ok(on_read!(db, |e| sqlx::query_scalar(
+        "SELECT b.email_index FROM buyers b JOIN orders o ON o.buyer_id = b.id \
+         WHERE b.email_index > $1 AND NOT EXISTS (SELECT 1 FROM accounts a \
+         WHERE a.email_index = b.email_index AND a.verified_at IS NOT NULL) \
+         GROUP BY b.email_index HAVING MAX(o.placed_at) < $2 ORDER BY b.email_index LIMIT $3"
+    )
+    .bind(after)
+    .bind(last_order_before)
+    .bind(i64::from(limit))
+    .fetch_all(e)
+    .await)?)
 }
 
 /// An address still due inside the erasing transaction, with the unverified account that
@@ -262,10 +261,12 @@ pub async fn still_due_in(
         .collect::<Vec<_>>()
         .join(", ");
     // accounts.email_index is unique: at most one account per address, so grouping by its
-    // columns too keeps one row per address.
+    // columns too keeps one row per address; a verified one keeps the address.
     let sql = format!(
         "SELECT b.email_index AS email_index, a.id AS account_id, \
-         a.subject_id AS account_subject {DUE_FROM} AND b.email_index IN ({placeholders}) \
+         a.subject_id AS account_subject FROM buyers b JOIN orders o ON o.buyer_id = b.id \
+         LEFT JOIN accounts a ON a.email_index = b.email_index \
+         WHERE a.verified_at IS NULL AND b.email_index IN ({placeholders}) \
          GROUP BY b.email_index, a.id, a.subject_id HAVING MAX(o.placed_at) < $1 \
          ORDER BY b.email_index"
     );

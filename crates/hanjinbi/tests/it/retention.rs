@@ -193,7 +193,7 @@ async fn a_guests_records_go_three_years_after_the_last_order_placed_with_the_ad
         .unwrap()
         .unwrap();
     let cutoff = retention::cutoff(rule, now).unwrap().unwrap();
-    let due: BTreeSet<Vec<u8>> = erasure::retention_due(&app.server.services.db, cutoff, 200)
+    let due: BTreeSet<Vec<u8>> = erasure::retention_due(&app.server.services.db, cutoff, &[], 200)
         .await
         .unwrap()
         .into_iter()
