@@ -96,8 +96,8 @@ impl Retention {
 
     /// Erases the records of every guest address due at `now`, in batches of [`BATCH`]
     /// addresses (read [`READ_PAGE`] at a time), one write transaction each with its audit
-    /// entries (one per erased subject, by [`WHO`]). Logs the counts, and on failure the error too; what earlier batches
-    /// erased stays erased, and the next run takes up the rest.
+    /// entries (one per erased subject, by [`WHO`]). Logs the counts, and on failure the error
+    /// too; what earlier batches erased stays erased, and the next run takes up the rest.
     pub async fn run(&self, now: i64) -> Result<RetentionReport, RetentionError> {
         let mut report = RetentionReport::default();
         let outcome = self.erase_due(now, &mut report).await;
