@@ -110,10 +110,11 @@ impl SessionKind {
     }
 }
 
-/// A session just started: its token (shown once) and when it ends.
+/// A session just started: its token (shown once), when it started and when it ends.
 #[derive(Debug)]
 pub struct SignedIn {
     pub token: SecretToken,
+    pub started_at: i64,
     pub expires_at: i64,
 }
 
@@ -390,7 +391,11 @@ impl Accounts {
             expires_at,
         )
         .await?;
-        Ok(SignedIn { token, expires_at })
+        Ok(SignedIn {
+            token,
+            started_at: now,
+            expires_at,
+        })
     }
 
     /// Signs in with address and password. `replacing` is the session the client holds now,

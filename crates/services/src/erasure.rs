@@ -18,7 +18,8 @@ use hanjinbi_privacy::gate::{items, Gate, GateError};
 use hanjinbi_privacy::plain::Notice;
 use hanjinbi_privacy::policy::PurposeId;
 use hanjinbi_privacy::records;
-use hanjinbi_store::{accounts, erasure, subjects, Db, StoreError};
+use hanjinbi_store::erasure::Erased;
+use hanjinbi_store::{accounts, erasure, subjects, Db, StoreError, WriteTx};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -107,33 +108,8 @@ impl Erasures {
             &mut audit,
         )
         .await?;
-        records::queue_notice(
-            &mut tx,
-            self.gate.vault(),
-            ERASURE_NOTICE_EMAIL,
-            &Notice::new(email, lang, None, erased.orders_kept),
-            now,
-            &mut audit,
-        )
-        .await?;
-        // Answered at once, and recorded with its due dates like any rights request.
-        rights::record_self_service(
-            &mut tx,
-            self.gate.policy(),
-            Holidays::try_load()?,
-            &account.subject_id,
-            RightsKind::Erasure,
-            now,
-        )
-        .await?;
-        audit
-            .write(&mut tx, &self.gate.audit_key())
+        self.finish(tx, audit, email, lang, &account.subject_id, erased, now)
             .await
-            .map_err(GateError::from)?;
-        tx.commit().await?;
-        Ok(Erasure {
-            orders_kept: erased.orders_kept,
-        })
     }
 
     /// Sends a single-use erasure link to `email` when the shop holds any record made with
@@ -250,6 +226,24 @@ impl Erasures {
         .await?;
         // The request's own key goes too: its sealed address is no longer needed.
         subjects::destroy_key(&mut tx, &link.subject_id, now).await?;
+        self.finish(tx, audit, email, lang, &link.subject_id, erased, now)
+            .await
+    }
+
+    /// What every erasure ends with, in its transaction: the last email, sealed under its
+    /// own key; the request recorded as answered at once, with its due dates like any rights
+    /// request; the audit entries; the commit.
+    #[allow(clippy::too_many_arguments)]
+    async fn finish(
+        &self,
+        mut tx: WriteTx,
+        mut audit: AuditBatch,
+        email: Email,
+        lang: Lang,
+        anchor: &str,
+        erased: Erased,
+        now: i64,
+    ) -> Result<Erasure, AccountError> {
         records::queue_notice(
             &mut tx,
             self.gate.vault(),
@@ -259,12 +253,11 @@ impl Erasures {
             &mut audit,
         )
         .await?;
-        // Answered at once, and recorded with its due dates like any rights request.
         rights::record_self_service(
             &mut tx,
             self.gate.policy(),
             Holidays::try_load()?,
-            &link.subject_id,
+            anchor,
             RightsKind::Erasure,
             now,
         )

@@ -23,6 +23,8 @@ struct ShopClock(Arc<dyn Clock>);
 impl GovernorClock for ShopClock {
     type Instant = Duration;
     fn now(&self) -> Duration {
+        // The shop's clock counts from 1970; a moment before it (a clock set wrong) counts as
+        // 1970, which only makes the limits stricter until the clock is right.
         Duration::from_secs(u64::try_from(self.0.now()).unwrap_or(0))
     }
 }

@@ -21,7 +21,7 @@ use axum::Json;
 use hanjinbi_domain::clock_text::vietnam_time_machine;
 use hanjinbi_domain::password::{MAX_CHARS, MIN_CHARS};
 use hanjinbi_domain::Lang;
-use hanjinbi_services::accounts::{SessionKind, SignedIn as NewSession, SESSION_SECS};
+use hanjinbi_services::accounts::{SessionKind, SignedIn as NewSession};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use utoipa::ToSchema;
@@ -171,7 +171,7 @@ pub(super) fn check_email(lang: Lang) -> Response {
 
 /// A new session as the answer: the token in the body and as the cookie.
 fn session_answer(app: &AppState, ctx_secure: bool, new: NewSession) -> Result<Response, Failure> {
-    let now = new.expires_at - SESSION_SECS;
+    let now = new.started_at;
     let cookie = session::session_cookie(
         new.token.expose(),
         now,

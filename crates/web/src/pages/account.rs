@@ -28,7 +28,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hanjinbi_domain::order::OrderStatus;
 use hanjinbi_domain::{Dong, Lang};
-use hanjinbi_services::accounts::{self, AccountError, SessionKind, RESET_LINK_SECS, SESSION_SECS};
+use hanjinbi_services::accounts::{self, AccountError, SessionKind, RESET_LINK_SECS};
 use hanjinbi_services::erasure::ERASURE_LINK_SECS;
 use std::net::SocketAddr;
 
@@ -551,7 +551,7 @@ fn signed_in_to(
     location: &str,
 ) -> Response {
     // The session started now; the service does not hand out its clock.
-    let now = started.expires_at - SESSION_SECS;
+    let now = started.started_at;
     let cookie = session_cookie(
         started.token.expose(),
         now,
