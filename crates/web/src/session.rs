@@ -7,7 +7,8 @@ use crate::context::{cookie_value, set_cookie};
 use crate::error::Failure;
 use crate::AppState;
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
 use hanjinbi_privacy::credentials;
 use hanjinbi_services::accounts::{AccountError, Session, SessionKind};
 
@@ -99,6 +100,33 @@ pub async fn require(app: &AppState, headers: &HeaderMap) -> Result<SignedIn, Fa
     signed_in_from(app, headers)
         .await?
         .ok_or_else(|| AccountError::NotSignedIn.into())
+}
+
+/// The form token a request carries in `X-CSRF-Token`, if any.
+pub fn form_token_in(headers: &HeaderMap) -> Option<&str> {
+    headers.get(FORM_TOKEN_HEADER).and_then(|v| v.to_str().ok())
+}
+
+/// The session of an API call that changes something: with the cookie, its form token too.
+pub async fn require_for_change(app: &AppState, headers: &HeaderMap) -> Result<SignedIn, Failure> {
+    let signed_in = require(app, headers).await?;
+    signed_in.check_form(form_token_in(headers))?;
+    Ok(signed_in)
+}
+
+/// Marks an answer that carries a session, a token or personal data: no cache keeps it.
+pub fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Adds `cookie` (from [`session_cookie`] or [`clear_session_cookie`]) to `response`.
+pub fn with_cookie(mut response: Response, cookie: &str) -> Result<Response, Failure> {
+    let value = HeaderValue::from_str(cookie).map_err(|e| Failure::internal(&e))?;
+    response.headers_mut().append(header::SET_COOKIE, value);
+    Ok(response)
 }
 
 /// Whether cookies must be `Secure`: the shop's public address is https, or this request

@@ -11,11 +11,11 @@ use super::doc::{
 use super::json::JsonBody;
 use crate::context::ApiContext;
 use crate::error::{ApiError, Failure};
-use crate::session::{self, SignedIn, FORM_TOKEN_HEADER};
+use crate::session::{self, form_token_in, no_store, require_for_change, with_cookie};
 use crate::timing::{answer_no_sooner_than, ACCOUNT_REQUEST_ANSWER_AFTER};
 use crate::AppState;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use hanjinbi_domain::clock_text::vietnam_time_machine;
@@ -171,43 +171,26 @@ pub(super) fn check_email(lang: Lang) -> Response {
 
 /// A new session as the answer: the token in the body and as the cookie.
 fn session_answer(app: &AppState, ctx_secure: bool, new: NewSession) -> Result<Response, Failure> {
-    let now = new.started_at;
     let cookie = session::session_cookie(
         new.token.expose(),
-        now,
+        new.started_at,
         new.expires_at,
         session::secure_cookies(app, ctx_secure),
     );
-    let mut response = Json(TokenJson {
+    let response = Json(TokenJson {
         token: new.token.expose().to_owned(),
         expires_at: time(new.expires_at)?,
     })
     .into_response();
-    append_cookie(&mut response, &cookie)?;
-    no_store(&mut response);
-    Ok(response)
+    Ok(no_store(with_cookie(response, &cookie)?))
 }
 
-pub(super) fn append_cookie(response: &mut Response, cookie: &str) -> Result<(), Failure> {
-    let value = HeaderValue::from_str(cookie).map_err(|e| Failure::internal(&e))?;
-    response.headers_mut().append(header::SET_COOKIE, value);
-    Ok(())
-}
-
-pub(super) fn no_store(response: &mut Response) {
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-}
-
-/// The session of a call that changes something: with the cookie, the form token too.
-pub(super) async fn signed_in_for_change(
-    app: &AppState,
-    headers: &HeaderMap,
-) -> Result<SignedIn, Failure> {
-    let signed_in = session::require(app, headers).await?;
-    signed_in.check_form(headers.get(FORM_TOKEN_HEADER).and_then(|v| v.to_str().ok()))?;
-    Ok(signed_in)
+/// `204 No Content` that removes the session cookie.
+pub(super) fn signed_out(app: &AppState, ctx_secure: bool) -> Result<Response, Failure> {
+    with_cookie(
+        StatusCode::NO_CONTENT.into_response(),
+        &session::clear_session_cookie(session::secure_cookies(app, ctx_secure)),
+    )
 }
 
 #[utoipa::path(
@@ -342,15 +325,10 @@ pub async fn logout(
 ) -> Result<Response, ApiError> {
     let run = async {
         if let Some(signed_in) = session::signed_in_from(&app, &headers).await? {
-            signed_in.check_form(headers.get(FORM_TOKEN_HEADER).and_then(|v| v.to_str().ok()))?;
+            signed_in.check_form(form_token_in(&headers))?;
             app.services.accounts.sign_out(&signed_in.token).await?;
         }
-        let mut response = StatusCode::NO_CONTENT.into_response();
-        append_cookie(
-            &mut response,
-            &session::clear_session_cookie(session::secure_cookies(&app, ctx.secure)),
-        )?;
-        Ok::<_, Failure>(response)
+        signed_out(&app, ctx.secure)
     };
     run.await.map_err(|e| ApiError::new(e, ctx.lang))
 }
@@ -372,17 +350,12 @@ pub async fn logout_everywhere(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let run = async {
-        let signed_in = signed_in_for_change(&app, &headers).await?;
+        let signed_in = require_for_change(&app, &headers).await?;
         app.services
             .accounts
             .sign_out_everywhere(&signed_in.session)
             .await?;
-        let mut response = StatusCode::NO_CONTENT.into_response();
-        append_cookie(
-            &mut response,
-            &session::clear_session_cookie(session::secure_cookies(&app, ctx.secure)),
-        )?;
-        Ok::<_, Failure>(response)
+        signed_out(&app, ctx.secure)
     };
     run.await.map_err(|e| ApiError::new(e, ctx.lang))
 }
@@ -463,6 +436,7 @@ pub async fn confirm_reset(
     responses(
         (status = 200, description = "The account", body = MeJson),
         (status = 401, description = "Not signed in (not_signed_in)", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 409, description = "The buyer restricted or objected to answering their own requests, so the address is not opened (processing_limited)", content_type = "application/problem+json", body = crate::error::Problem),
         ProblemsServer,
     ),
 )]
@@ -475,7 +449,7 @@ pub async fn me(
         let signed_in = session::require(&app, &headers).await?;
         let overview = app.services.accounts.overview(&signed_in.session).await?;
         let csrf_token = (signed_in.kind == SessionKind::Cookie).then(|| signed_in.form_token());
-        let mut response = Json(MeJson {
+        let response = Json(MeJson {
             email: overview.email.expose().to_owned(),
             created_at: time(overview.created_at)?,
             email_verified_at: time(overview.verified_at)?,
@@ -484,8 +458,7 @@ pub async fn me(
             csrf_token,
         })
         .into_response();
-        no_store(&mut response);
-        Ok::<_, Failure>(response)
+        Ok::<_, Failure>(no_store(response))
     };
     run.await.map_err(|e| ApiError::new(e, ctx.lang))
 }
@@ -526,9 +499,7 @@ pub async fn my_orders(
                 })
             })
             .collect::<Result<Vec<_>, Failure>>()?;
-        let mut response = Json(listed).into_response();
-        no_store(&mut response);
-        Ok::<_, Failure>(response)
+        Ok::<_, Failure>(no_store(Json(listed).into_response()))
     };
     run.await.map_err(|e| ApiError::new(e, ctx.lang))
 }
@@ -555,7 +526,7 @@ pub async fn change_password(
     body: Result<JsonBody<PasswordChangeBody>, ApiError>,
 ) -> Result<Response, ApiError> {
     let run = async {
-        let signed_in = signed_in_for_change(&app, &headers).await?;
+        let signed_in = require_for_change(&app, &headers).await?;
         let JsonBody(body) = body.map_err(|e| e.failure)?;
         let new = app
             .services

@@ -7,11 +7,11 @@ use super::doc::{ProblemsConsentDecision, ProblemsLimit, ProblemsServer};
 use super::json::JsonBody;
 use crate::context::ApiContext;
 use crate::error::{ApiError, Failure};
-use crate::session::{self, SignedIn, FORM_TOKEN_HEADER};
+use crate::session::{self, SignedIn};
 use crate::AppState;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use hanjinbi_domain::clock_text::vietnam_time_machine;
@@ -281,18 +281,7 @@ async fn answer(app: &AppState, signed_in: &SignedIn, lang: Lang) -> Result<Resp
     let centre = app.services.consents.list(&signed_in.session).await?;
     let csrf_token = (signed_in.kind == SessionKind::Cookie).then(|| signed_in.form_token());
     let json = centre_json(app.services.gate.policy(), centre, lang, csrf_token)?;
-    let mut response = Json(json).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
-}
-
-/// The session of a call that changes something: with the cookie, the form token too.
-async fn signed_in_for_change(app: &AppState, headers: &HeaderMap) -> Result<SignedIn, Failure> {
-    let signed_in = session::require(app, headers).await?;
-    signed_in.check_form(headers.get(FORM_TOKEN_HEADER).and_then(|v| v.to_str().ok()))?;
-    Ok(signed_in)
+    Ok(session::no_store(Json(json).into_response()))
 }
 
 /// The purpose named in the path; one that cannot even be read names no purpose.
@@ -356,7 +345,7 @@ pub async fn decide(
     body: Result<JsonBody<ConsentBody>, ApiError>,
 ) -> Result<Response, ApiError> {
     let run = async {
-        let signed_in = signed_in_for_change(&app, &headers).await?;
+        let signed_in = session::require_for_change(&app, &headers).await?;
         let JsonBody(body) = body.map_err(|e| e.failure)?;
         let purpose = purpose_in(path)?;
         app.services
@@ -383,7 +372,7 @@ async fn limit(
     kind: LimitKind,
     on: Result<bool, ApiError>,
 ) -> Result<Response, Failure> {
-    let signed_in = signed_in_for_change(app, headers).await?;
+    let signed_in = session::require_for_change(app, headers).await?;
     let on = on.map_err(|e| e.failure)?;
     let purpose = purpose_in(path)?;
     app.services

@@ -3,12 +3,12 @@
 //! record made with the address; orders stay as transaction records without identity, and a
 //! last email says what was kept and why.
 
-use super::auth::{append_cookie, check_email, no_store, signed_in_for_change, CheckEmailJson};
+use super::auth::{check_email, CheckEmailJson};
 use super::doc::{ProblemsErase, ProblemsErasureConfirm, ProblemsErasureRequest, ProblemsServer};
 use super::json::JsonBody;
 use crate::context::ApiContext;
 use crate::error::{ApiError, Failure};
-use crate::session;
+use crate::session::{self, no_store, require_for_change, with_cookie};
 use crate::timing::{answer_no_sooner_than, ACCOUNT_REQUEST_ANSWER_AFTER};
 use crate::AppState;
 use axum::extract::{ConnectInfo, State};
@@ -55,9 +55,7 @@ pub struct ErasedJson {
 }
 
 fn erased(orders_kept: i64) -> Response {
-    let mut response = Json(ErasedJson { orders_kept }).into_response();
-    no_store(&mut response);
-    response
+    no_store(Json(ErasedJson { orders_kept }).into_response())
 }
 
 #[utoipa::path(
@@ -84,7 +82,7 @@ pub async fn erase_me(
     body: Result<JsonBody<EraseBody>, ApiError>,
 ) -> Result<Response, ApiError> {
     let run = async {
-        let signed_in = signed_in_for_change(&app, &headers).await?;
+        let signed_in = require_for_change(&app, &headers).await?;
         let JsonBody(body) = body.map_err(|e| e.failure)?;
         let done = app
             .services
@@ -92,12 +90,10 @@ pub async fn erase_me(
             .erase_account(&signed_in.session, &body.password, client.ip())
             .await?;
         app.services.notifier.wake();
-        let mut response = erased(done.orders_kept);
-        append_cookie(
-            &mut response,
+        with_cookie(
+            erased(done.orders_kept),
             &session::clear_session_cookie(session::secure_cookies(&app, ctx.secure)),
-        )?;
-        Ok::<_, Failure>(response)
+        )
     };
     run.await.map_err(|e| ApiError::new(e, ctx.lang))
 }

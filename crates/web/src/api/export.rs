@@ -58,14 +58,6 @@ pub struct ExportParams {
 #[schema(value_type = String, format = Binary)]
 pub struct ZipArchive(#[allow(dead_code)] Vec<u8>);
 
-/// Nobody but the account's holder may keep a copy: not a browser's cache, not a proxy.
-fn private(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
 /// `bytes` as a download of `content_type` named `FILE_NAME.extension`.
 fn download(
     bytes: Vec<u8>,
@@ -75,7 +67,7 @@ fn download(
     let disposition =
         HeaderValue::from_str(&format!("attachment; filename=\"{FILE_NAME}.{extension}\""))
             .map_err(|e| Failure::internal(&e))?;
-    Ok(private(
+    Ok(crate::session::no_store(
         (
             [
                 (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
@@ -128,7 +120,7 @@ pub async fn my_data(
     let run = async {
         let signed_in = session::require(&app, &headers).await?;
         let view = app.services.export.access(&signed_in.session).await?;
-        Ok::<_, Failure>(private(axum::Json(view).into_response()))
+        Ok::<_, Failure>(crate::session::no_store(axum::Json(view).into_response()))
     };
     run.await.map_err(|e| ApiError::new(e, ctx.lang))
 }

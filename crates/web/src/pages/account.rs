@@ -510,13 +510,7 @@ struct AccountPage {
     erase_fields: Vec<FieldView>,
 }
 
-/// Marks a page that holds a session, a token or personal data: no cache keeps it.
-pub(super) fn no_store(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
+pub(super) use crate::session::no_store;
 
 /// Marks a page whose address holds a single-use token: the referrer (with the token) goes
 /// only to this site, never to another (the site's pages load nothing from elsewhere). Not
@@ -536,9 +530,18 @@ pub(super) fn see_other(location: &str) -> Response {
     no_store((StatusCode::SEE_OTHER, [(header::LOCATION, value)]).into_response())
 }
 
-fn with_cookie(mut response: Response, cookie: &str) -> Response {
-    if let Ok(value) = HeaderValue::from_str(cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
+/// Adds a session cookie to a redirect. The cookies here come from `session_cookie` and
+/// `clear_session_cookie`: a fixed name, a base64url token, digits and fixed attributes, all
+/// visible ASCII, which a header value always holds. Were one ever refused, that is logged as
+/// the bug it would be, and the browser is redirected without it (signed out, never signed
+/// in as someone else).
+fn with_cookie(response: Response, cookie: &str) -> Response {
+    let mut response = response;
+    match HeaderValue::from_str(cookie) {
+        Ok(value) => {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+        Err(e) => tracing::error!(error = %e, "a session cookie is not a valid header value"),
     }
     response
 }
@@ -799,23 +802,34 @@ pub async fn register(
     form: FormBody,
 ) -> Result<Response, PageError> {
     let email = field(&form, EMAIL);
-    let answer = answer_no_sooner_than(
-        ACCOUNT_REQUEST_ANSWER_AFTER,
-        app.services
-            .accounts
-            .register(email, field(&form, PASSWORD), ctx.lang, client.ip()),
-    )
-    .await;
-    match answer {
+    let sent = app
+        .services
+        .accounts
+        .register(email, field(&form, PASSWORD), ctx.lang, client.ip());
+    email_sent(&app, &ctx, Form::Register, email, "dang-ky", sent).await
+}
+
+/// Answers a form that emails a link to the address typed (registration, reset, erasure):
+/// no sooner than [`ACCOUNT_REQUEST_ANSWER_AFTER`] whatever the address, then "check your
+/// email" (`after` says which words), or the form again with the reason and the address.
+pub(super) async fn email_sent(
+    app: &AppState,
+    ctx: &RequestContext,
+    form: Form,
+    email: &str,
+    after: &str,
+    work: impl std::future::Future<Output = Result<(), AccountError>>,
+) -> Result<Response, PageError> {
+    match answer_no_sooner_than(ACCOUNT_REQUEST_ANSWER_AFTER, work).await {
         Ok(()) => {
             app.services.notifier.wake();
-            Ok(see_other(&format!("{CHECK_EMAIL_PATH}?sau=dang-ky")))
+            Ok(see_other(&format!("{CHECK_EMAIL_PATH}?sau={after}")))
         }
         Err(e) => form_failed(
-            form_page(&app, &ctx, Form::Register).with_email(email),
-            Form::Register,
+            form_page(app, ctx, form).with_email(email),
+            form,
             e.into(),
-            &ctx,
+            ctx,
         ),
     }
 }
@@ -1163,23 +1177,8 @@ pub async fn forgot(
     form: FormBody,
 ) -> Result<Response, PageError> {
     let email = field(&form, EMAIL);
-    let answer = answer_no_sooner_than(
-        ACCOUNT_REQUEST_ANSWER_AFTER,
-        app.services.accounts.request_reset(email, client.ip()),
-    )
-    .await;
-    match answer {
-        Ok(()) => {
-            app.services.notifier.wake();
-            Ok(see_other(&format!("{CHECK_EMAIL_PATH}?sau=quen-mat-khau")))
-        }
-        Err(e) => form_failed(
-            form_page(&app, &ctx, Form::Forgot).with_email(email),
-            Form::Forgot,
-            e.into(),
-            &ctx,
-        ),
-    }
+    let sent = app.services.accounts.request_reset(email, client.ip());
+    email_sent(&app, &ctx, Form::Forgot, email, "quen-mat-khau", sent).await
 }
 
 pub async fn reset_form(

@@ -9,14 +9,13 @@
 //! with the reason, to ask for a new one.
 
 use super::account::{
-    field, form_failed, form_page, no_store, see_other, texts, token_of, token_page, AccountTexts,
-    Form, CHECK_EMAIL_PATH, EMAIL,
+    email_sent, field, form_failed, form_page, no_store, texts, token_of, token_page, AccountTexts,
+    Form, EMAIL,
 };
 use super::html;
 use crate::context::{PageContext, RequestContext};
 use crate::error::{Failure, PageError};
 use crate::form::FormBody;
-use crate::timing::{answer_no_sooner_than, ACCOUNT_REQUEST_ANSWER_AFTER};
 use crate::views::Chrome;
 use crate::AppState;
 use askama::Template;
@@ -122,24 +121,8 @@ pub async fn request(
     form: FormBody,
 ) -> Result<Response, PageError> {
     let email = field(&form, EMAIL);
-    // The same time whether or not the shop holds anything for the address.
-    let answer = answer_no_sooner_than(
-        ACCOUNT_REQUEST_ANSWER_AFTER,
-        app.services.erasures.request(email, ctx.lang, client.ip()),
-    )
-    .await;
-    match answer {
-        Ok(()) => {
-            app.services.notifier.wake();
-            Ok(see_other(&format!("{CHECK_EMAIL_PATH}?sau=xoa-du-lieu")))
-        }
-        Err(e) => form_failed(
-            form_page(&app, &ctx, Form::Erasure).with_email(email),
-            Form::Erasure,
-            e.into(),
-            &ctx,
-        ),
-    }
+    let sent = app.services.erasures.request(email, ctx.lang, client.ip());
+    email_sent(&app, &ctx, Form::Erasure, email, "xoa-du-lieu", sent).await
 }
 
 // ---- Following the link ----
